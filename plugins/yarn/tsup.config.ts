@@ -1,0 +1,1 @@
+import { defineConfig } from 'tsup'; export default defineConfig({ entry: [], });
