@@ -1,0 +1,92 @@
+/**
+ * One error type for everything sumgate refuses. Every refusal has a stable code, one human line
+ * (package, version, cause), the fix (an exact command or edit where there is one), and structured
+ * data for JSON reports. Hosts (pnpm, Yarn, the CLI) decide how to print and exit: the core never
+ * calls process.exit.
+ */
+export type SumgateCode =
+  // transparency-log primitives: hostile or malformed input (vague on purpose, like Go's sumdb)
+  | 'MALFORMED_NOTE'
+  | 'MALFORMED_CHECKPOINT'
+  | 'MALFORMED_PROOF'
+  | 'MALFORMED_TILE'
+  | 'MALFORMED_RECORD'
+  | 'MALFORMED_TARBALL'
+  | 'BAD_SIGNATURE'
+  | 'INVALID_PROOF'
+  | 'WITNESS_QUORUM'
+  // the log as seen by a client
+  | 'SECURITY_LOG_FORK'
+  | 'LOG_UNREACHABLE'
+  | 'LOG_ABSENT'
+  | 'LOG_CONFLICT'
+  // bytes and sources
+  | 'INTEGRITY_MISMATCH'
+  | 'LOG_MISMATCH'
+  | 'REGISTRY_SIGNATURE'
+  | 'SOURCE_FAILED'
+  | 'NO_SOURCE'
+  // quarantine and policy decisions
+  | 'QUARANTINE_ADDED'
+  | 'QUARANTINE_CHANGED'
+  | 'QUARANTINE_FIRST'
+  | 'MANIFEST_CONFUSION'
+  | 'DENIED'
+  | 'TOO_NEW'
+  // configuration
+  | 'POLICY_INVALID'
+  | 'POLICY_MISSING'
+  | 'USAGE';
+
+export interface SumgateErrorOptions {
+  /** The package the refusal is about, as `name@version`, when there is one. */
+  readonly pkg?: string | undefined;
+  /** What to do about it: an exact command or edit. */
+  readonly fix?: string | undefined;
+  /** Structured details for JSON reports (no secrets). */
+  readonly data?: Readonly<Record<string, unknown>> | undefined;
+  readonly cause?: unknown;
+}
+
+export class SumgateError extends Error {
+  readonly code: SumgateCode;
+  readonly pkg: string | undefined;
+  readonly fix: string | undefined;
+  readonly data: Readonly<Record<string, unknown>>;
+
+  constructor(code: SumgateCode, message: string, options: SumgateErrorOptions = {}) {
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SumgateError';
+    this.code = code;
+    this.pkg = options.pkg;
+    this.fix = options.fix === undefined ? undefined : redactSecrets(options.fix);
+    this.data = options.data ?? {};
+  }
+
+  /** SECURITY errors mean someone is lying (a forked log, bytes that disagree with the log). */
+  get security(): boolean {
+    return this.code === 'SECURITY_LOG_FORK' || this.code === 'LOG_MISMATCH';
+  }
+
+  /** The one-line human message plus the fix, as every host prints it. */
+  describe(): string {
+    const head = `sumgate ${this.code}: ${this.message}`;
+    return this.fix === undefined ? head : `${head}\n  fix: ${this.fix}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, pkg: this.pkg, message: this.message, fix: this.fix, ...this.data };
+  }
+}
+
+export function isSumgateError(e: unknown): e is SumgateError {
+  return e instanceof Error && (e as { name?: unknown }).name === 'SumgateError' && 'code' in e;
+}
+
+/** Removes credentials from URLs (`https://user:pass@host`) and bearer/basic tokens from text. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi, '$1***:***@')
+    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, '$1 ***')
+    .replace(/(_authToken\s*=\s*)\S+/g, '$1***');
+}

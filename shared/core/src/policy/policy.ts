@@ -1,0 +1,85 @@
+/**
+ * The policy: one file at the workspace root (`sumgate.jsonc`), read by the pnpm and Yarn adapters
+ * and the CLI. Every key is documented in the README and in `policy.schema.json`.
+ */
+export type Mode = 'enforce' | 'warn' | 'off';
+export type Strategy = 'ordered' | 'spread';
+
+export interface SourcePolicy {
+  /** Short name shown in reports: `npmjs`, `corp-mirror`. */
+  readonly name: string;
+  /** Registry base URL, normalised to end with `/`. */
+  readonly url: string;
+  /** When set, this source serves only these scopes (`@corp`); otherwise it serves every package. */
+  readonly scopes: readonly string[] | undefined;
+}
+
+export interface WitnessPolicy {
+  /** Cosigner vkeys (c2sp.org/tlog-cosignature). */
+  readonly keys: readonly string[];
+  /** How many distinct cosigners must have signed a checkpoint (k of n). */
+  readonly quorum: number;
+}
+
+export interface LogPolicy {
+  readonly url: string;
+  /** The log's signed-note verifier keys; a checkpoint must carry a valid signature from one. */
+  readonly vkeys: readonly string[];
+  readonly witnesses: WitnessPolicy | undefined;
+  /** Ask the log to ingest versions it has not seen yet (true), or fail on them (false). */
+  readonly ingest: boolean;
+  readonly timeoutMs: number;
+}
+
+export interface Approval {
+  /** `name@version`, exactly one version. */
+  readonly package: string;
+  /** The install-time-code fingerprint that was reviewed (`sha256-...`). */
+  readonly installCode: string;
+  readonly note: string | undefined;
+}
+
+export interface NpmKeyPolicy {
+  readonly keyid: string;
+  readonly key: string;
+  readonly expires: string | null;
+}
+
+export interface Policy {
+  /** Absolute path of the file this policy came from (undefined for built-in defaults). */
+  readonly file: string | undefined;
+  readonly mode: Mode;
+  readonly sources: readonly SourcePolicy[];
+  readonly strategy: Strategy;
+  readonly log: LogPolicy | undefined;
+  /** Glob patterns of package names that skip the log (private packages), like GONOSUMDB. */
+  readonly exempt: readonly string[];
+  /** Quarantine versions that add or change install-time code. */
+  readonly quarantine: boolean;
+  /** Versions published less than this many minutes ago are refused (0: off). */
+  readonly minimumReleaseAgeMinutes: number;
+  readonly approvals: readonly Approval[];
+  /** `name@range` or `name` entries that are never installed. */
+  readonly deny: readonly string[];
+  /** npm registry signing keys, to verify `dist.signatures` recorded in the log. */
+  readonly npmKeys: readonly NpmKeyPolicy[];
+  /** Fail packages whose log record carries no registry signature (off by default: mirrors strip them). */
+  readonly requireRegistrySignatures: boolean;
+  /** Where verdicts, checkpoints and tiles are cached; default `$SUMGATE_CACHE_DIR` or the user cache dir. */
+  readonly cacheDir: string | undefined;
+}
+
+export const POLICY_FILE_NAME = 'sumgate.jsonc';
+
+export const DEFAULT_POLICY: Omit<Policy, 'file' | 'sources' | 'log'> = {
+  mode: 'enforce',
+  strategy: 'ordered',
+  exempt: [],
+  quarantine: true,
+  minimumReleaseAgeMinutes: 0,
+  approvals: [],
+  deny: [],
+  npmKeys: [],
+  requireRegistrySignatures: false,
+  cacheDir: undefined,
+};

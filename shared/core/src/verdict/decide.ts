@@ -1,0 +1,197 @@
+import { SumgateError } from '../errors.js';
+import { verifyRegistrySignature } from '../npm/registrySignature.js';
+import type { Policy } from '../policy/policy.js';
+import type { NpmRecord } from '../record/npmRecord.js';
+import { matchesDeny, matchesNameGlob } from './matchers.js';
+import type { Decision, InstallCodeSummary, Verdict } from './verdict.js';
+
+/** Everything known about one package version when the decision is made. */
+export interface Facts {
+  readonly name: string;
+  readonly version: string;
+  /** The integrity the lockfile (or resolution) expects, if any. */
+  readonly integrity: string | undefined;
+  /** The record proven in the log, or why there is none. */
+  readonly logged: { readonly record: NpmRecord; readonly index: number } | { readonly absent: string } | undefined;
+  /** From the downloaded bytes, when they were downloaded (the fetcher path). */
+  readonly bytes?: { readonly integrity: string; readonly installCode: InstallCodeSummary; readonly source: string } | undefined;
+  /** The previous version and its install code from the log (undefined version: there is none). */
+  readonly previous?: { readonly version: string | undefined; readonly installCode: InstallCodeSummary | undefined } | undefined;
+  /** What the source's metadata claimed for this version (for manifest confusion and release age). */
+  readonly metadata?: { readonly installHooks: readonly string[] | undefined; readonly publishedAt: string | undefined } | undefined;
+  readonly notes?: readonly string[];
+}
+
+const INSTALL_SCRIPT_HOOKS = ['preinstall', 'install', 'postinstall'];
+
+/**
+ * The verdict, a pure function of policy and facts, in a fixed order: mode, denial, exemption, log
+ * presence, lockfile vs log, bytes vs log, registry signatures, release age, install-time code.
+ */
+export function decide(policy: Policy, facts: Facts, now: Date = new Date()): Verdict {
+  const pkg = `${facts.name}@${facts.version}`;
+  const problems: SumgateError[] = [];
+  const notes: string[] = [...(facts.notes ?? [])];
+  const logged = facts.logged !== undefined && 'record' in facts.logged ? facts.logged : undefined;
+  const installCode = facts.bytes?.installCode ?? (logged === undefined ? undefined : logged.record.installCode);
+  const base = {
+    name: facts.name,
+    version: facts.version,
+    integrity: logged?.record.integrity ?? facts.integrity,
+    source: facts.bytes?.source,
+    logIndex: logged?.index,
+    installCode,
+    previous: facts.previous?.version !== undefined && facts.previous.installCode !== undefined
+      ? { version: facts.previous.version, installCode: facts.previous.installCode }
+      : undefined,
+  };
+  const verdict = (decision: Decision): Verdict => ({ ...base, decision, problems, notes });
+
+  if (policy.mode === 'off') return verdict('off');
+
+  const denied = policy.deny.find((d) => matchesDeny(facts.name, facts.version, d));
+  if (denied !== undefined) {
+    problems.push(new SumgateError('DENIED', `${pkg} is denied by the policy entry "${denied}"`, {
+      pkg, fix: `use another version, or remove "${denied}" from "deny" in ${policy.file ?? 'sumgate.jsonc'}`,
+    }));
+    return finish(policy, verdict, problems);
+  }
+
+  if (policy.exempt.some((g) => matchesNameGlob(facts.name, g))) {
+    if (facts.bytes !== undefined && facts.integrity !== undefined && facts.bytes.integrity !== facts.integrity) {
+      problems.push(integrityMismatch(pkg, facts.integrity, facts.bytes.integrity, facts.bytes.source));
+      return finish(policy, verdict, problems);
+    }
+    notes.push('exempt from the log by policy');
+    return verdict('exempt');
+  }
+
+  if (logged === undefined) {
+    const why = facts.logged !== undefined && 'absent' in facts.logged ? facts.logged.absent : 'not looked up';
+    problems.push(new SumgateError('LOG_ABSENT', `${pkg} is not in the checksum log (${why})`, {
+      pkg,
+      fix: policy.log?.ingest === false
+        ? `ask the log operator to ingest it (sumgate log ingest), or set "log.ingest": true in ${policy.file ?? 'sumgate.jsonc'}`
+        : 'check that the log can reach an upstream registry that has this version; private packages belong in "exempt"',
+    }));
+    return finish(policy, verdict, problems);
+  }
+  const record = logged.record;
+
+  if (facts.integrity !== undefined && facts.integrity !== record.integrity) {
+    problems.push(new SumgateError('LOG_MISMATCH', `${pkg}: the lockfile's integrity ${facts.integrity} disagrees with the checksum log's ${record.integrity} (leaf ${logged.index})`, {
+      pkg,
+      fix: 'the lockfile or the registry it was resolved from served other bytes than everyone else saw: investigate before reinstalling; do not just regenerate the lockfile',
+      data: { lockfile: facts.integrity, log: record.integrity, leaf: logged.index },
+    }));
+    return finish(policy, verdict, problems);
+  }
+
+  if (facts.bytes !== undefined) {
+    if (facts.bytes.integrity !== record.integrity) {
+      problems.push(integrityMismatch(pkg, record.integrity, facts.bytes.integrity, facts.bytes.source));
+      return finish(policy, verdict, problems);
+    }
+    if (facts.bytes.installCode.fingerprint !== record.installCode.fingerprint) {
+      problems.push(new SumgateError('LOG_MISMATCH', `${pkg}: install-time code fingerprint ${facts.bytes.installCode.fingerprint} from the tarball differs from the log's ${record.installCode.fingerprint}`, {
+        pkg, fix: 'the log and this client disagree on the install-code rules: upgrade sumgate or the log, then retry',
+      }));
+      return finish(policy, verdict, problems);
+    }
+  }
+
+  checkRegistrySignature(policy, record, pkg, problems, notes);
+
+  const publishedAt = facts.metadata?.publishedAt;
+  if (policy.minimumReleaseAgeMinutes > 0 && publishedAt !== undefined) {
+    const ageMinutes = (now.getTime() - Date.parse(publishedAt)) / 60_000;
+    if (ageMinutes < policy.minimumReleaseAgeMinutes) {
+      problems.push(new SumgateError('TOO_NEW', `${pkg} was published ${Math.max(0, Math.floor(ageMinutes))} minutes ago; the policy wants ${policy.minimumReleaseAgeMinutes}`, {
+        pkg, fix: `wait, pin an older version, or lower "minimumReleaseAgeMinutes" in ${policy.file ?? 'sumgate.jsonc'}`,
+      }));
+    }
+  }
+
+  const approved = quarantine(policy, facts, installCode ?? record.installCode, pkg, problems, notes);
+  if (problems.length > 0) return finish(policy, verdict, problems);
+  return verdict(approved ? 'approved' : 'verified');
+}
+
+function finish(policy: Policy, verdict: (d: Decision) => Verdict, problems: SumgateError[]): Verdict {
+  // warn mode: the problems are reported, the install goes on.
+  return verdict(policy.mode === 'warn' && problems.length > 0 ? 'verified' : 'refused');
+}
+
+function integrityMismatch(pkg: string, expected: string, got: string, source: string): SumgateError {
+  return new SumgateError('INTEGRITY_MISMATCH', `${pkg}: source ${source} served bytes with ${got}, expected ${expected}`, {
+    pkg, fix: `source "${source}" is serving tampered or wrong bytes: remove or fix it in sumgate.jsonc`,
+    data: { expected, got, source },
+  });
+}
+
+function checkRegistrySignature(policy: Policy, record: NpmRecord, pkg: string, problems: SumgateError[], notes: string[]): void {
+  if (record.signatures.length === 0) {
+    if (policy.requireRegistrySignatures) {
+      problems.push(new SumgateError('REGISTRY_SIGNATURE', `${pkg} has no npm registry signature in the log (the source it was ingested from served none)`, {
+        pkg, fix: 'ingest it from a registry that serves dist.signatures, or set "requireRegistrySignatures": false',
+      }));
+    } else {
+      notes.push('no npm registry signature recorded (the source stripped dist.signatures)');
+    }
+    return;
+  }
+  if (policy.npmKeys.length === 0) {
+    notes.push('registry signature recorded; no npmKeys in the policy to check it');
+    return;
+  }
+  try {
+    const r = verifyRegistrySignature({ name: record.name, version: record.version, integrity: record.integrity, signatures: record.signatures, keys: [...policy.npmKeys] });
+    if (r.status === 'valid') notes.push(`npm registry signature valid (${r.keyid})`);
+    else if (r.status === 'unknown-key') notes.push(`signed by unknown npm key(s) ${r.keyids.join(', ')}`);
+  } catch (e) {
+    problems.push(e as SumgateError);
+  }
+}
+
+/** Returns true when an approval let new install-time code through. */
+function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg: string, problems: SumgateError[], notes: string[]): boolean {
+  if (code.fingerprint === 'none' || !policy.quarantine) return false;
+  const approval = policy.approvals.find((a) => a.package === pkg);
+  if (approval !== undefined && approval.installCode === code.fingerprint) {
+    notes.push(`install-time code approved (${code.fingerprint})`);
+    return true;
+  }
+  const hooks = code.hooks.join(', ');
+  const approve = `sumgate approve ${pkg}`;
+  const stale = approval === undefined ? '' : ` (an approval exists for other install code, ${approval.installCode})`;
+  const claimed = facts.metadata?.installHooks;
+  if (claimed !== undefined) {
+    const hidden = code.hooks.filter((h) => (h === 'node-gyp' ? false : INSTALL_SCRIPT_HOOKS.includes(h)) && !claimed.includes(h));
+    if (hidden.length > 0) {
+      problems.push(new SumgateError('MANIFEST_CONFUSION', `${pkg}: the registry metadata shows no ${hidden.join(', ')} script, but the tarball's package.json has one (manifest confusion)`, {
+        pkg, fix: `review the tarball, then ${approve}`, data: { metadata: claimed, tarball: code.hooks },
+      }));
+    }
+  }
+  const prev = facts.previous;
+  if (prev?.version === undefined) {
+    problems.push(new SumgateError('QUARANTINE_FIRST', `${pkg} is quarantined: it has install-time code (${hooks}) and no earlier version to compare with; nothing was run${stale}`, {
+      pkg, fix: approve, data: { installCode: code },
+    }));
+  } else if (prev.installCode === undefined) {
+    problems.push(new SumgateError('QUARANTINE_ADDED', `${pkg} is quarantined: it has install-time code (${hooks}) and the install-time code of ${prev.version} could not be proven in the log to compare with; nothing was run${stale}`, {
+      pkg, fix: approve, data: { installCode: code, previous: prev },
+    }));
+  } else if (prev.installCode.fingerprint === 'none') {
+    problems.push(new SumgateError('QUARANTINE_ADDED', `${pkg} is quarantined: it adds install-time code (${hooks}) that ${prev.version} did not have; nothing was run${stale}`, {
+      pkg, fix: approve, data: { installCode: code, previous: prev },
+    }));
+  } else if (prev.installCode.fingerprint !== code.fingerprint) {
+    problems.push(new SumgateError('QUARANTINE_CHANGED', `${pkg} is quarantined: its install-time code (${hooks}) changed since ${prev.version} (${prev.installCode.hooks.join(', ')}); nothing was run${stale}`, {
+      pkg, fix: approve, data: { installCode: code, previous: prev },
+    }));
+  } else {
+    notes.push(`install-time code unchanged since ${prev.version}`);
+  }
+  return false;
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { parsePolicyText } from '../../src/policy/loadPolicy.js';
+import type { Policy } from '../../src/policy/policy.js';
+import type { NpmRecord } from '../../src/record/npmRecord.js';
+import { decide } from '../../src/verdict/decide.js';
+import type { Facts } from '../../src/verdict/decide.js';
+
+const VKEY = 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8';
+const FP1 = `sha256-${'A'.repeat(42)}E=`;
+const FP2 = `sha256-${'B'.repeat(42)}E=`;
+const SRI = `sha512-${Buffer.alloc(64, 1).toString('base64')}`;
+const OTHER = `sha512-${Buffer.alloc(64, 2).toString('base64')}`;
+
+function policy(extra: Record<string, unknown> = {}): Policy {
+  return parsePolicyText(JSON.stringify({ log: { url: 'http://127.0.0.1:9/', vkeys: [VKEY] }, ...extra }), '/r/sumgate.jsonc');
+}
+function record(fingerprint = 'none', hooks: string[] = []): NpmRecord {
+  return { name: 'pkg', version: '1.1.0', integrity: SRI, installCode: { fingerprint, hooks }, signatures: [] };
+}
+function facts(f: Partial<Facts> = {}): Facts {
+  return { name: 'pkg', version: '1.1.0', integrity: SRI, logged: { record: record(), index: 7 }, ...f };
+}
+const none = { fingerprint: 'none', hooks: [] };
+const post1 = { fingerprint: FP1, hooks: ['postinstall'] };
+
+describe('decide', () => {
+  it('verifies a logged version without install-time code', () => {
+    const v = decide(policy(), facts());
+    expect(v.decision).toBe('verified');
+    expect(v.logIndex).toBe(7);
+  });
+
+  it('refuses a version absent from the log', () => {
+    const v = decide(policy(), facts({ logged: { absent: 'not found upstream' } }));
+    expect(v.decision).toBe('refused');
+    expect(v.problems[0]?.code).toBe('LOG_ABSENT');
+    expect(v.problems[0]?.message).toContain('pkg@1.1.0');
+  });
+
+  it('refuses a lockfile integrity that disagrees with the log, naming both', () => {
+    const v = decide(policy(), facts({ integrity: OTHER }));
+    expect(v.problems[0]?.code).toBe('LOG_MISMATCH');
+    expect(v.problems[0]?.message).toContain(OTHER);
+    expect(v.problems[0]?.message).toContain(SRI);
+  });
+
+  it('refuses bytes that disagree with the log', () => {
+    const v = decide(policy(), facts({ bytes: { integrity: OTHER, installCode: none, source: 'mirror' } }));
+    expect(v.problems[0]?.code).toBe('INTEGRITY_MISMATCH');
+    expect(v.problems[0]?.message).toContain('mirror');
+  });
+
+  it('quarantines added, changed and first-ever install-time code; passes unchanged; approvals are pinned to the fingerprint', () => {
+    const logged = { record: record(FP1, ['postinstall']), index: 1 };
+    const added = decide(policy(), facts({ logged, previous: { version: '1.0.0', installCode: none } }));
+    expect(added.problems.map((p) => p.code)).toEqual(['QUARANTINE_ADDED']);
+    expect(added.problems[0]?.fix).toBe('sumgate approve pkg@1.1.0');
+    const changed = decide(policy(), facts({ logged, previous: { version: '1.0.0', installCode: { fingerprint: FP2, hooks: ['postinstall'] } } }));
+    expect(changed.problems.map((p) => p.code)).toEqual(['QUARANTINE_CHANGED']);
+    const first = decide(policy(), facts({ logged, previous: { version: undefined, installCode: undefined } }));
+    expect(first.problems.map((p) => p.code)).toEqual(['QUARANTINE_FIRST']);
+    const same = decide(policy(), facts({ logged, previous: { version: '1.0.0', installCode: post1 } }));
+    expect(same.decision).toBe('verified');
+    const approved = decide(policy({ approvals: [{ package: 'pkg@1.1.0', installCode: FP1 }] }), facts({ logged, previous: { version: '1.0.0', installCode: none } }));
+    expect(approved.decision).toBe('approved');
+    const staleApproval = decide(policy({ approvals: [{ package: 'pkg@1.1.0', installCode: FP2 }] }), facts({ logged, previous: { version: '1.0.0', installCode: none } }));
+    expect(staleApproval.decision).toBe('refused');
+    expect(staleApproval.problems[0]?.message).toContain('approval exists for other install code');
+  });
+
+  it('reports manifest confusion: metadata claims no scripts, the tarball has a postinstall', () => {
+    const logged = { record: record(FP1, ['postinstall']), index: 1 };
+    const v = decide(policy(), facts({ logged, previous: { version: '1.0.0', installCode: none }, metadata: { installHooks: [], publishedAt: undefined } }));
+    expect(v.problems.map((p) => p.code).sort()).toEqual(['MANIFEST_CONFUSION', 'QUARANTINE_ADDED']);
+  });
+
+  it('warn mode keeps the problems but lets the install go on; off mode does nothing', () => {
+    const v = decide(policy({ mode: 'warn' }), facts({ logged: { absent: 'x' } }));
+    expect(v.decision).toBe('verified');
+    expect(v.problems[0]?.code).toBe('LOG_ABSENT');
+    expect(decide(policy({ mode: 'off' }), facts({ logged: { absent: 'x' } })).decision).toBe('off');
+  });
+
+  it('exempts private patterns without the log, but still checks bytes against the lockfile', () => {
+    const p = policy({ exempt: ['@corp/*'] });
+    expect(decide(p, facts({ name: '@corp/ui', logged: undefined })).decision).toBe('exempt');
+    const bad = decide(p, facts({ name: '@corp/ui', logged: undefined, bytes: { integrity: OTHER, installCode: none, source: 'corp' } }));
+    expect(bad.problems[0]?.code).toBe('INTEGRITY_MISMATCH');
+  });
+
+  it('denies by name and by range', () => {
+    expect(decide(policy({ deny: ['pkg@<1.1.0'] }), facts()).decision).toBe('verified');
+    expect(decide(policy({ deny: ['pkg@^1.1.0'] }), facts()).problems[0]?.code).toBe('DENIED');
+    expect(decide(policy({ deny: ['pkg'] }), facts()).problems[0]?.code).toBe('DENIED');
+  });
+
+  it('applies the release-age cooldown from the source metadata', () => {
+    const now = new Date('2026-01-02T00:00:00Z');
+    const p = policy({ minimumReleaseAgeMinutes: 60 });
+    expect(decide(p, facts({ metadata: { installHooks: [], publishedAt: '2026-01-01T23:30:00Z' } }), now).problems[0]?.code).toBe('TOO_NEW');
+    expect(decide(p, facts({ metadata: { installHooks: [], publishedAt: '2026-01-01T22:00:00Z' } }), now).decision).toBe('verified');
+  });
+
+  it('requires registry signatures only when the policy says so', () => {
+    expect(decide(policy(), facts()).notes.join()).toContain('no npm registry signature');
+    expect(decide(policy({ requireRegistrySignatures: true }), facts()).problems[0]?.code).toBe('REGISTRY_SIGNATURE');
+  });
+});
