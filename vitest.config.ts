@@ -1,9 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Tests run against the sources: the workspace packages resolve to their src/ entry points.
+const alias = {
+  '@sumgate/core': fileURLToPath(new URL('./shared/core/src/index.ts', import.meta.url)),
+  '@sumgate/log': fileURLToPath(new URL('./shared/log/src/index.ts', import.meta.url)),
+};
 
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve: { alias },
         test: {
           name: 'unit',
           include: ['shared/*/test/**/*.test.ts', 'plugins/*/test/**/*.test.ts'],
@@ -11,6 +19,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: { alias },
         test: {
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],

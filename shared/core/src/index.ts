@@ -1,1 +1,34 @@
-export {};
+/**
+ * @sumgate/core: the verification core shared by the pnpm and Yarn adapters, the CLI and the log
+ * server. A pure library: no package-manager imports, no process.exit.
+ * Data flows one way: policy -> sources -> log -> verdict -> message.
+ */
+export * from './errors.js';
+export * from './tlog/index.js';
+export * from './record/npmRecord.js';
+export { escapeName, unescapeName } from './record/escapeName.js';
+export * from './inspect/installCode.js';
+export { readTarball, listTarball } from './inspect/tarball.js';
+export * from './npm/registrySignature.js';
+export type { Approval, LogPolicy, Mode, NpmKeyPolicy, Policy, SourcePolicy, Strategy } from './policy/policy.js';
+export type { WitnessPolicy as PolicyWitnesses } from './policy/policy.js';
+export { DEFAULT_POLICY, POLICY_FILE_NAME } from './policy/policy.js';
+export { findWorkspaceRoot, loadPolicy, parsePolicyText, policyPath } from './policy/loadPolicy.js';
+export { stripJsonComments } from './policy/jsonc.js';
+export * from './sources/http.js';
+export { Credentials } from './sources/credentials.js';
+export { Sources, RejectedBySource } from './sources/sources.js';
+export type { Packument, PackumentVersion, SourceFailure, Fetched } from './sources/sources.js';
+export { routeSources, conventionalTarballUrl, packumentPath } from './sources/routing.js';
+export { LogClient } from './client/logClient.js';
+export type { LoggedRecord, LookupResult, LogClientOptions } from './client/logClient.js';
+export { CheckpointStore } from './client/checkpointStore.js';
+export { resolveCacheDir } from './cache/cacheDir.js';
+export { writeFileAtomic, withFileLock } from './cache/atomicFile.js';
+export { FactsCache } from './cache/factsCache.js';
+export * from './verdict/verdict.js';
+export { decide } from './verdict/decide.js';
+export type { Facts } from './verdict/decide.js';
+export { previousVersion } from './verdict/previousVersion.js';
+export { Gate, sha512Sri } from './gate.js';
+export type { GateOptions, PackageRef, VerifiedTarball } from './gate.js';

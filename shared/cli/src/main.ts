@@ -1,0 +1,50 @@
+import { isSumgateError } from '@sumgate/core';
+import { UsageError } from './args.js';
+import { proofVerify } from './commands/proofVerify.js';
+import type { Command, Io } from './io.js';
+
+const COMMANDS: readonly Command[] = [proofVerify];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `sumgate: verified pnpm and Yarn installs (a checksum log, quarantine of new install-time code)
+
+usage: sumgate <command> [options]     (sumgate <command> --help for details)
+
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+`;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 findings or refusal, 2 usage or could not check). */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
+    io.stdout(help());
+    return argv.length === 0 ? 2 : 0;
+  }
+  if (argv[0] === '--version') {
+    io.stdout('sumgate 0.1.0\n');
+    return 0;
+  }
+  // Longest command name first, so `log serve` wins over a hypothetical `log`.
+  const command = [...COMMANDS]
+    .sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)
+    .find((c) => c.name.split(' ').every((word, i) => argv[i] === word));
+  if (command === undefined) {
+    io.stderr(`sumgate: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${help()}`);
+    return 2;
+  }
+  const rest = argv.slice(command.name.split(' ').length);
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`sumgate ${command.name}: ${e.message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    if (isSumgateError(e)) {
+      io.stderr(`${e.describe()}\n`);
+      return e.code === 'LOG_UNREACHABLE' || e.code === 'POLICY_INVALID' || e.code === 'POLICY_MISSING' ? 2 : 1;
+    }
+    throw e;
+  }
+}
