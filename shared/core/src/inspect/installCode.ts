@@ -1,0 +1,181 @@
+/**
+ * The install-time code of a package version, read from the package.json INSIDE its tarball (the
+ * one npm, pnpm and Yarn run scripts from; the registry's metadata can differ: manifest confusion).
+ * Rules and canonical text: shared/core/docs/record-format.md §"Install code".
+ */
+import { createHash } from 'node:crypto';
+import { SumgateError } from '../errors.js';
+import { openTarball } from './tarball.js';
+
+export type InstallHook = 'preinstall' | 'install' | 'node-gyp' | 'postinstall' | 'prepare';
+
+/** The fixed order hooks are listed (and run) in. */
+export const INSTALL_HOOKS: readonly InstallHook[] = ['preinstall', 'install', 'node-gyp', 'postinstall', 'prepare'];
+
+export interface InstallCode {
+  /** In {@link INSTALL_HOOKS} order. */
+  hooks: Array<{ hook: InstallHook; command: string }>;
+  /** Content hashes (lowercase hex SHA-256) of the files the hooks run, sorted by path. */
+  files: Array<{ path: string; sha256: string }>;
+  /** {@link NO_INSTALL_CODE} or `sha256-<base64>` over the canonical text. */
+  fingerprint: string;
+}
+
+export interface InstallCodeOptions {
+  /** Git dependencies also run `prepare` on install. */
+  gitDependency?: boolean;
+}
+
+export const NO_INSTALL_CODE = 'none';
+
+/** The implicit build npm, pnpm and Yarn run for a package with a binding.gyp. */
+export const NODE_GYP_COMMAND = 'node-gyp rebuild';
+
+const CANONICAL_HEADER = 'sumgate-install-code/v1\n';
+
+/** Files a `node <token>` may resolve to when the token has no extension (Node's CommonJS resolution). */
+const NODE_SUFFIXES = ['', '.js', '.cjs', '.mjs', '.json', '/index.js', '/index.cjs', '/index.mjs'];
+
+function scriptOf(scripts: unknown, name: string): string | undefined {
+  if (typeof scripts !== 'object' || scripts === null || Array.isArray(scripts)) return undefined;
+  const value = (scripts as Record<string, unknown>)[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** record-format.md §"Install code" rule 1: which hooks run, with which commands. */
+function hooksOf(
+  manifest: Record<string, unknown>,
+  hasFile: (path: string) => boolean,
+  opts: InstallCodeOptions,
+): Array<{ hook: InstallHook; command: string }> {
+  const scripts = manifest['scripts'];
+  const preinstall = scriptOf(scripts, 'preinstall');
+  const install = scriptOf(scripts, 'install');
+  const postinstall = scriptOf(scripts, 'postinstall');
+  const hooks: Array<{ hook: InstallHook; command: string }> = [];
+  if (preinstall !== undefined) hooks.push({ hook: 'preinstall', command: preinstall });
+  if (install !== undefined) hooks.push({ hook: 'install', command: install });
+  // npm's implicit build (@npmcli/package-json normalize "gypfile"; pnpm and Yarn do the same).
+  if (install === undefined && preinstall === undefined && manifest['gypfile'] !== false && hasFile('binding.gyp')) {
+    hooks.push({ hook: 'node-gyp', command: NODE_GYP_COMMAND });
+  }
+  if (postinstall !== undefined) hooks.push({ hook: 'postinstall', command: postinstall });
+  if (opts.gitDependency === true) {
+    const prepare = scriptOf(scripts, 'prepare');
+    if (prepare !== undefined) hooks.push({ hook: 'prepare', command: prepare });
+  }
+  return hooks;
+}
+
+/**
+ * Candidate package paths named in a shell command: words split at blanks and shell operators,
+ * quotes removed, the value of `--opt=value` words too; `./` and `.` segments dropped.
+ */
+export function pathTokens(command: string): string[] {
+  const out = new Set<string>();
+  for (const word of command.split(/[\s;&|()<>`]+/)) {
+    const unquoted = word.replace(/["']/g, '');
+    const eq = unquoted.lastIndexOf('=');
+    for (const candidate of eq >= 0 ? [unquoted, unquoted.slice(eq + 1)] : [unquoted]) {
+      const parts: string[] = [];
+      let ok = candidate.length > 0 && !candidate.startsWith('/');
+      for (const seg of candidate.split('/')) {
+        if (seg === '' || seg === '.') continue;
+        if (seg === '..') ok = false;
+        parts.push(seg);
+      }
+      if (ok && parts.length > 0) out.add(parts.join('/'));
+    }
+  }
+  return [...out];
+}
+
+function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** record-format.md §"Install code" rule 3: the canonical text and its hash. */
+export function canonicalInstallText(code: Pick<InstallCode, 'hooks' | 'files'>): string {
+  let text = CANONICAL_HEADER;
+  for (const { hook, command } of code.hooks) text += `hook ${hook} ${JSON.stringify(command)}\n`;
+  for (const { path, sha256 } of code.files) text += `file ${JSON.stringify(path)} ${sha256}\n`;
+  return text;
+}
+
+function computeInstallCode(
+  manifest: Record<string, unknown>,
+  read: (path: string) => Uint8Array | undefined,
+  opts: InstallCodeOptions,
+): InstallCode {
+  const hooks = hooksOf(manifest, (p) => read(p) !== undefined, opts);
+  if (hooks.length === 0) return { hooks, files: [], fingerprint: NO_INSTALL_CODE };
+  // record-format.md §"Install code" rule 2: the files the hooks run.
+  const files = new Map<string, string>();
+  for (const { hook, command } of hooks) {
+    if (hook === 'node-gyp') {
+      const gyp = read('binding.gyp');
+      if (gyp !== undefined) files.set('binding.gyp', sha256Hex(gyp));
+      continue;
+    }
+    for (const token of pathTokens(command)) {
+      for (const suffix of NODE_SUFFIXES) {
+        const path = token + suffix;
+        if (files.has(path)) break;
+        const data = read(path);
+        if (data !== undefined) {
+          files.set(path, sha256Hex(data));
+          break;
+        }
+      }
+    }
+  }
+  const sorted = [...files.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([path, sha256]) => ({ path, sha256 }));
+  const digest = createHash('sha256').update(canonicalInstallText({ hooks, files: sorted })).digest('base64');
+  return { hooks, files: sorted, fingerprint: `sha256-${digest}` };
+}
+
+/** Install code from a manifest and the package's files (path relative to the package root -> bytes). */
+export function installCodeOf(
+  manifest: Record<string, unknown>,
+  files: Map<string, Uint8Array>,
+  opts: InstallCodeOptions = {},
+): InstallCode {
+  return computeInstallCode(manifest, (p) => files.get(p), opts);
+}
+
+/** Parses package.json bytes the way npm does (UTF-8, optional BOM, must be an object). */
+export function parseManifest(bytes: Uint8Array): Record<string, unknown> {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new SumgateError('MALFORMED_TARBALL', 'malformed package tarball: package.json is not valid UTF-8');
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new SumgateError('MALFORMED_TARBALL', `malformed package tarball: package.json is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SumgateError('MALFORMED_TARBALL', 'malformed package tarball: package.json is not a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The real manifest and install code of a package, straight from its .tgz bytes. */
+export function inspectTarball(
+  tgz: Uint8Array,
+  opts: InstallCodeOptions = {},
+): { manifest: Record<string, unknown>; installCode: InstallCode } {
+  const tarball = openTarball(tgz);
+  const bytes = tarball.read('package.json');
+  if (bytes === undefined) {
+    throw new SumgateError('MALFORMED_TARBALL', 'malformed package tarball: no package.json at the package root');
+  }
+  const manifest = parseManifest(bytes);
+  return { manifest, installCode: computeInstallCode(manifest, (p) => tarball.read(p), opts) };
+}
