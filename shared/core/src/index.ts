@@ -29,6 +29,7 @@ export { FactsCache } from './cache/factsCache.js';
 export * from './verdict/verdict.js';
 export { decide } from './verdict/decide.js';
 export type { Facts } from './verdict/decide.js';
-export { previousVersion } from './verdict/previousVersion.js';
+export { isSemver, previousVersion } from './verdict/previousVersion.js';
+export { matchesDeny, matchesNameGlob } from './verdict/matchers.js';
 export { Gate, sha512Sri } from './gate.js';
 export type { GateOptions, PackageRef, VerifiedTarball } from './gate.js';

@@ -19,3 +19,8 @@ export function previousVersion(version: string, published: Iterable<string>): s
   }
   return best?.version;
 }
+
+/** A strict semver version string, as registries publish them. */
+export function isSemver(version: string): boolean {
+  return semver.valid(version) === version;
+}

@@ -1,0 +1,14 @@
+/**
+ * sumgate for pnpm: the `.pnpmfile.cjs` a workspace drops at its root, and the `pnpmfile.cjs` of
+ * the config-dependency plugin `pnpm-plugin-sumgate`. Exports both hook APIs: pnpm 10 reads
+ * `hooks.fetchers`, pnpm 12 reads the top-level `fetchers`; each ignores the other's.
+ */
+import { pnpm10Fetchers, pnpm12Fetchers, preResolution, readPackage } from './hooks.js';
+
+export const hooks = {
+  preResolution,
+  readPackage,
+  fetchers: pnpm10Fetchers,
+};
+
+export const fetchers = pnpm12Fetchers;

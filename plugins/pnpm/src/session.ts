@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { findWorkspaceRoot, Gate } from '@sumgate/core';
+
+/**
+ * One Gate per process and workspace: pnpm 10 runs hooks in its own process, pnpm 12 in Node
+ * workers; either way the policy is read and validated once per process. The root is found from
+ * the lockfile dir or `process.cwd()`, never `__dirname` (a pnpm 12 plugin lives in the store).
+ */
+const gates = new Map<string, Gate>();
+
+export function gateFor(dir: string | undefined, registry?: string): Gate {
+  const root = findWorkspaceRoot(dir ?? process.cwd());
+  let gate = gates.get(root);
+  if (gate === undefined) {
+    gate = Gate.open({ cwd: root, host: 'pnpm', defaultRegistry: registry ?? defaultRegistry(root), log: (line) => console.error(line) });
+    gates.set(root, gate);
+  }
+  return gate;
+}
+
+/** pnpm's registry when the policy names no sources: the environment, then the workspace .npmrc. */
+function defaultRegistry(root: string): string {
+  // pnpm 12 reads pnpm_config_*, pnpm 10 npm_config_*.
+  const fromEnv = process.env.pnpm_config_registry ?? process.env.npm_config_registry ?? process.env.NPM_CONFIG_REGISTRY;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  try {
+    const m = /^\s*registry\s*=\s*(\S+)\s*$/m.exec(readFileSync(path.join(root, '.npmrc'), 'utf8'));
+    if (m !== null) return m[1]!;
+  } catch {
+    // no .npmrc
+  }
+  return 'https://registry.npmjs.org/';
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { lockedRegistryPackages, parseDepPath } from '../src/lockedPackages.js';
+
+const SRI = `sha512-${Buffer.alloc(64, 1).toString('base64')}`;
+
+describe('lockedRegistryPackages', () => {
+  it('takes registry packages from both lockfile shapes and leaves git, directory and file resolutions alone', () => {
+    const pkgs = lockedRegistryPackages({
+      packages: {
+        'is-number@7.0.0': { resolution: { integrity: SRI } },
+        '/@scope/ui@1.2.3(react@18.0.0)': { resolution: { integrity: SRI, tarball: 'https://r.example/@scope/ui/-/ui-1.2.3.tgz' } },
+        'aliased@1.0.0': { name: 'real-name', version: '1.0.0', resolution: { integrity: SRI } },
+        'gitdep@https://codeload.example/x/y/tar.gz/abc': { resolution: { tarball: 'https://codeload.example/x/y/tar.gz/abc' } },
+        'local@file:../local': { resolution: { type: 'directory', directory: '../local' } as never },
+        'packed@file:./p.tgz': { resolution: { integrity: SRI, tarball: 'file:./p.tgz' } },
+        'gitcommit@1.0.0': { resolution: { type: 'git', repo: 'x', commit: 'y' } as never },
+      },
+    });
+    expect(pkgs).toEqual([
+      { name: 'is-number', version: '7.0.0', integrity: SRI, tarballUrl: undefined },
+      { name: '@scope/ui', version: '1.2.3', integrity: SRI, tarballUrl: 'https://r.example/@scope/ui/-/ui-1.2.3.tgz' },
+      { name: 'real-name', version: '1.0.0', integrity: SRI, tarballUrl: undefined },
+    ]);
+  });
+
+  it('parses depPaths with scopes, leading slashes and peer suffixes', () => {
+    expect(parseDepPath('/@a/b@1.0.0(c@2.0.0)(d@3.0.0)')).toEqual({ name: '@a/b', version: '1.0.0' });
+    expect(parseDepPath('left-pad@1.3.0')).toEqual({ name: 'left-pad', version: '1.3.0' });
+    expect(parseDepPath('nonsense')).toBeUndefined();
+  });
+});
