@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+/** Writes a file so readers see the old or the new content, never a torn one (tmp + fsync + rename). */
+export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+export function readFileOrUndefined(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Runs `fn` holding an exclusive lock file, shared by every process using the same cache (pnpm
+ * workers, Yarn, the CLI). A lock older than `staleMs` is from a dead process and is broken.
+ */
+export async function withFileLock<T>(lockFile: string, fn: () => T | Promise<T>, staleMs = 30_000): Promise<T> {
+  mkdirSync(path.dirname(lockFile), { recursive: true });
+  const deadline = Date.now() + staleMs * 2;
+  for (;;) {
+    try {
+      closeSync(openSync(lockFile, 'wx'));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - statSync(lockFile).mtimeMs > staleMs) rmSync(lockFile, { force: true });
+      } catch {
+        // the holder released it meanwhile
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockFile}`);
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lockFile, { force: true });
+  }
+}
