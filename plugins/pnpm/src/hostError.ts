@@ -1,16 +1,16 @@
 import { isSumgateError } from '@sumgate/core';
 
 /**
- * Turns a sumgate refusal into the error shape pnpm prints well: pnpm 10 shows
- * `ERR_PNPM_<code>  <message>` plus `hint`; pnpm 12 wraps hook errors and prints `err.stack`, so
- * the stack is set to the message (no JS frames in a user-facing refusal).
+ * Turns a sumgate refusal into the error shape pnpm prints well: pnpm 10 shows `<code>  <message>`
+ * plus `hint`; pnpm 12 wraps hook errors and prints only `err.stack`, so the stack is the whole
+ * description, code and fix included (no JS frames in a user-facing refusal).
  */
 export function toPnpmError(e: unknown): unknown {
   if (!isSumgateError(e)) return e;
-  const err = new Error(e.describe()) as Error & { code?: string; hint?: string; sumgate?: unknown };
+  const err = new Error(e.message) as Error & { code?: string; hint?: string; sumgate?: unknown };
   err.code = `SUMGATE_${e.code}`;
   if (e.fix !== undefined) err.hint = `fix: ${e.fix}`;
-  err.stack = err.message;
+  err.stack = e.describe();
   err.sumgate = e.toJSON();
   return err;
 }

@@ -1,9 +1,10 @@
 import { isSumgateError } from '@sumgate/core';
 import { UsageError } from './args.js';
+import { log } from './commands/log.js';
 import { proofVerify } from './commands/proofVerify.js';
 import type { Command, Io } from './io.js';
 
-const COMMANDS: readonly Command[] = [proofVerify];
+const COMMANDS: readonly Command[] = [log, proofVerify];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
