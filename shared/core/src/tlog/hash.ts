@@ -1,0 +1,60 @@
+/**
+ * RFC 6962 §2.1 Merkle tree hashing with SHA-256, as used by c2sp.org/tlog-tiles and Go's sumdb.
+ */
+import { createHash } from 'node:crypto';
+import { SumgateError } from '../errors.js';
+import { decodeBase64Strict, encodeBase64 } from './base64.js';
+
+/** A SHA-256 hash: always 32 bytes. */
+export type Hash = Uint8Array;
+
+export const HASH_SIZE = 32;
+
+function sha256(...parts: Uint8Array[]): Hash {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+}
+
+const LEAF_PREFIX = new Uint8Array([0x00]);
+const NODE_PREFIX = new Uint8Array([0x01]);
+
+/** RFC 6962 §2.1: MTH({d}) = SHA-256(0x00 || d), the hash of one log record. */
+export function recordHash(data: Uint8Array): Hash {
+  return sha256(LEAF_PREFIX, data);
+}
+
+/** RFC 6962 §2.1: an interior node, SHA-256(0x01 || left || right). */
+export function nodeHash(left: Hash, right: Hash): Hash {
+  return sha256(NODE_PREFIX, left, right);
+}
+
+/** RFC 6962 §2.1: MTH({}) = SHA-256(""), the root of the empty tree. */
+export const EMPTY_TREE_HASH: Hash = sha256();
+
+/** Byte equality of two hashes (they are public values, so no constant-time compare is needed). */
+export function hashEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function toBase64(h: Hash): string {
+  return encodeBase64(h);
+}
+
+/** Parses one base64 hash from hostile input: exactly 32 bytes of canonical base64, else MALFORMED_PROOF. */
+export function fromBase64Hash(s: string): Hash {
+  const bytes = decodeBase64Strict(s);
+  if (bytes === undefined || bytes.length !== HASH_SIZE) {
+    throw new SumgateError('MALFORMED_PROOF', 'malformed hash: expected 32 bytes of canonical base64');
+  }
+  return bytes;
+}
+
+/** Asserts a tree size or index is a non-negative safe integer (JS numbers are exact up to 2^53). */
+export function assertIndex(what: string, n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new RangeError(`${what} must be a non-negative safe integer, got ${String(n)}`);
+  }
+}
