@@ -1,1 +1,10 @@
-export {};
+export { initLog, type InitLogOptions } from './init.js';
+export { Log, openLog, type OpenLogOptions, type PublishedCheckpoint, type AppendResult } from './log.js';
+export type { Evidence, Observation } from './evidence.js';
+export { buildProofBatch, type ProofBatch, type ProofBatchEntry, type ProofRequest } from './proofBatch.js';
+export { serveLog, type ServeLogOptions, type LogServer } from './serve.js';
+export { createLogHandler, type LogHandlerOptions } from './http/handler.js';
+export { Ingestor, type IngestorOptions, type IngestResult } from './ingest/ingestor.js';
+export { ingestList, ingestFromLockfile, ingestFromListFile, type IngestListOptions, type IngestSummary, type IngestProgress } from './bulkIngest.js';
+export { readLockfile, readList, parsePnpmLock, parsePackageLock, parseYarnLock, parseList, type PackageVersion } from './lockfiles.js';
+export { runLogCommand, LOG_HELP, type LogCommandIo } from './cli.js';

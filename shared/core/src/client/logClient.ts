@@ -8,6 +8,7 @@ import {
   hashEqual,
   HASH_SIZE,
   openCheckpoint,
+  parseCosignerKey,
   parseVerifierKey,
   proveConsistency,
   recordHash,
@@ -58,7 +59,7 @@ export class LogClient {
 
   constructor(private readonly opts: LogClientOptions) {
     this.verifiers = opts.vkeys.map((k) => parseVerifierKey(k));
-    this.witnessVerifiers = (opts.witnesses?.keys ?? []).map((k) => parseVerifierKey(k));
+    this.witnessVerifiers = (opts.witnesses?.keys ?? []).map((k) => parseCosignerKey(k));
     this.store = new CheckpointStore(opts.cacheDir);
   }
 

@@ -218,11 +218,31 @@ export class TileHashReader {
     return [tileForSubtree(level, index, this.n)];
   }
 
+  /**
+   * Per tile, the hashes of its inner levels (1..7) computed so far: a proof reads up to eight
+   * subtrees from one tile, and many proofs share tiles, so each inner node is hashed once.
+   */
+  readonly #inner = new Map<string, Map<number, Hash>>();
+
   readonly read: SubtreeReader = (level, index) => {
     const tile = tileForSubtree(level, index, this.n);
     const data = this.#getTile(tile);
     if (data === undefined) throw new TileMissingError(tile);
-    return subtreeFromTile(data, tile, level, index);
+    if (level % TILE_HEIGHT === 0) return subtreeFromTile(data, tile, level, index);
+    const key = tilePath(tile);
+    let memo = this.#inner.get(key);
+    if (memo === undefined) {
+      memo = new Map();
+      this.#inner.set(key, memo);
+    }
+    // Keyed by level and index; the tile's bytes cannot change under one reader (same n, same getTile).
+    const slot = level * 2 ** 24 + (index % 2 ** 24);
+    let h = memo.get(slot);
+    if (h === undefined) {
+      h = nodeHash(this.read(level - 1, 2 * index), this.read(level - 1, 2 * index + 1));
+      memo.set(slot, h);
+    }
+    return h;
   };
 }
 

@@ -1,0 +1,190 @@
+/**
+ * `sumgate log <init|serve|ingest>`: the command-line face of the log server. Prints through the
+ * given io, returns an exit code (0 ok, 1 refused/failed, 2 usage); never calls process.exit.
+ */
+import { readFileSync } from 'node:fs';
+import { isSumgateError } from '../../core/src/errors.js';
+import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
+import { ingestFromListFile, ingestFromLockfile, type IngestProgress } from './bulkIngest.js';
+import { initLog } from './init.js';
+import { serveLog } from './serve.js';
+
+export interface LogCommandIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Stops `log serve` (default: SIGINT or SIGTERM). */
+  signal?: AbortSignal;
+}
+
+export const LOG_HELP = `usage:
+  sumgate log init   --dir <dir> --origin <name>
+      Create a log: an Ed25519 key pair (log.skey, mode 0600) and an empty signed log.
+      Prints the verifier key to put in your sumgate policy.
+  sumgate log serve  --dir <dir> [--port <n>] [--host <addr>] [--upstream <url>[,<url>...]]
+                     [--npm-keys <keys.json>]
+      Serve the log over HTTP (default 127.0.0.1, an ephemeral port). With --upstream, unknown
+      versions are ingested from those registries (tried in order) when looked up.
+  sumgate log ingest --dir <dir> (--lockfile <path> | --list <file>) --upstream <url>[,<url>...]
+                     [--npm-keys <keys.json>] [--concurrency <n>] [--recheck]
+      Add every registry version of a lockfile (pnpm-lock.yaml, package-lock.json, yarn.lock) or
+      of a list file (one name@version per line). --recheck re-observes logged versions and
+      reports conflicting ones (kept as evidence).
+`;
+
+class UsageError extends Error {}
+
+type Flags = Map<string, string | true>;
+
+const COMMANDS: Record<string, { values: string[]; switches: string[] }> = {
+  init: { values: ['dir', 'origin'], switches: [] },
+  serve: { values: ['dir', 'port', 'host', 'upstream', 'npm-keys', 'batch-delay-ms'], switches: ['allow-direct-append'] },
+  ingest: { values: ['dir', 'lockfile', 'list', 'upstream', 'npm-keys', 'concurrency'], switches: ['recheck'] },
+};
+
+function parseFlags(command: string, args: string[]): Flags {
+  const spec = COMMANDS[command]!;
+  const flags: Flags = new Map();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (m === null) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
+    const name = m[1]!;
+    if (spec.switches.includes(name)) {
+      if (m[2] !== undefined) throw new UsageError(`--${name} takes no value`);
+      flags.set(name, true);
+    } else if (spec.values.includes(name)) {
+      const value = m[2] ?? args[++i];
+      if (value === undefined || (m[2] === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      flags.set(name, value);
+    } else {
+      throw new UsageError(`unknown flag --${name} for "log ${command}"`);
+    }
+  }
+  return flags;
+}
+
+function need(flags: Flags, name: string): string {
+  const v = flags.get(name);
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function intFlag(flags: Flags, name: string, min: number, max: number): number | undefined {
+  const v = flags.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function upstreams(flags: Flags): string[] {
+  const v = flags.get('upstream');
+  if (typeof v !== 'string') return [];
+  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const u of list) {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(u).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new UsageError(`--upstream ${JSON.stringify(u)} is not an http(s) URL`);
+  }
+  return list;
+}
+
+function npmKeys(flags: Flags): NpmRegistryKey[] | undefined {
+  const v = flags.get('npm-keys');
+  return typeof v === 'string' ? parseNpmKeys(JSON.parse(readFileSync(v, 'utf8'))) : undefined;
+}
+
+export async function runLogCommand(argv: string[], io: LogCommandIo): Promise<number> {
+  const args = argv[0] === 'log' ? argv.slice(1) : argv;
+  const command = args[0];
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    io.stdout(LOG_HELP);
+    return command === undefined ? 2 : 0;
+  }
+  try {
+    if (!(command in COMMANDS)) throw new UsageError(`unknown command "log ${command}"`);
+    if (args.includes('--help')) {
+      io.stdout(LOG_HELP);
+      return 0;
+    }
+    const flags = parseFlags(command, args.slice(1));
+    if (command === 'init') return await runInit(flags, io);
+    if (command === 'serve') return await runServe(flags, io);
+    return await runIngest(flags, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`sumgate log: ${e.message}\n\n${LOG_HELP}`);
+      return 2;
+    }
+    if (isSumgateError(e)) {
+      io.stderr(`${e.describe()}\n`);
+      return e.code === 'USAGE' ? 2 : 1;
+    }
+    io.stderr(`sumgate log: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function runInit(flags: Flags, io: LogCommandIo): Promise<number> {
+  const dir = need(flags, 'dir');
+  const origin = need(flags, 'origin');
+  const { vkey } = await initLog({ dir, origin });
+  io.stdout(`created log ${origin} in ${dir}\nvkey: ${vkey}\n`);
+  return 0;
+}
+
+async function runServe(flags: Flags, io: LogCommandIo): Promise<number> {
+  const server = await serveLog({
+    dir: need(flags, 'dir'),
+    port: intFlag(flags, 'port', 0, 65535) ?? 0,
+    host: typeof flags.get('host') === 'string' ? (flags.get('host') as string) : '127.0.0.1',
+    upstreams: upstreams(flags),
+    npmKeys: npmKeys(flags),
+    batchMaxDelayMs: intFlag(flags, 'batch-delay-ms', 0, 10_000),
+    allowDirectAppend: flags.get('allow-direct-append') === true,
+    onError: (e) => io.stderr(`sumgate log: internal error: ${(e as Error).stack ?? String(e)}\n`),
+  });
+  io.stdout(`serving ${server.log.origin} at ${server.url}\nvkey: ${server.vkey}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    if (io.signal !== undefined) {
+      if (io.signal.aborted) return stop();
+      io.signal.addEventListener('abort', stop, { once: true });
+    }
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  io.stdout('log server stopped\n');
+  return 0;
+}
+
+async function runIngest(flags: Flags, io: LogCommandIo): Promise<number> {
+  const dir = need(flags, 'dir');
+  const lockfile = flags.get('lockfile');
+  const list = flags.get('list');
+  if ((lockfile === undefined) === (list === undefined)) throw new UsageError('give exactly one of --lockfile and --list');
+  const ups = upstreams(flags);
+  if (ups.length === 0) throw new UsageError('--upstream is required');
+  let last = 0;
+  const onProgress = (p: IngestProgress): void => {
+    if (p.outcome === 'failed') io.stderr(`  ${p.name}@${p.version}: ${p.reason}\n`);
+    if (p.done === p.total || Date.now() - last > 1000) {
+      last = Date.now();
+      io.stdout(`ingested ${p.done}/${p.total}\n`);
+    }
+  };
+  const common = { dir, upstreams: ups, npmKeys: npmKeys(flags), concurrency: intFlag(flags, 'concurrency', 1, 256), recheck: flags.get('recheck') === true, onProgress };
+  const summary =
+    typeof lockfile === 'string' ? await ingestFromLockfile({ ...common, lockfile }) : await ingestFromListFile({ ...common, list: list as string });
+  io.stdout(`added ${summary.added}, already logged ${summary.existing}, failed ${summary.failed.length}\n`);
+  return summary.failed.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,70 @@
+/**
+ * POST /proofs: `{"packages": ["<name>@<version>", ...], "ingest": true}` -> a ProofBatch
+ * (proofBatch.ts). Names are plain npm names (`@scope/pkg@1.2.3`), not escaped keys. At most
+ * 10,000 packages and 1 MiB of request body (413 beyond). With "ingest": true and upstreams
+ * configured, unknown versions are ingested first; failures are listed in "missing" with a reason.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { recordKey } from '../../../core/src/record/npmRecord.js';
+import type { Ingestor } from '../ingest/ingestor.js';
+import type { Log } from '../log.js';
+import { buildProofBatch, type ProofRequest } from '../proofBatch.js';
+import { readJson } from './body.js';
+import { HttpError, sendJson } from './httpError.js';
+
+export const MAX_PROOFS_BODY = 1 << 20;
+export const MAX_PROOFS_PACKAGES = 10_000;
+
+/** Splits `name@version` at the last `@` that is not the scope's. */
+export function splitSpec(spec: string): { name: string; version: string } | undefined {
+  const at = spec.lastIndexOf('@');
+  if (at <= 0) return undefined;
+  return { name: spec.slice(0, at), version: spec.slice(at + 1) };
+}
+
+export async function handleProofs(log: Log, ingestor: Ingestor | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readJson(req, MAX_PROOFS_BODY);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'expected {"packages": ["name@version", ...], "ingest": true|false}');
+  }
+  const { packages, ingest } = body as { packages?: unknown; ingest?: unknown };
+  if (!Array.isArray(packages) || !packages.every((p) => typeof p === 'string')) {
+    throw new HttpError(400, '"packages" must be an array of "name@version" strings');
+  }
+  if (ingest !== undefined && typeof ingest !== 'boolean') throw new HttpError(400, '"ingest" must be true or false');
+  if (packages.length > MAX_PROOFS_PACKAGES) {
+    throw new HttpError(413, `at most ${MAX_PROOFS_PACKAGES} packages per request (got ${packages.length}); split the request`);
+  }
+
+  const wanted: ProofRequest[] = [];
+  const malformed: Array<{ name: string; version: string; reason: string }> = [];
+  for (const spec of packages as string[]) {
+    const parsed = splitSpec(spec);
+    if (parsed === undefined) {
+      malformed.push({ name: spec.slice(0, 300), version: '', reason: 'malformed: expected name@version' });
+      continue;
+    }
+    try {
+      recordKey(parsed.name, parsed.version);
+      wanted.push(parsed);
+    } catch (e) {
+      malformed.push({ ...parsed, reason: `malformed: ${(e as Error).message}` });
+    }
+  }
+
+  if (ingest === true && ingestor !== undefined) {
+    await Promise.all(
+      wanted
+        .filter((p) => log.lookupIndex(recordKey(p.name, p.version)) === undefined)
+        .map((p) =>
+          ingestor.ingest(p.name, p.version).catch((e: unknown) => {
+            const code = (e as { code?: unknown }).code;
+            p.failure = `${typeof code === 'string' ? `${code}: ` : ''}${(e as Error).message}`;
+          }),
+        ),
+    );
+  }
+  const batch = buildProofBatch(log, wanted);
+  batch.missing.push(...malformed);
+  sendJson(res, 200, batch);
+}

@@ -1,0 +1,176 @@
+/**
+ * On-demand ingestion from upstream npm registries (tried in order): fetch the packument, download
+ * `dist.tarball`, check its sha512 against `dist.integrity` (refused on mismatch), verify npm's
+ * `dist.signatures` when keys are configured, fingerprint the install-time code from the tarball's
+ * own package.json, and append the record. Concurrent requests for one version share one
+ * ingestion (single flight); at most `concurrency` ingestions run at once.
+ */
+import { createHash } from 'node:crypto';
+import { SumgateError } from '../../../core/src/errors.js';
+import { inspectTarball } from '../../../core/src/inspect/installCode.js';
+import { verifyRegistrySignature, type NpmRegistryKey } from '../../../core/src/npm/registrySignature.js';
+import { formatRecord, parseRecord, recordKey, type NpmRecord } from '../../../core/src/record/npmRecord.js';
+import type { Log } from '../log.js';
+import { Limiter, SingleFlight } from './limiter.js';
+import { DEFAULT_LIMITS, getBytes, packumentUrl, type FetchLimits } from './upstream.js';
+
+export interface IngestorOptions {
+  /** Registry base URLs, tried in order (a 404 or an error moves on to the next). */
+  upstreams: readonly string[];
+  /** npm registry keys (`/-/npm/v1/keys`, parsed): when given, `dist.signatures` must verify. */
+  npmKeys?: readonly NpmRegistryKey[] | undefined;
+  /** Ingestions at once (default 8). */
+  concurrency?: number | undefined;
+  limits?: Partial<FetchLimits> | undefined;
+}
+
+export interface IngestResult {
+  index: number;
+  record: string;
+  /** False when this call added the record to the log. */
+  existing: boolean;
+}
+
+interface Observation {
+  record: NpmRecord;
+  source: string;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export class Ingestor {
+  private readonly limiter: Limiter;
+  private readonly flights = new SingleFlight<IngestResult>();
+  private readonly limits: FetchLimits;
+
+  constructor(
+    private readonly log: Log,
+    private readonly opts: IngestorOptions,
+  ) {
+    if (opts.upstreams.length === 0) throw new RangeError('an Ingestor needs at least one upstream');
+    this.limiter = new Limiter(opts.concurrency ?? 8);
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  }
+
+  /**
+   * Makes sure name@version is in the log and returns its entry. With `recheck`, an already logged
+   * version is observed again: a different integrity or install code is refused (LOG_CONFLICT) and
+   * kept as evidence; a record that differs only in registry signatures (mirrors strip them) is not
+   * a conflict.
+   */
+  async ingest(name: string, version: string, opts: { recheck?: boolean } = {}): Promise<IngestResult> {
+    const key = recordKey(name, version);
+    const logged = this.log.lookup(key);
+    if (logged !== undefined && opts.recheck !== true) return { ...logged, existing: true };
+    const flight = opts.recheck === true ? `recheck ${key}` : key;
+    return this.flights.run(flight, () =>
+      this.limiter.run(async () => {
+        const now = this.log.lookup(key);
+        if (now !== undefined && opts.recheck !== true) return { ...now, existing: true };
+        const seen = await this.observe(name, version);
+        if (now !== undefined && sameContent(parseRecord(now.record), seen.record)) return { ...now, existing: true };
+        const { index, existing } = await this.log.append(seen.record, seen.source);
+        return { index, record: formatRecord(seen.record), existing };
+      }),
+    );
+  }
+
+  /** Reads name@version from the first upstream that has it. */
+  private async observe(name: string, version: string): Promise<Observation> {
+    const pkg = `${name}@${version}`;
+    const failures: string[] = [];
+    for (const upstream of this.opts.upstreams) {
+      let meta: Json | undefined;
+      try {
+        meta = await this.versionMetadata(upstream, name, version);
+      } catch (e) {
+        failures.push((e as Error).message);
+        continue;
+      }
+      if (meta === undefined) continue;
+      return { record: await this.recordFrom(upstream, name, version, meta), source: upstream };
+    }
+    if (failures.length > 0) {
+      throw new SumgateError('SOURCE_FAILED', `could not read ${pkg} from the upstream registries: ${failures.join('; ')}`, {
+        pkg,
+        fix: 'retry later, or add a working registry with --upstream',
+      });
+    }
+    throw new SumgateError('NO_SOURCE', `${pkg} was not found on any upstream registry (${this.opts.upstreams.join(', ')})`, {
+      pkg,
+      fix: `check the name and version; if ${pkg} is a private package, do not ask a public log for it`,
+    });
+  }
+
+  private async versionMetadata(upstream: string, name: string, version: string): Promise<Json | undefined> {
+    const url = packumentUrl(upstream, name);
+    const bytes = await getBytes(url, this.limits.maxPackumentBytes, this.limits.timeoutMs, 'packument');
+    if (bytes === undefined) return undefined;
+    let packument: unknown;
+    try {
+      packument = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch {
+      throw new SumgateError('SOURCE_FAILED', `the packument ${url} is not JSON`);
+    }
+    const versions = isObject(packument) ? packument['versions'] : undefined;
+    const meta = isObject(versions) ? versions[version] : undefined;
+    return isObject(meta) ? meta : undefined;
+  }
+
+  private async recordFrom(upstream: string, name: string, version: string, meta: Json): Promise<NpmRecord> {
+    const pkg = `${name}@${version}`;
+    const dist = isObject(meta['dist']) ? meta['dist'] : {};
+    const integrity = String(dist['integrity'] ?? '')
+      .split(/\s+/)
+      .find((h) => h.startsWith('sha512-'));
+    if (integrity === undefined || typeof dist['tarball'] !== 'string') {
+      throw new SumgateError('SOURCE_FAILED', `${upstream} serves ${pkg} without a sha512 dist.integrity and dist.tarball`, {
+        pkg,
+        fix: 'the log records only versions with sha512 integrity; try another upstream',
+      });
+    }
+    const tarballUrl = new URL(dist['tarball'], upstream).href;
+    const tgz = await getBytes(tarballUrl, this.limits.maxTarballBytes, this.limits.timeoutMs, 'tarball');
+    if (tgz === undefined) {
+      throw new SumgateError('SOURCE_FAILED', `the tarball of ${pkg} is missing at ${tarballUrl}`, { pkg, fix: 'try another upstream' });
+    }
+    const actual = `sha512-${createHash('sha512').update(tgz).digest('base64')}`;
+    if (actual !== integrity) {
+      throw new SumgateError(
+        'INTEGRITY_MISMATCH',
+        `the tarball of ${pkg} from ${tarballUrl} has ${actual}, but ${upstream} says dist.integrity is ${integrity}; not logged`,
+        { pkg, fix: 'the upstream is corrupt or tampered with: report it, and do not use it as an upstream', data: { expected: integrity, actual } },
+      );
+    }
+    const signatures = Array.isArray(dist['signatures'])
+      ? dist['signatures'].filter(isObject).map((s) => ({ keyid: String(s['keyid']), sig: String(s['sig']) }))
+      : [];
+    if (this.opts.npmKeys !== undefined) {
+      // Throws REGISTRY_SIGNATURE for a signature by a known key that does not verify.
+      verifyRegistrySignature({ name, version, integrity, signatures, keys: [...this.opts.npmKeys] });
+    }
+    const { installCode } = inspectTarball(tgz);
+    const record: NpmRecord = {
+      name,
+      version,
+      integrity,
+      installCode: { fingerprint: installCode.fingerprint, hooks: installCode.hooks.map((h) => h.hook) },
+      signatures,
+    };
+    formatRecord(record); // validates (MALFORMED_RECORD) before anything is appended
+    return record;
+  }
+}
+
+/** Same bytes and same install code: registry signatures may legitimately be missing on a mirror. */
+function sameContent(a: NpmRecord, b: NpmRecord): boolean {
+  return (
+    a.integrity === b.integrity &&
+    a.installCode.fingerprint === b.installCode.fingerprint &&
+    a.installCode.hooks.join(',') === b.installCode.hooks.join(',')
+  );
+}
