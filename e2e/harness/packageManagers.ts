@@ -157,8 +157,11 @@ export function runYarn(args: readonly string[], opts: RunYarnOptions): Promise<
   });
 }
 
-/** Variables a child may inherit from the parent; everything else is dropped. */
-const INHERITED = ['TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_ALL', 'TZ', 'SYSTEMROOT', 'ComSpec', 'PATHEXT'];
+/**
+ * Variables a child may inherit from the parent; everything else is dropped. TLS trust settings
+ * are machine configuration (a corporate CA), not test state, so they pass through.
+ */
+const INHERITED = ['TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_ALL', 'TZ', 'SYSTEMROOT', 'ComSpec', 'PATHEXT', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR'];
 
 /**
  * The environment every child starts from: a sanitised PATH (this Node first, no

@@ -11,7 +11,8 @@ import type { Policy } from './policy/policy.js';
 import { formatRecord, parseRecord } from './record/npmRecord.js';
 import type { NpmRecord } from './record/npmRecord.js';
 import { Credentials } from './sources/credentials.js';
-import { nodeHttpClient } from './sources/http.js';
+import { createHttpClient } from './sources/http.js';
+import { readNpmrc, tlsOptions } from './sources/npmrc.js';
 import type { HttpClient } from './sources/http.js';
 import { RejectedBySource, Sources } from './sources/sources.js';
 import type { Packument, SourceFailure } from './sources/sources.js';
@@ -80,8 +81,9 @@ export class Gate {
     this.policy = policy;
     this.workspaceRoot = findWorkspaceRoot(opts.cwd);
     this.cacheDir = resolveCacheDir({ policyCacheDir: policy.cacheDir, workspaceRoot: this.workspaceRoot, env });
-    this.http = opts.http ?? nodeHttpClient;
-    this.sources = new Sources(policy, this.http, Credentials.fromNpmrc(this.workspaceRoot, env));
+    const npmrc = readNpmrc(this.workspaceRoot, env);
+    this.http = opts.http ?? createHttpClient(tlsOptions(npmrc));
+    this.sources = new Sources(policy, this.http, Credentials.fromNpmrc(npmrc));
     this.facts = new FactsCache(this.cacheDir);
     this.say = opts.log ?? (() => {});
   }

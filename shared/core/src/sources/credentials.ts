@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import type { NpmrcSettings } from './npmrc.js';
 
 /**
- * Registry credentials from `.npmrc` files (`//host/path/:_authToken=...`, `:_auth=`,
- * `:username=` + `:_password=`), with `${ENV}` expansion. A credential is sent only to URLs under
+ * Registry credentials from `.npmrc` (`//host/path/:_authToken=...`, `:_auth=`,
+ * `:username=` + `:_password=`). A credential is sent only to URLs under
  * the registry prefix it was written for: never to another source.
  */
 export class Credentials {
@@ -19,20 +17,13 @@ export class Credentials {
     return new Credentials([]);
   }
 
-  /** Reads `<workspaceRoot>/.npmrc` and `~/.npmrc` (or `$NPM_CONFIG_USERCONFIG`); the project file wins. */
-  static fromNpmrc(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): Credentials {
-    const files = [path.join(workspaceRoot, '.npmrc'), env.NPM_CONFIG_USERCONFIG ?? env.npm_config_userconfig ?? path.join(env.HOME ?? os.homedir(), '.npmrc')];
+  /** Credentials written in `.npmrc` settings (see readNpmrc: the project file wins over the user's). */
+  static fromNpmrc(settings: NpmrcSettings): Credentials {
     const byPrefix = new Map<string, Record<string, string>>();
-    for (const file of files.reverse()) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        continue;
-      }
-      for (const [prefix, key, value] of parseNpmrcAuth(text, env)) {
-        byPrefix.set(prefix, { ...byPrefix.get(prefix), [key]: value });
-      }
+    for (const [key, value] of settings) {
+      const m = /^(\/\/[^:]+(?::\d+)?[^:]*\/):(_authToken|_auth|username|_password)$/.exec(key);
+      if (m === null || value === '') continue;
+      byPrefix.set(m[1]!, { ...byPrefix.get(m[1]!), [m[2]!]: value });
     }
     const entries: Array<{ prefix: string; header: string }> = [];
     for (const [prefix, fields] of byPrefix) {
@@ -48,19 +39,6 @@ export class Credentials {
     const key = `//${u.host}${u.pathname}`;
     return this.entries.find((e) => key.startsWith(e.prefix))?.header;
   }
-}
-
-function parseNpmrcAuth(text: string, env: NodeJS.ProcessEnv): Array<[string, string, string]> {
-  const out: Array<[string, string, string]> = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line.startsWith('//')) continue;
-    const m = /^(\/\/[^:]+(?::\d+)?[^:]*\/):(_authToken|_auth|username|_password)\s*=\s*(.*)$/.exec(line);
-    if (m === null) continue;
-    const value = m[3]!.replace(/^"(.*)"$/, '$1').replace(/\$\{([^}]+)\}/g, (_, name: string) => env[name] ?? '');
-    if (value !== '') out.push([m[1]!, m[2]!, value]);
-  }
-  return out;
 }
 
 function authorizationHeader(f: Record<string, string>): string | undefined {

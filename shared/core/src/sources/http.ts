@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import { redactSecrets } from '../errors.js';
 
 export interface HttpResponse {
@@ -29,20 +30,36 @@ export class NetworkError extends Error {
   }
 }
 
-const agents = {
-  http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
-};
+interface Agents {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+}
 
 /**
  * A small node:http(s) client with keep-alive: redirects are followed (at most 5) and credentials
- * are dropped when a redirect leaves the origin they were meant for.
+ * are dropped when a redirect leaves the origin they were meant for. `ca` adds trusted roots (an
+ * npm `cafile` behind a corporate proxy) to Node's own.
  */
-export const nodeHttpClient: HttpClient = async (url, req = {}) => {
+export function createHttpClient(trust: { ca?: readonly string[] | undefined; rejectUnauthorized?: boolean } = {}): HttpClient {
+  const agents: Agents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+    https: new https.Agent({
+      keepAlive: true,
+      maxSockets: 16,
+      ...(trust.ca === undefined ? {} : { ca: [...tls.rootCertificates, ...trust.ca] }),
+      rejectUnauthorized: trust.rejectUnauthorized ?? true,
+    }),
+  };
+  return (url, req) => request(agents, url, req);
+}
+
+export const nodeHttpClient: HttpClient = createHttpClient();
+
+async function request(agents: Agents, url: string, req: HttpRequest = {}): Promise<HttpResponse> {
   let current = url;
   let headers = { ...req.headers };
   for (let hop = 0; hop <= 5; hop++) {
-    const res = await requestOnce(current, req, headers);
+    const res = await requestOnce(agents, current, req, headers);
     if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined && (req.method ?? 'GET') === 'GET') {
       const next = new URL(res.headers.location, current);
       if (next.origin !== new URL(current).origin) {
@@ -55,9 +72,9 @@ export const nodeHttpClient: HttpClient = async (url, req = {}) => {
     return res;
   }
   throw new NetworkError(`too many redirects from ${url}`);
-};
+}
 
-function requestOnce(url: string, req: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
+function requestOnce(agents: Agents, url: string, req: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
   const agent = u.protocol === 'https:' ? agents.https : agents.http;
