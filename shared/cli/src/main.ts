@@ -1,10 +1,14 @@
 import { isSumgateError } from '@sumgate/core';
 import { UsageError } from './args.js';
+import { approve } from './commands/approve.js';
+import { audit } from './commands/audit.js';
+import { explain } from './commands/explain.js';
+import { init } from './commands/init.js';
 import { log } from './commands/log.js';
 import { proofVerify } from './commands/proofVerify.js';
 import type { Command, Io } from './io.js';
 
-const COMMANDS: readonly Command[] = [log, proofVerify];
+const COMMANDS: readonly Command[] = [init, audit, approve, explain, log, proofVerify];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
