@@ -5,7 +5,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { SumgateError } from '../errors.js';
-import { decodeCanonicalBase64 } from '../record/base64.js';
+import { decodeBase64Strict } from '../base64.js';
 
 export interface NpmRegistryKey {
   keyid: string;
@@ -26,11 +26,11 @@ function badKeys(why: string): SumgateError {
 
 /** The P-256 public key in an SPKI DER base64 string; throws REGISTRY_SIGNATURE otherwise. */
 export function npmPublicKey(spkiDerBase64: string): KeyObject {
-  const der = decodeCanonicalBase64(spkiDerBase64);
+  const der = decodeBase64Strict(spkiDerBase64);
   if (der === undefined) throw badKeys('a key is not canonical base64');
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+    key = createPublicKey({ key: Buffer.from(der.buffer, der.byteOffset, der.byteLength), format: 'der', type: 'spki' });
   } catch {
     throw badKeys('a key is not an SPKI DER public key');
   }

@@ -5,7 +5,7 @@
  */
 import { verify } from 'node:crypto';
 import { SumgateError } from '../errors.js';
-import { decodeCanonicalBase64 } from '../record/base64.js';
+import { decodeBase64Strict } from '../base64.js';
 import { npmPublicKey, type NpmRegistryKey } from './registryKeys.js';
 
 export { npmKeyId, parseNpmKeys, type NpmRegistryKey } from './registryKeys.js';
@@ -57,7 +57,7 @@ export function verifyRegistrySignature(args: RegistrySignatureArgs): RegistrySi
         { pkg, fix: `do not install ${pkg}; if the registry is a mirror, check that it reports the registry's publish time`, data: { keyid, expires: key.expires } },
       );
     }
-    const der = decodeCanonicalBase64(sig);
+    const der = decodeBase64Strict(sig);
     let ok = false;
     if (der !== undefined) {
       try {

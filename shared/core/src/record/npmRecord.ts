@@ -6,7 +6,7 @@
 import semver from 'semver';
 import { SumgateError } from '../errors.js';
 import { INSTALL_HOOKS, NO_INSTALL_CODE } from '../inspect/installCode.js';
-import { decodeCanonicalBase64 } from './base64.js';
+import { decodeBase64Strict } from '../base64.js';
 import { escapeName, unescapeName } from './escapeName.js';
 
 export interface NpmRecord {
@@ -39,7 +39,7 @@ function checkVersion(version: string, line?: number): void {
 }
 
 function checkIntegrity(integrity: string, line?: number): void {
-  const bytes = integrity.startsWith('sha512-') ? decodeCanonicalBase64(integrity.slice(7)) : undefined;
+  const bytes = integrity.startsWith('sha512-') ? decodeBase64Strict(integrity.slice(7)) : undefined;
   if (bytes === undefined || bytes.length !== 64) {
     throw malformed(`integrity ${JSON.stringify(integrity)} is not sha512-<canonical base64 of 64 bytes>`, line);
   }
@@ -50,7 +50,7 @@ function checkInstallCode(code: { fingerprint: string; hooks: readonly string[] 
     if (code.hooks.length !== 0) throw malformed('install fingerprint "none" cannot list hooks', line);
     return;
   }
-  const digest = code.fingerprint.startsWith('sha256-') ? decodeCanonicalBase64(code.fingerprint.slice(7)) : undefined;
+  const digest = code.fingerprint.startsWith('sha256-') ? decodeBase64Strict(code.fingerprint.slice(7)) : undefined;
   if (digest === undefined || digest.length !== 32) {
     throw malformed(`install fingerprint ${JSON.stringify(code.fingerprint)} is not "none" or sha256-<canonical base64 of 32 bytes>`, line);
   }
@@ -68,7 +68,7 @@ function checkSignature(s: { keyid: string; sig: string }, line?: number): void 
   if (!/^[\x21-\x7e]+$/.test(s.keyid) || s.keyid.length > MAX_KEYID_LENGTH) {
     throw malformed(`signature keyid ${JSON.stringify(s.keyid)} must be 1-${MAX_KEYID_LENGTH} printable ASCII characters without spaces`, line);
   }
-  const sig = s.sig.length <= MAX_SIG_LENGTH ? decodeCanonicalBase64(s.sig) : undefined;
+  const sig = s.sig.length <= MAX_SIG_LENGTH ? decodeBase64Strict(s.sig) : undefined;
   if (sig === undefined || sig.length === 0) {
     throw malformed(`signature by ${s.keyid} is not non-empty canonical base64 of at most ${MAX_SIG_LENGTH} characters`, line);
   }

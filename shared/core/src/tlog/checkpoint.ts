@@ -4,7 +4,7 @@
  *     <origin>\n<tree size, decimal>\n<base64 root hash>\n[<extension line>\n ...]
  */
 import { SumgateError } from '../errors.js';
-import { decodeBase64Strict } from './base64.js';
+import { decodeBase64Strict } from '../base64.js';
 import { HASH_SIZE, toBase64, type Hash } from './hash.js';
 import { keyHashHex, openNote, parseNote, type Note, type Verifier } from './note.js';
 

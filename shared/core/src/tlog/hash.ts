@@ -3,7 +3,7 @@
  */
 import * as crypto from 'node:crypto';
 import { SumgateError } from '../errors.js';
-import { decodeBase64Strict, encodeBase64 } from './base64.js';
+import { decodeBase64Strict, encodeBase64 } from '../base64.js';
 
 /** A SHA-256 hash: always 32 bytes. */
 export type Hash = Uint8Array;

@@ -8,4 +8,4 @@ export * from './checkpoint.js';
 export * from './cosignature.js';
 export * from './tlogProof.js';
 export * from './entryBundle.js';
-export { decodeBase64Strict, encodeBase64 } from './base64.js';
+export { decodeBase64Strict, encodeBase64 } from '../base64.js';

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SumgateError } from '../errors.js';
-import { decodeBase64Strict, encodeBase64 } from './base64.js';
+import { decodeBase64Strict, encodeBase64 } from '../base64.js';
 import { ed25519PrivateKey, ed25519PublicFromSeed, ed25519PublicKey, ed25519Seed, ed25519Sign, ed25519Verify } from './ed25519.js';
 
 /** c2sp.org/signed-note "Signature types": 0x01 is Ed25519 over the note text. */

@@ -9,7 +9,7 @@
  *     <signed checkpoint note, verbatim>
  */
 import { SumgateError } from '../errors.js';
-import { decodeBase64Strict, encodeBase64 } from './base64.js';
+import { decodeBase64Strict, encodeBase64 } from '../base64.js';
 import { openCheckpoint, type Checkpoint, type WitnessPolicy } from './checkpoint.js';
 import { fromBase64Hash, recordHash, toBase64, type Hash } from './hash.js';
 import type { Note, Verifier } from './note.js';
