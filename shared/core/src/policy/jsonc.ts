@@ -3,30 +3,32 @@
  * Comments are replaced by spaces so that error offsets still point into the original text.
  */
 export function stripJsonComments(text: string): string {
-  let out = '';
+  const out: string[] = [];
+  /** Where in `out` the last comma is, while only white space has followed it. */
+  let pendingComma = -1;
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
+    let piece: string;
     if (c === '"') {
-      const end = skipString(text, i);
-      out += text.slice(i, end);
-      i = end;
+      piece = text.slice(i, skipString(text, i));
     } else if (c === '/' && text[i + 1] === '/') {
       const end = text.indexOf('\n', i);
-      const stop = end === -1 ? text.length : end;
-      out += ' '.repeat(stop - i);
-      i = stop;
+      piece = ' '.repeat((end === -1 ? text.length : end) - i);
     } else if (c === '/' && text[i + 1] === '*') {
       const end = text.indexOf('*/', i + 2);
-      const stop = end === -1 ? text.length : end + 2;
-      out += text.slice(i, stop).replace(/[^\n]/g, ' ');
-      i = stop;
+      piece = text.slice(i, end === -1 ? text.length : end + 2).replace(/[^\n]/g, ' ');
     } else {
-      out += c;
-      i++;
+      piece = c;
+      // A trailing comma before a closing bracket becomes a space.
+      if ((c === '}' || c === ']') && pendingComma !== -1) out[pendingComma] = ' ';
     }
+    if (piece === ',') pendingComma = out.length;
+    else if (piece.trim() !== '') pendingComma = -1;
+    out.push(piece);
+    i += piece.length;
   }
-  return removeTrailingCommas(out);
+  return out.join('');
 }
 
 function skipString(text: string, start: number): number {
@@ -37,32 +39,6 @@ function skipString(text: string, start: number): number {
     else i++;
   }
   return i;
-}
-
-function removeTrailingCommas(text: string): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '"') {
-      const end = skipString(text, i);
-      out += text.slice(i, end);
-      i = end;
-      continue;
-    }
-    if (c === ',') {
-      let j = i + 1;
-      while (j < text.length && /\s/.test(text[j]!)) j++;
-      if (text[j] === '}' || text[j] === ']') {
-        out += ' ';
-        i++;
-        continue;
-      }
-    }
-    out += c;
-    i++;
-  }
-  return out;
 }
 
 /** Line and column (1-based) of an offset, for error messages. */
