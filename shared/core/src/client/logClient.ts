@@ -1,5 +1,5 @@
 import { SumgateError } from '../errors.js';
-import { parseRecord } from '../record/npmRecord.js';
+import { parseRecord, recordKey } from '../record/npmRecord.js';
 import type { NpmRecord } from '../record/npmRecord.js';
 import type { HttpClient } from '../sources/http.js';
 import {
@@ -11,6 +11,7 @@ import {
   parseCosignerKey,
   parseVerifierKey,
   proveConsistency,
+  proveInclusion,
   recordHash,
   TileHashReader,
   tilesForComputation,
@@ -18,6 +19,7 @@ import {
 } from '../tlog/index.js';
 import type { Checkpoint, Hash, Verifier } from '../tlog/index.js';
 import { CheckpointStore } from './checkpointStore.js';
+import { parseLookupResponse } from './lookupResponse.js';
 import { saveForkEvidence } from './evidence.js';
 import { TileFetcher } from './tileFetcher.js';
 
@@ -56,6 +58,8 @@ export class LogClient {
   private readonly store: CheckpointStore;
   /** Checkpoint notes merged (or being merged) in this process: concurrent lookups share one merge. */
   private readonly merges = new Map<string, Promise<void>>();
+  /** Set when the log answered 404 to POST /proofs: it is a plain Go-shaped log. */
+  private batchUnsupported = false;
 
   constructor(private readonly opts: LogClientOptions) {
     this.verifiers = opts.vkeys.map((k) => parseVerifierKey(k));
@@ -81,8 +85,14 @@ export class LogClient {
   }
 
   private async proveBatch(pkgs: ReadonlyArray<{ name: string; version: string }>, ingest: boolean): Promise<LookupResult> {
+    if (this.batchUnsupported) return this.lookupEach(pkgs);
     const body = JSON.stringify({ packages: pkgs.map((p) => `${p.name}@${p.version}`), ingest });
-    const res = await this.request('proofs', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const res = await this.request('proofs', { method: 'POST', body, headers: { 'content-type': 'application/json' } }, [404]);
+    if (res === undefined) {
+      // A log without sumgate's batch endpoint (a plain Go-shaped log): one lookup per package.
+      this.batchUnsupported = true;
+      return this.lookupEach(pkgs);
+    }
     const doc = parseBatchResponse(res, this.opts.url);
     const { checkpoint } = await this.verifyCheckpoint(doc.checkpoint);
     const hashes = splitHashes(doc.hashes, this.opts.url);
@@ -107,6 +117,46 @@ export class LogClient {
       found.set(key, { record, index: e.index, checkpointSize: checkpoint.size, origin: checkpoint.origin });
     }
     return { found, missing: doc.missing };
+  }
+
+  private async lookupEach(pkgs: ReadonlyArray<{ name: string; version: string }>): Promise<LookupResult> {
+    const found = new Map<string, LoggedRecord>();
+    const missing: Array<{ name: string; version: string; reason: string }> = [];
+    for (const p of pkgs) {
+      const r = await this.lookupOne(p.name, p.version);
+      if (r === undefined) missing.push({ ...p, reason: 'not in the log' });
+      else found.set(`${p.name}@${p.version}`, r);
+    }
+    return { found, missing };
+  }
+
+  /**
+   * Go's client path: `GET /lookup/<name>@<version>` (index, record, signed checkpoint), then the
+   * inclusion proof computed from the log's tiles and checked against the checkpoint. Full tiles
+   * used are cached once the proof checks out. Undefined when the log does not have the version.
+   */
+  async lookupOne(name: string, version: string): Promise<LoggedRecord | undefined> {
+    const res = await this.request(`lookup/${recordKey(name, version)}`, {}, [404]);
+    if (res === undefined) return undefined;
+    const { index, record: text, note } = parseLookupResponse(res.toString('utf8'));
+    const record = parseRecord(text);
+    if (record.name !== name || record.version !== version) {
+      throw new SumgateError('INVALID_PROOF', `checksum log ${this.opts.url} answered a lookup of ${name}@${version} with a record for ${record.name}@${record.version}`);
+    }
+    const { checkpoint } = await this.verifyCheckpoint(note);
+    if (index >= checkpoint.size) throw new SumgateError('INVALID_PROOF', `checksum log ${this.opts.url}: leaf ${index} of ${name}@${version} is beyond its checkpoint (size ${checkpoint.size})`);
+    const tiles = new TileFetcher(this.opts.url, checkpoint.origin, this.opts.cacheDir, this.opts.http, this.opts.timeoutMs);
+    await tiles.fetchAll(tilesForComputation(checkpoint.size, (read) => proveInclusion(index, checkpoint.size, read)));
+    const reader = new TileHashReader(checkpoint.size, (t) => tiles.get(t));
+    try {
+      checkInclusion(proveInclusion(index, checkpoint.size, reader.read), checkpoint.size, checkpoint.root, index, recordHash(Buffer.from(text, 'utf8')));
+    } catch (e) {
+      throw new SumgateError('INVALID_PROOF', `checksum log ${this.opts.url}: ${name}@${version} (leaf ${index}) is not proven by the log's tiles under its signed checkpoint`, {
+        pkg: `${name}@${version}`, fix: 'the log or a proxy in front of it is serving bad tiles or records; report it to the log operator', cause: e,
+      });
+    }
+    tiles.save();
+    return { record, index, checkpointSize: checkpoint.size, origin: checkpoint.origin };
   }
 
   /** Fetches, verifies and merges the log's current checkpoint. */
@@ -209,7 +259,10 @@ export class LogClient {
     );
   }
 
-  private async request(pathname: string, req: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> }): Promise<Buffer> {
+  private request(pathname: string, req: RequestInit): Promise<Buffer>;
+  private request(pathname: string, req: RequestInit, absent: readonly number[]): Promise<Buffer | undefined>;
+  /** GETs or POSTs to the log; statuses in `absent` resolve to undefined, any other failure is LOG_UNREACHABLE. */
+  private async request(pathname: string, req: RequestInit, absent: readonly number[] = []): Promise<Buffer | undefined> {
     let res;
     try {
       res = await this.opts.http(`${this.opts.url}${pathname}`, { ...req, timeoutMs: this.opts.timeoutMs, maxBytes: 64 * 1024 * 1024 });
@@ -219,6 +272,7 @@ export class LogClient {
         cause: e,
       });
     }
+    if (absent.includes(res.status)) return undefined;
     if (res.status !== 200) {
       const text = res.body.toString('utf8').slice(0, 300).trim();
       throw new SumgateError('LOG_UNREACHABLE', `checksum log ${this.opts.url}${pathname} answered HTTP ${res.status}${text === '' ? '' : `: ${text}`}`, {
@@ -227,6 +281,12 @@ export class LogClient {
     }
     return res.body;
   }
+}
+
+interface RequestInit {
+  method?: 'GET' | 'POST';
+  body?: string;
+  headers?: Record<string, string>;
 }
 
 interface BatchResponse {

@@ -4,7 +4,7 @@
  *   GET  /checkpoint                      c2sp.org/tlog-tiles checkpoint (signed note)
  *   GET  /tile/<L>/<N>[.p/<W>]            c2sp.org/tlog-tiles hash tiles
  *   GET  /tile/entries/<N>[.p/<W>]        c2sp.org/tlog-tiles entry bundles (the record bytes)
- *   GET  /lookup/<name>@<version>         Go sumdb shape: <index>\n<record><signed checkpoint>
+ *   GET  /lookup/<name>@<version>         Go sumdb shape: <index>\n<record>\n<signed checkpoint>
  *   POST /proofs                          batch inclusion proofs against one checkpoint (proofBatch.ts)
  *   GET  /proof/consistency/<m>/<n>       RFC 9162 §2.1.4 consistency proof, base64 hashes one per line
  *   GET  /evidence/<name>@<version>       refused conflicting observations (evidence.ts)
@@ -13,6 +13,7 @@
  * Everything a client sees is bounded by the published checkpoint: tiles, entries and proofs
  * beyond it are 404, never partially written data.
  */
+import { formatLookupResponse } from '../../../core/src/client/lookupResponse.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SumgateError } from '../../../core/src/errors.js';
 import { encodeEntryBundle } from '../../../core/src/tlog/entryBundle.js';
@@ -110,7 +111,7 @@ function parseKey(key: string): { name: string; version: string } {
   }
 }
 
-/** Go's sumdb /lookup shape: `<index>\n<record>` followed by the signed checkpoint covering it. */
+/** Go's sumdb /lookup shape: `<index>\n<record>\n` (a blank line ends the record) followed by the signed checkpoint covering it. */
 async function serveLookup(log: Log, opts: LogHandlerOptions, key: string, res: ServerResponse): Promise<void> {
   const { name, version } = parseKey(key);
   let found = log.lookup(key);
@@ -124,7 +125,7 @@ async function serveLookup(log: Log, opts: LogHandlerOptions, key: string, res: 
     found = { index: r.index, record: r.record };
   }
   // Read the checkpoint after the entry: appends resolve only once a checkpoint covers them.
-  sendText(res, 200, `${found.index}\n${found.record}${log.checkpoint().note}`, { 'cache-control': 'no-cache' });
+  sendText(res, 200, formatLookupResponse(found.index, found.record, log.checkpoint().note), { 'cache-control': 'no-cache' });
 }
 
 function serveConsistency(log: Log, rest: string, res: ServerResponse): void {

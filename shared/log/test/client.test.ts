@@ -1,0 +1,90 @@
+/**
+ * The core's log client against the real server over HTTP: Go-shaped lookups proven from tiles
+ * (and the fallback to them when a log has no batch endpoint), the tile cache, and tampering.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LogClient } from '../../core/src/client/logClient.js';
+import { nodeHttpClient } from '../../core/src/sources/http.js';
+import type { HttpClient } from '../../core/src/sources/http.js';
+import { initLog, serveLog, type LogServer } from '../src/index.js';
+import { fakeRecord } from './records.js';
+import { removeTempDirs, tempDir } from './tmp.js';
+
+let server: LogServer;
+beforeAll(async () => {
+  const dir = tempDir();
+  await initLog({ dir, origin: 'client.test/log' });
+  server = await serveLog({ dir, batchMaxDelayMs: 1 });
+  await Promise.all(Array.from({ length: 700 }, (_, i) => server.log.append(fakeRecord(i))));
+});
+afterAll(async () => {
+  await server.close();
+  removeTempDirs();
+});
+
+const url = () => `${server.url}/`;
+const client = (cacheDir: string, httpClient: HttpClient = nodeHttpClient) =>
+  new LogClient({ url: url(), vkeys: [server.vkey], timeoutMs: 10_000, cacheDir, http: httpClient });
+
+describe('LogClient lookups proven from tiles', () => {
+  it('proves a Go-shaped lookup from tiles and caches only the full tiles it used', async () => {
+    const cacheDir = tempDir('sumgate-client-');
+    const r = fakeRecord(300);
+    const found = await client(cacheDir).lookupOne(r.name, r.version);
+    expect(found?.index).toBe(300);
+    expect(found?.record).toEqual(r);
+    const tiles = join(cacheDir, 'logs', encodeURIComponent('client.test/log'), 'tile');
+    const cached = readdirSync(join(tiles, '0'), { recursive: true }).map(String);
+    expect(cached).toContain('001'); // leaves 256..511: full, used by the proof, cached
+    expect(cached.some((p) => p.includes('.p'))).toBe(false); // partial tiles are never cached
+    expect(await client(cacheDir).lookupOne('not-there', '1.0.0')).toBeUndefined();
+  });
+
+  it('falls back to lookups when the log has no batch endpoint', async () => {
+    const seen: string[] = [];
+    const noBatch: HttpClient = async (u, req) => {
+      seen.push(`${req?.method ?? 'GET'} ${new URL(u).pathname}`);
+      if (u.endsWith('/proofs')) return { status: 404, headers: {}, body: Buffer.from('not found'), url: u };
+      return nodeHttpClient(u, req);
+    };
+    const r = await client(tempDir('sumgate-client-'), noBatch).lookupMany([fakeRecord(5), fakeRecord(650)], false);
+    expect([...r.found.values()].map((f) => f.index).sort((a, b) => a - b)).toEqual([5, 650]);
+    expect(seen.filter((s) => s.startsWith('GET /lookup/'))).toHaveLength(2);
+  });
+
+  it('refuses a record whose tiles were tampered with, and caches nothing from them', async () => {
+    const cacheDir = tempDir('sumgate-client-');
+    const tamper: HttpClient = async (u, req) => {
+      const res = await nodeHttpClient(u, req);
+      if (!u.includes('/tile/0/001')) return res;
+      const body = Buffer.from(res.body);
+      body[100] ^= 1;
+      return { ...res, body };
+    };
+    const r = fakeRecord(400);
+    await expect(client(cacheDir, tamper).lookupOne(r.name, r.version)).rejects.toMatchObject({ code: 'INVALID_PROOF' });
+    expect(existsSync(join(cacheDir, 'logs', encodeURIComponent('client.test/log'), 'tile', '0', '001'))).toBe(false);
+  });
+
+  it('serves a proxy of the log through a local HTTP hop unchanged (proxies are untrusted but harmless)', async () => {
+    const proxy = http.createServer((req, res) => {
+      const up = http.request(`${server.url}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxied = new LogClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`, vkeys: [server.vkey], timeoutMs: 10_000, cacheDir: tempDir('sumgate-client-'), http: nodeHttpClient });
+      const found = await proxied.lookupMany([fakeRecord(10)], false);
+      expect(found.found.get(`${fakeRecord(10).name}@${fakeRecord(10).version}`)?.index).toBe(10);
+    } finally {
+      proxy.close();
+    }
+  });
+});
