@@ -5,7 +5,7 @@ import type { CachedFacts } from './cache/factsCache.js';
 import { LogClient } from './client/logClient.js';
 import type { LoggedRecord } from './client/logClient.js';
 import { SumgateError } from './errors.js';
-import { inspectTarball } from './inspect/installCode.js';
+import { inspectTarballAsync } from './inspect/installCode.js';
 import { findWorkspaceRoot, loadPolicy } from './policy/loadPolicy.js';
 import type { Policy } from './policy/policy.js';
 import { formatRecord, parseRecord } from './record/npmRecord.js';
@@ -177,7 +177,7 @@ export class Gate {
       throw this.explainSourceFailure(p, e, expected);
     });
     for (const f of fetched.failures) this.say(`sumgate: ${p.name}@${p.version}: source ${f.source} passed over (${f.reason})`);
-    const { installCode } = inspectTarball(fetched.value.bytes);
+    const { installCode } = await inspectTarballAsync(fetched.value.bytes);
     const summary: InstallCodeSummary = { fingerprint: installCode.fingerprint, hooks: installCode.hooks.map((h) => h.hook) };
     const bytes = { integrity: fetched.value.integrity, installCode: summary, source: fetched.source.name };
     const verdict = exempt
@@ -210,7 +210,8 @@ export class Gate {
     for (const m of r.missing) absent.set(`${m.name}@${m.version}`, m.reason);
     for (const p of todo) {
       const proven = this.proven.get(key(p));
-      if (proven !== undefined && proven.record.integrity === p.integrity) this.remember(p, proven);
+      // Keyed by the record's own integrity: a caller without one (Yarn) finds it on the next run.
+      if (proven !== undefined) this.remember(p, proven);
     }
     return absent;
   }

@@ -62,7 +62,7 @@ describe('LogClient lookups proven from tiles', () => {
       const res = await nodeHttpClient(u, req);
       if (!u.includes('/tile/0/001')) return res;
       const body = Buffer.from(res.body);
-      body[100] ^= 1;
+      body[100] = body[100]! ^ 1;
       return { ...res, body };
     };
     const r = fakeRecord(400);

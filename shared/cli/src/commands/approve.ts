@@ -71,7 +71,7 @@ The policy file's comments and layout are kept.
         fix: `add { "package": "${pkg}", "installCode": "${code.fingerprint}" } to "approvals" by hand`,
       });
     }
-    if (edit.status !== 'present') writeFileAtomic(policyFile, edit.text);
+    if (edit.status !== 'present') writeFileAtomic(policyFile, edit.text, { durable: true });
     io.stdout(`${edit.status === 'replaced' ? 'updated the approval of' : 'approved'} ${pkg} (install-time code ${code.fingerprint}) in ${policyFile}\n`);
 
     // What an install will now conclude about this version (other rules still apply).

@@ -68,7 +68,7 @@ and prints what to commit. Safe to run again: an existing policy and plugin are 
     const did: string[] = [];
     const kept: string[] = [];
     if (policyText !== undefined) {
-      writeFileAtomic(policyFile, policyText);
+      writeFileAtomic(policyFile, policyText, { durable: true });
       const p = parsePolicyText(policyText, policyFile);
       did.push(`wrote ${POLICY_FILE_NAME}: mode enforce, quarantine on, source ${p.sources.map((s) => `${s.name} ${s.url}`).join(', ')}, log ${p.log!.url} (key ${p.log!.vkeys.map((k) => k.split('+')[0]).join(', ')} pinned)`);
     } else {

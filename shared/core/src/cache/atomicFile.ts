@@ -2,14 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
-/** Writes a file so readers see the old or the new content, never a torn one (tmp + fsync + rename). */
-export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
+/**
+ * Writes a file so readers see the old or the new content, never a torn one (tmp + rename).
+ * `durable` adds an fsync before the rename, for state that must survive a crash (the remembered
+ * checkpoint); cache entries skip it: losing one only means proving that package again.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array, opts: { durable?: boolean; mode?: number } = {}): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'w', mode);
+  const fd = openSync(tmp, 'w', opts.mode ?? 0o644);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
+    if (opts.durable === true) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -28,7 +28,7 @@ export class CheckpointStore {
     return withFileLock(`${file}.lock`, () => {
       const current = this.read(origin);
       if (current !== expected) return { swapped: false, current: current ?? next };
-      writeFileAtomic(file, next);
+      writeFileAtomic(file, next, { durable: true });
       return { swapped: true, current: next };
     });
   }

@@ -58,6 +58,7 @@ export class LogClient {
   private readonly store: CheckpointStore;
   /** Checkpoint notes merged (or being merged) in this process: concurrent lookups share one merge. */
   private readonly merges = new Map<string, Promise<void>>();
+  private mergeTail: Promise<void> = Promise.resolve();
   /** Set when the log answered 404 to POST /proofs: it is a plain Go-shaped log. */
   private batchUnsupported = false;
 
@@ -170,7 +171,10 @@ export class LogClient {
     const checkpoint = this.open(noteText);
     let merge = this.merges.get(noteText);
     if (merge === undefined) {
-      merge = this.mergeLatest(checkpoint, noteText);
+      // One merge at a time in a process: concurrent lookups against a growing log would otherwise
+      // race each other's compare-and-swap. Other processes are handled by the CAS retries.
+      merge = this.mergeTail.then(() => this.mergeLatest(checkpoint, noteText));
+      this.mergeTail = merge.catch(() => undefined);
       this.merges.set(noteText, merge);
     }
     await merge;
@@ -200,7 +204,7 @@ export class LogClient {
    * prefix of it; an equal size must have the same root. Anything else is a fork or a rollback.
    */
   private async mergeLatest(served: Checkpoint, servedNote: string): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 20; attempt++) {
       const rememberedNote = this.store.read(served.origin);
       if (rememberedNote === undefined) {
         const r = await this.store.compareAndSwap(served.origin, undefined, servedNote);

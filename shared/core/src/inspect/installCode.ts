@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { SumgateError } from '../errors.js';
-import { openTarball } from './tarball.js';
+import { openTarball, openTarballAsync } from './tarball.js';
+import type { Tarball } from './tarball.js';
 
 export type InstallHook = 'preinstall' | 'install' | 'node-gyp' | 'postinstall' | 'prepare';
 
@@ -171,7 +172,18 @@ export function inspectTarball(
   tgz: Uint8Array,
   opts: InstallCodeOptions = {},
 ): { manifest: Record<string, unknown>; installCode: InstallCode } {
-  const tarball = openTarball(tgz);
+  return inspectOpened(openTarball(tgz), opts);
+}
+
+/** {@link inspectTarball}, inflating off the main thread (what the adapters use while a package manager downloads). */
+export async function inspectTarballAsync(
+  tgz: Uint8Array,
+  opts: InstallCodeOptions = {},
+): Promise<{ manifest: Record<string, unknown>; installCode: InstallCode }> {
+  return inspectOpened(await openTarballAsync(tgz), opts);
+}
+
+function inspectOpened(tarball: Tarball, opts: InstallCodeOptions): { manifest: Record<string, unknown>; installCode: InstallCode } {
   const bytes = tarball.read('package.json');
   if (bytes === undefined) {
     throw new SumgateError('MALFORMED_TARBALL', 'malformed package tarball: no package.json at the package root');

@@ -8,7 +8,9 @@
  * could disagree (bad header checksums, `..` segments, data after the end-of-archive marker,
  * global pax headers that rename entries) we refuse with MALFORMED_TARBALL instead of guessing.
  */
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gunzipSync } from 'node:zlib';
+import type { ZlibOptions } from 'node:zlib';
 import { SumgateError } from '../errors.js';
 
 /** Largest uncompressed archive we accept (npm's own limit for a published package is far lower). */
@@ -40,21 +42,45 @@ function malformed(why: string): SumgateError {
 
 /** Gunzips a .tgz (all gzip members), bounded by `maxBytes` (default {@link MAX_TAR_BYTES}). */
 export function gunzipTarball(tgz: Uint8Array, maxBytes: number = MAX_TAR_BYTES): Uint8Array {
+  checkGzipMagic(tgz);
+  try {
+    return gunzipSync(tgz, gunzipOptions(tgz, maxBytes));
+  } catch (e) {
+    throw gunzipError(e, maxBytes);
+  }
+}
+
+/**
+ * The same, off the main thread (zlib's thread pool): package managers fetch many packages at
+ * once, so a host's event loop keeps downloading while tarballs inflate.
+ */
+export async function gunzipTarballAsync(tgz: Uint8Array, maxBytes: number = MAX_TAR_BYTES): Promise<Uint8Array> {
+  checkGzipMagic(tgz);
+  try {
+    return await gunzipAsync(tgz, gunzipOptions(tgz, maxBytes));
+  } catch (e) {
+    throw gunzipError(e, maxBytes);
+  }
+}
+
+const gunzipAsync = promisify(gunzip) as (buf: Uint8Array, opts: ZlibOptions) => Promise<Buffer>;
+
+function checkGzipMagic(tgz: Uint8Array): void {
   if (tgz.length < 2 || tgz[0] !== 0x1f || tgz[1] !== 0x8b) {
     throw malformed('not gzip data (missing the 1f 8b magic bytes)');
   }
-  try {
-    // Output chunks sized to the expected output (npm tarballs inflate ~4x): with the 16 KiB
-    // default, a 5 MB tarball takes twice as long, mostly spent growing and joining chunks.
-    const chunkSize = Math.min(8 << 20, Math.max(64 << 10, tgz.length * 4));
-    return gunzipSync(tgz, { maxOutputLength: maxBytes, chunkSize });
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      throw malformed(`uncompressed size exceeds ${maxBytes} bytes`);
-    }
-    throw malformed(`gzip stream is corrupt (${(e as Error).message})`);
-  }
+}
+
+function gunzipOptions(tgz: Uint8Array, maxBytes: number): ZlibOptions {
+  // Output chunks sized to the expected output (npm tarballs inflate ~4x): with the 16 KiB
+  // default, a 5 MB tarball takes twice as long, mostly spent growing and joining chunks.
+  return { maxOutputLength: maxBytes, chunkSize: Math.min(8 << 20, Math.max(64 << 10, tgz.length * 4)) };
+}
+
+function gunzipError(e: unknown, maxBytes: number): SumgateError {
+  const code = (e as { code?: unknown }).code;
+  if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) return malformed(`uncompressed size exceeds ${maxBytes} bytes`);
+  return malformed(`gzip stream is corrupt (${(e as Error).message})`);
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -341,6 +367,11 @@ export class Tarball {
 /** Gunzips and indexes a .tgz. Throws SumgateError('MALFORMED_TARBALL'). */
 export function openTarball(tgz: Uint8Array): Tarball {
   return new Tarball(gunzipTarball(tgz));
+}
+
+/** {@link openTarball}, inflating off the main thread. */
+export async function openTarballAsync(tgz: Uint8Array): Promise<Tarball> {
+  return new Tarball(await gunzipTarballAsync(tgz));
 }
 
 /** Every entry of a .tgz, in archive order (after later duplicates replaced earlier ones). */

@@ -42,10 +42,10 @@ interface Agents {
  */
 export function createHttpClient(trust: { ca?: readonly string[] | undefined; rejectUnauthorized?: boolean } = {}): HttpClient {
   const agents: Agents = {
-    http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+    http: new http.Agent({ keepAlive: true, maxSockets: 50 }),
     https: new https.Agent({
       keepAlive: true,
-      maxSockets: 16,
+      maxSockets: 50,
       ...(trust.ca === undefined ? {} : { ca: [...tls.rootCertificates, ...trust.ca] }),
       rejectUnauthorized: trust.rejectUnauthorized ?? true,
     }),
