@@ -14,7 +14,7 @@ import { makeSandbox } from '../harness/sandbox.js';
 import type { Sandbox } from '../harness/sandbox.js';
 import { pnpmfileBundle, startLog, writePolicy } from '../harness/sumgate.js';
 import type { TestLog } from '../harness/sumgate.js';
-import { fixturePackages } from './fixtures.js';
+import { fixturePackages } from '../harness/fixturePackages.js';
 
 let markerDir: string;
 let registry: FixtureRegistry;

@@ -5,57 +5,26 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inspectTarball } from '@sumgate/core';
-import { startFixtureRegistry, startTamperingMirror } from '../harness/fixtureRegistry.js';
-import type { FixtureRegistry } from '../harness/fixtureRegistry.js';
-import { makeMarkerDir, markerRuns } from '../harness/markers.js';
+import { markerRuns } from '../harness/markers.js';
+import { useScenarioWorld } from '../harness/scenarioWorld.js';
 import { makeProject, runPnpm } from '../harness/packageManagers.js';
 import type { PnpmVersion, RunResult } from '../harness/packageManagers.js';
-import { makeSandbox } from '../harness/sandbox.js';
-import type { Sandbox } from '../harness/sandbox.js';
 import { installPnpmfile, startLog, writePolicy } from '../harness/sumgate.js';
-import type { PolicyOptions, TestLog } from '../harness/sumgate.js';
-import { fixturePackages } from './fixtures.js';
+import type { PolicyOptions } from '../harness/sumgate.js';
 
-let markerDir: string;
-let registry: FixtureRegistry;
-let evil: FixtureRegistry;
-let privateRegistry: FixtureRegistry;
-let log: TestLog;
-let sandbox: Sandbox;
+const world = useScenarioWorld('sumgate-pnpm');
+const { honest } = world;
 
-beforeAll(async () => {
-  markerDir = makeMarkerDir();
-  const packages = fixturePackages(markerDir);
-  registry = await startFixtureRegistry({ packages: packages.filter((p) => !p.name.startsWith('@private/')) });
-  privateRegistry = await startFixtureRegistry({ packages: packages.filter((p) => p.name.startsWith('@private/')) });
-  evil = await startTamperingMirror(registry);
-  log = await startLog({ upstreams: [registry.url] });
-});
-
-afterAll(async () => {
-  await Promise.all([registry?.close(), evil?.close(), privateRegistry?.close(), log?.close()]);
-  rmSync(markerDir, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  sandbox = makeSandbox('sumgate-pnpm');
-  // markers count runs within one scenario
-  for (const f of readdirSync(markerDir)) rmSync(path.join(markerDir, f), { force: true });
-});
-afterEach(() => sandbox.remove());
-
-const honest = () => ({ name: 'fixture', url: registry.url });
-
-async function project(dependencies: Record<string, string>, policy: Partial<PolicyOptions> = {}, allowBuilds: string[] = [], dir = sandbox.projectDir): Promise<string> {
+async function project(dependencies: Record<string, string>, policy: Partial<PolicyOptions> = {}, allowBuilds: string[] = [], dir = world.sandbox.projectDir): Promise<string> {
   const cwd = await makeProject({
     dir,
     packageManager: 'pnpm',
     dependencies,
     pnpmSettings: { allowBuilds: Object.fromEntries(allowBuilds.map((n) => [n, true])) },
   });
-  writePolicy(cwd, { log, sources: [honest()], ...policy });
+  writePolicy(cwd, { log: world.log, sources: [honest()], ...policy });
   installPnpmfile(cwd);
   return cwd;
 }
@@ -63,15 +32,15 @@ async function project(dependencies: Record<string, string>, policy: Partial<Pol
 function pnpm(version: PnpmVersion, cwd: string, args: string[] = ['install'], opts: { storeDir?: string; cacheDir?: string } = {}): Promise<RunResult> {
   return runPnpm(version, args, {
     cwd,
-    registry: registry.url,
-    storeDir: opts.storeDir ?? sandbox.storeDir,
-    cacheDir: sandbox.cacheDir,
-    env: { SUMGATE_CACHE_DIR: opts.cacheDir ?? path.join(sandbox.root, 'sumgate-cache') },
+    registry: world.registry.url,
+    storeDir: opts.storeDir ?? world.sandbox.storeDir,
+    cacheDir: world.sandbox.cacheDir,
+    env: { SUMGATE_CACHE_DIR: opts.cacheDir ?? path.join(world.sandbox.root, 'sumgate-cache') },
   });
 }
 
 function fingerprintOf(name: string, version: string): string {
-  return inspectTarball(registry.tarballOf(name, version)).installCode.fingerprint;
+  return inspectTarball(world.registry.tarballOf(name, version)).installCode.fingerprint;
 }
 
 describe.each([10, 12] as const)('pnpm %i with the sumgate pnpmfile', (version) => {
@@ -84,26 +53,26 @@ describe.each([10, 12] as const)('pnpm %i with the sumgate pnpmfile', (version) 
     }
     expect(existsSync(path.join(cwd, 'node_modules/plain/index.js'))).toBe(true);
     // unchanged install-time code (same as 1.0.0) passes, and pnpm's allowBuilds lets it run
-    expect(markerRuns(markerDir, 'same-script')).toBeGreaterThan(0);
+    expect(markerRuns(world.markerDir, 'same-script')).toBeGreaterThan(0);
     // the lockfile keeps the upstream URL/integrity, whatever source served the bytes
-    expect(readFileSync(path.join(cwd, 'pnpm-lock.yaml'), 'utf8')).toContain(registry.integrityOf('plain', '1.0.0'));
+    expect(readFileSync(path.join(cwd, 'pnpm-lock.yaml'), 'utf8')).toContain(world.registry.integrityOf('plain', '1.0.0'));
   });
 
   it('2. a tampering mirror is passed over for an honest source; alone, it fails naming package, hashes and source', async () => {
-    const cwd = await project({ plain: '1.0.0' }, { sources: [{ name: 'evil', url: evil.url }, honest()] });
+    const cwd = await project({ plain: '1.0.0' }, { sources: [{ name: 'evil', url: world.evil.url }, honest()] });
     const ok = await pnpm(version, cwd);
     expect(ok.code, ok.output).toBe(0);
     expect(ok.output).toContain('plain@1.0.0: source evil passed over (served sha512-');
     expect(ok.output).toMatch(/verified plain@1\.0\.0 from fixture/);
-    expect(readFileSync(path.join(cwd, 'pnpm-lock.yaml'), 'utf8')).toContain(registry.integrityOf('plain', '1.0.0'));
+    expect(readFileSync(path.join(cwd, 'pnpm-lock.yaml'), 'utf8')).toContain(world.registry.integrityOf('plain', '1.0.0'));
 
-    const lone = await project({ plain: '1.0.0' }, { sources: [{ name: 'evil', url: evil.url }] }, [], path.join(sandbox.root, 'lone'));
-    const bad = await pnpm(version, lone, ['install'], { storeDir: path.join(sandbox.root, 'store2') });
+    const lone = await project({ plain: '1.0.0' }, { sources: [{ name: 'evil', url: world.evil.url }] }, [], path.join(world.sandbox.root, 'lone'));
+    const bad = await pnpm(version, lone, ['install'], { storeDir: path.join(world.sandbox.root, 'store2') });
     expect(bad.code).not.toBe(0);
     expect(bad.output).toContain('INTEGRITY_MISMATCH');
     expect(bad.output).toContain('plain@1.0.0');
-    expect(bad.output).toContain(registry.integrityOf('plain', '1.0.0'));
-    expect(bad.output).toContain(evil.servedIntegrityOf('plain', '1.0.0'));
+    expect(bad.output).toContain(world.registry.integrityOf('plain', '1.0.0'));
+    expect(bad.output).toContain(world.evil.servedIntegrityOf('plain', '1.0.0'));
     expect(bad.output).toContain('"evil"');
   });
 
@@ -115,14 +84,14 @@ describe.each([10, 12] as const)('pnpm %i with the sumgate pnpmfile', (version) 
       expect(r.output).toContain('QUARANTINE_ADDED');
       expect(r.output).toContain('adds-script@1.1.0 is quarantined: it adds install-time code (postinstall) that 1.0.0 did not have');
       expect(r.output).toContain('sumgate approve adds-script@1.1.0');
-      expect(markerRuns(markerDir, 'adds-script')).toBe(0);
+      expect(markerRuns(world.markerDir, 'adds-script')).toBe(0);
       expect(existsSync(path.join(cwd, 'node_modules/adds-script'))).toBe(false);
     }
-    writePolicy(cwd, { log, sources: [honest()], approvals: [{ package: 'adds-script@1.1.0', installCode: fingerprintOf('adds-script', '1.1.0') }] });
+    writePolicy(cwd, { log: world.log, sources: [honest()], approvals: [{ package: 'adds-script@1.1.0', installCode: fingerprintOf('adds-script', '1.1.0') }] });
     const approved = await pnpm(version, cwd);
     expect(approved.code, approved.output).toBe(0);
     expect(approved.output).toContain('sumgate: approved adds-script@1.1.0');
-    expect(markerRuns(markerDir, 'adds-script')).toBe(1);
+    expect(markerRuns(world.markerDir, 'adds-script')).toBe(1);
   });
 
   it('4. a changed postinstall of a package pnpm is allowed to build is still quarantined', async () => {
@@ -131,7 +100,7 @@ describe.each([10, 12] as const)('pnpm %i with the sumgate pnpmfile', (version) 
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('QUARANTINE_CHANGED');
     expect(r.output).toContain('changes-script@1.1.0 is quarantined: its install-time code (postinstall) changed since 1.0.0');
-    expect(markerRuns(markerDir, 'changes-script')).toBe(0);
+    expect(markerRuns(world.markerDir, 'changes-script')).toBe(0);
   });
 
   it('5. a version that adds only binding.gyp (an implicit node-gyp build) is quarantined', async () => {
@@ -148,39 +117,39 @@ describe.each([10, 12] as const)('pnpm %i with the sumgate pnpmfile', (version) 
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('MANIFEST_CONFUSION');
     expect(r.output).toContain('confused@1.1.0: the registry metadata shows no postinstall script, but the tarball\'s package.json has one');
-    expect(markerRuns(markerDir, 'confused')).toBe(0);
+    expect(markerRuns(world.markerDir, 'confused')).toBe(0);
   });
 
   it('8. a frozen install whose lockfile integrity disagrees with the log fails before any tarball request', async () => {
     const cwd = await project({ plain: '1.0.0' });
     expect((await pnpm(version, cwd)).code).toBe(0);
     const lockfile = path.join(cwd, 'pnpm-lock.yaml');
-    const forged = registry.integrityOf('dep-of-plain', '2.0.0');
-    writeFileSync(lockfile, readFileSync(lockfile, 'utf8').replace(registry.integrityOf('plain', '1.0.0'), forged));
+    const forged = world.registry.integrityOf('dep-of-plain', '2.0.0');
+    writeFileSync(lockfile, readFileSync(lockfile, 'utf8').replace(world.registry.integrityOf('plain', '1.0.0'), forged));
     rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
-    registry.clearRequests();
-    const r = await pnpm(version, cwd, ['install', '--frozen-lockfile'], { storeDir: path.join(sandbox.root, 'fresh-store') });
+    world.registry.clearRequests();
+    const r = await pnpm(version, cwd, ['install', '--frozen-lockfile'], { storeDir: path.join(world.sandbox.root, 'fresh-store') });
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('LOG_MISMATCH');
-    expect(r.output).toContain(`plain@1.0.0: the lockfile's integrity ${forged} disagrees with the checksum log's ${registry.integrityOf('plain', '1.0.0')}`);
-    expect(registry.tarballRequests()).toEqual([]);
+    expect(r.output).toContain(`plain@1.0.0: the lockfile's integrity ${forged} disagrees with the checksum log's ${world.registry.integrityOf('plain', '1.0.0')}`);
+    expect(world.registry.tarballRequests()).toEqual([]);
   });
 
   it('9. a log restarted with a different history (a fork) gives a SECURITY error and saves evidence', async () => {
-    const own = await startLog({ upstreams: [registry.url] });
-    const cacheDir = path.join(sandbox.root, 'sumgate-cache');
+    const own = await startLog({ upstreams: [world.registry.url] });
+    const cacheDir = path.join(world.sandbox.root, 'sumgate-cache');
     try {
       const first = await project({ plain: '1.0.0' }, { log: own });
       expect((await pnpm(version, first)).code).toBe(0);
       await own.close();
       // Same key, same URL, another history: it signs a tree in which plain is not leaf 0.
-      const forked = await startLog({ upstreams: [registry.url], keyFrom: own.dir, port: own.port });
+      const forked = await startLog({ upstreams: [world.registry.url], keyFrom: own.dir, port: own.port });
       try {
         for (const p of ['dep-of-plain/2.0.0', 'with-dep/1.0.0']) {
           const [name, v] = p.split('/');
           expect((await fetch(`${forked.url}lookup/${name}@${v}`)).status).toBe(200);
         }
-        const second = await project({ 'with-dep': '1.0.0' }, { log: forked }, [], path.join(sandbox.root, 'second'));
+        const second = await project({ 'with-dep': '1.0.0' }, { log: forked }, [], path.join(world.sandbox.root, 'second'));
         const r = await pnpm(version, second, ['install'], { cacheDir });
         expect(r.code).not.toBe(0);
         expect(r.output).toContain('SECURITY ERROR');
@@ -198,34 +167,34 @@ describe.each([10, 12] as const)('pnpm %i with the sumgate pnpmfile', (version) 
   });
 
   it('10. log unreachable: fails closed; a frozen install of an already verified lockfile passes from the cache', async () => {
-    const own = await startLog({ upstreams: [registry.url] });
+    const own = await startLog({ upstreams: [world.registry.url] });
     const cwd = await project({ plain: '1.0.0' }, { log: own });
     expect((await pnpm(version, cwd)).code).toBe(0);
     await own.close();
 
-    const other = await project({ 'with-dep': '1.0.0' }, { log: own }, [], path.join(sandbox.root, 'other'));
+    const other = await project({ 'with-dep': '1.0.0' }, { log: own }, [], path.join(world.sandbox.root, 'other'));
     const down = await pnpm(version, other);
     expect(down.code).not.toBe(0);
     expect(down.output).toContain('LOG_UNREACHABLE');
     expect(existsSync(path.join(other, 'node_modules/with-dep'))).toBe(false);
 
     rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
-    const frozen = await pnpm(version, cwd, ['install', '--frozen-lockfile'], { storeDir: path.join(sandbox.root, 'fresh-store') });
+    const frozen = await pnpm(version, cwd, ['install', '--frozen-lockfile'], { storeDir: path.join(world.sandbox.root, 'fresh-store') });
     expect(frozen.code, frozen.output).toBe(0);
     expect(existsSync(path.join(cwd, 'node_modules/plain/index.js'))).toBe(true);
   });
 
   it('11. a private scope exempted by the policy installs without the log', async () => {
     const cwd = await project({ '@private/lib': '1.0.0', plain: '1.0.0' }, {
-      sources: [{ name: 'private', url: privateRegistry.url, scopes: ['@private'] }, honest()],
+      sources: [{ name: 'private', url: world.privateRegistry.url, scopes: ['@private'] }, honest()],
       exempt: ['@private/*'],
     });
-    writeFileSync(path.join(cwd, '.npmrc'), `@private:registry=${privateRegistry.url}\n`);
+    writeFileSync(path.join(cwd, '.npmrc'), `@private:registry=${world.privateRegistry.url}\n`);
     const r = await pnpm(version, cwd);
     expect(r.code, r.output).toBe(0);
     expect(r.output).toContain('sumgate: exempt @private/lib@1.0.0 from private');
     expect(r.output).toMatch(/verified plain@1\.0\.0 from fixture/);
-    const lookups = await (await fetch(`${log.url}lookup/@private/lib@1.0.0`)).status;
+    const lookups = await (await fetch(`${world.log.url}lookup/@private/lib@1.0.0`)).status;
     expect(lookups).toBe(404);
   });
 });

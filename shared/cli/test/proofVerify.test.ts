@@ -30,7 +30,7 @@ describe('sumgate proof verify (Go sumdb vector)', () => {
   });
 
   it('rejects a record with one flipped byte', async () => {
-    const r = await runCli(['proof', 'verify', '--vkey', GO_VKEY, '--record', tampered(record, (b) => 20), proof]);
+    const r = await runCli(['proof', 'verify', '--vkey', GO_VKEY, '--record', tampered(record, () => 20), proof]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^invalid: /);
   });

@@ -2,8 +2,8 @@
  * The fixture packages every pnpm and Yarn scenario installs. Each install script appends to a
  * marker file, so "no script ran" is checked, not assumed.
  */
-import { markerInstallScript } from '../harness/markers.js';
-import type { FixturePackage } from '../harness/fixtureRegistry.js';
+import { markerInstallScript } from './markers.js';
+import type { FixturePackage } from './fixtureRegistry.js';
 
 export function fixturePackages(markerDir: string): FixturePackage[] {
   const post = (label: string) => markerInstallScript(markerDir, label, 'postinstall');
