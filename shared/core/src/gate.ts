@@ -6,8 +6,9 @@ import { LogClient } from './client/logClient.js';
 import type { LoggedRecord } from './client/logClient.js';
 import { SumgateError } from './errors.js';
 import { inspectTarballAsync } from './inspect/installCode.js';
+import { parseNpmKeys } from './npm/registrySignature.js';
 import { findWorkspaceRoot, loadPolicy } from './policy/loadPolicy.js';
-import type { Policy } from './policy/policy.js';
+import type { NpmKeyPolicy, Policy } from './policy/policy.js';
 import { formatRecord, parseRecord } from './record/npmRecord.js';
 import type { NpmRecord } from './record/npmRecord.js';
 import { Credentials } from './sources/credentials.js';
@@ -75,6 +76,7 @@ export class Gate {
   /** Records proven in this process, by name@version. */
   private readonly proven = new Map<string, LoggedRecord>();
   private readonly packuments = new Map<string, Promise<Packument | undefined>>();
+  private readonly sourceKeys = new Map<string, Promise<NpmKeyPolicy[]>>();
 
   private constructor(opts: GateOptions, policy: Policy) {
     const env = opts.env ?? process.env;
@@ -231,9 +233,9 @@ export class Gate {
 
   /** Gathers what the quarantine and release-age rules need (previous version, metadata), then decides. */
   private async decideWith(p: PackageRef, logged: Facts['logged'], bytes: Facts['bytes'], cached: CachedFacts | undefined): Promise<Verdict> {
-    const base: Facts = { name: p.name, version: p.version, integrity: p.integrity, logged, bytes };
-    if (logged === undefined || !('record' in logged)) return decide(this.policy, base);
+    if (logged === undefined || !('record' in logged)) return decide(this.policy, { name: p.name, version: p.version, integrity: p.integrity, logged, bytes });
     const record = logged.record;
+    const base: Facts = { name: p.name, version: p.version, integrity: p.integrity, logged, bytes, npmKeys: await this.npmKeysFor(p.name, record) };
     const code = bytes?.installCode ?? record.installCode;
     const approved = this.policy.approvals.some((a) => a.package === `${p.name}@${p.version}` && a.installCode === code.fingerprint);
     const needPrevious = this.policy.quarantine && code.fingerprint !== 'none' && !approved;
@@ -267,6 +269,26 @@ export class Gate {
       previous: previous === undefined ? undefined : { version: previous.version, installCode: prevCode },
       metadata,
     });
+  }
+
+  /**
+   * npm registry keys for recorded signatures: the policy's, else those the package's first source
+   * serves at `/-/npm/v1/keys` (fetched once, only when a record carries signatures). A source that
+   * serves none (mirrors often don't) leaves the signature unchecked, with a note.
+   */
+  private npmKeysFor(name: string, record: NpmRecord): Promise<NpmKeyPolicy[] | undefined> {
+    if (record.signatures.length === 0 || this.policy.npmKeys.length > 0) return Promise.resolve(undefined);
+    const source = this.sources.route(name)[0];
+    if (source === undefined) return Promise.resolve(undefined);
+    let keys = this.sourceKeys.get(source.url);
+    if (keys === undefined) {
+      keys = this.http(`${source.url}-/npm/v1/keys`, { timeoutMs: 15_000, maxBytes: 1 << 20 }).then(
+        (res) => (res.status === 200 ? parseNpmKeys(JSON.parse(res.body.toString('utf8'))) : []),
+        () => [],
+      ).catch(() => []);
+      this.sourceKeys.set(source.url, keys);
+    }
+    return keys;
   }
 
   private packument(name: string): Promise<Packument | undefined> {

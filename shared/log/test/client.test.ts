@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogClient } from '../../core/src/client/logClient.js';
+import { addCosignature, generateCosignerKeyPair, parseCosignerSignerKey } from '../../core/src/tlog/cosignature.js';
 import { nodeHttpClient } from '../../core/src/sources/http.js';
 import type { HttpClient } from '../../core/src/sources/http.js';
 import { initLog, serveLog, type LogServer } from '../src/index.js';
@@ -86,5 +87,23 @@ describe('LogClient lookups proven from tiles', () => {
     } finally {
       proxy.close();
     }
+  });
+
+  it('requires k of n witness cosignatures on the checkpoints it accepts', async () => {
+    const witnesses = ['w1.test', 'w2.test', 'w3.test'].map((n) => generateCosignerKeyPair(n));
+    /** A path where witnesses 1 and 2 cosign every checkpoint the log serves (as a witnessed log's front end would). */
+    const cosigning = (signers: number[]): HttpClient => async (u, req) => {
+      const res = await nodeHttpClient(u, req);
+      if (!u.endsWith('/proofs') || res.status !== 200) return res;
+      const doc = JSON.parse(res.body.toString('utf8')) as { checkpoint: string };
+      for (const i of signers) doc.checkpoint = addCosignature(doc.checkpoint, parseCosignerSignerKey(witnesses[i]!.skey), 1_700_000_000 + i);
+      return { ...res, body: Buffer.from(JSON.stringify(doc)) };
+    };
+    const witnessed = (quorum: number, httpClient: HttpClient) =>
+      new LogClient({ url: url(), vkeys: [server.vkey], witnesses: { keys: witnesses.map((w) => w.vkey), quorum }, timeoutMs: 10_000, cacheDir: tempDir('sumgate-client-'), http: httpClient });
+    const pkg = [{ name: fakeRecord(20).name, version: fakeRecord(20).version }];
+    expect((await witnessed(2, cosigning([0, 1])).lookupMany(pkg, false)).found.size).toBe(1);
+    await expect(witnessed(3, cosigning([0, 1])).lookupMany(pkg, false)).rejects.toMatchObject({ code: 'WITNESS_QUORUM' });
+    await expect(witnessed(1, nodeHttpClient).lookupMany(pkg, false)).rejects.toMatchObject({ code: 'WITNESS_QUORUM' });
   });
 });

@@ -1,6 +1,6 @@
 import { SumgateError } from '../errors.js';
 import { verifyRegistrySignature } from '../npm/registrySignature.js';
-import type { Policy } from '../policy/policy.js';
+import type { NpmKeyPolicy, Policy } from '../policy/policy.js';
 import type { NpmRecord } from '../record/npmRecord.js';
 import { matchesDeny, matchesNameGlob } from './matchers.js';
 import type { Decision, InstallCodeSummary, Verdict } from './verdict.js';
@@ -20,6 +20,8 @@ export interface Facts {
   /** What the source's metadata claimed for this version (for manifest confusion and release age). */
   readonly metadata?: { readonly installHooks: readonly string[] | undefined; readonly publishedAt: string | undefined } | undefined;
   readonly notes?: readonly string[];
+  /** npm registry keys to check recorded signatures with (default: the policy's `npmKeys`). */
+  readonly npmKeys?: readonly NpmKeyPolicy[] | undefined;
 }
 
 const INSTALL_SCRIPT_HOOKS = ['preinstall', 'install', 'postinstall'];
@@ -100,7 +102,7 @@ export function decide(policy: Policy, facts: Facts, now: Date = new Date()): Ve
     }
   }
 
-  checkRegistrySignature(policy, record, pkg, problems, notes);
+  checkRegistrySignature(policy, facts.npmKeys ?? policy.npmKeys, record, pkg, problems, notes);
 
   const publishedAt = facts.metadata?.publishedAt;
   if (policy.minimumReleaseAgeMinutes > 0 && publishedAt !== undefined) {
@@ -129,7 +131,7 @@ function integrityMismatch(pkg: string, expected: string, got: string, source: s
   });
 }
 
-function checkRegistrySignature(policy: Policy, record: NpmRecord, pkg: string, problems: SumgateError[], notes: string[]): void {
+function checkRegistrySignature(policy: Policy, keys: readonly NpmKeyPolicy[], record: NpmRecord, pkg: string, problems: SumgateError[], notes: string[]): void {
   if (record.signatures.length === 0) {
     if (policy.requireRegistrySignatures) {
       problems.push(new SumgateError('REGISTRY_SIGNATURE', `${pkg} has no npm registry signature in the log (the source it was ingested from served none)`, {
@@ -140,12 +142,12 @@ function checkRegistrySignature(policy: Policy, record: NpmRecord, pkg: string, 
     }
     return;
   }
-  if (policy.npmKeys.length === 0) {
-    notes.push('registry signature recorded; no npmKeys in the policy to check it');
+  if (keys.length === 0) {
+    notes.push('registry signature recorded; no npm keys (policy "npmKeys" or the source\'s /-/npm/v1/keys) to check it');
     return;
   }
   try {
-    const r = verifyRegistrySignature({ name: record.name, version: record.version, integrity: record.integrity, signatures: record.signatures, keys: [...policy.npmKeys] });
+    const r = verifyRegistrySignature({ name: record.name, version: record.version, integrity: record.integrity, signatures: record.signatures, keys: [...keys] });
     if (r.status === 'valid') notes.push(`npm registry signature valid (${r.keyid})`);
     else if (r.status === 'unknown-key') notes.push(`signed by unknown npm key(s) ${r.keyids.join(', ')}`);
   } catch (e) {

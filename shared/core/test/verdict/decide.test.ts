@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parsePolicyText } from '../../src/policy/loadPolicy.js';
 import type { Policy } from '../../src/policy/policy.js';
@@ -104,5 +107,23 @@ describe('decide', () => {
   it('requires registry signatures only when the policy says so', () => {
     expect(decide(policy(), facts()).notes.join()).toContain('no npm registry signature');
     expect(decide(policy({ requireRegistrySignatures: true }), facts()).problems[0]?.code).toBe('REGISTRY_SIGNATURE');
+  });
+
+  it('verifies a recorded npm registry signature with the keys it is given (the real typescript@5.4.5 vector)', () => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const vector = JSON.parse(readFileSync(path.resolve(here, '../../../../../shared/vectors/npm-registry-signature.json'), 'utf8')) as {
+      keys: Array<{ keyid: string; key: string; expires: string | null }>;
+      vectors: Array<{ name: string; version: string; integrity: string; signatures: Array<{ keyid: string; sig: string }> }>;
+    };
+    const v = vector.vectors[0]!;
+    const signed: NpmRecord = { name: v.name, version: v.version, integrity: v.integrity, installCode: { fingerprint: 'none', hooks: [] }, signatures: v.signatures };
+    const f = { name: v.name, version: v.version, integrity: v.integrity, npmKeys: vector.keys };
+    const ok = decide(policy(), { ...f, logged: { record: signed, index: 3 } });
+    expect(ok.decision).toBe('verified');
+    expect(ok.notes.join()).toContain('npm registry signature valid (SHA256:jl3bws');
+    const forgedIntegrity = `sha512-${Buffer.alloc(64, 9).toString('base64')}`;
+    const forged = decide(policy(), { ...f, integrity: forgedIntegrity, logged: { record: { ...signed, integrity: forgedIntegrity }, index: 3 } });
+    expect(forged.problems[0]?.code).toBe('REGISTRY_SIGNATURE');
+    expect(decide(policy(), { ...f, npmKeys: [], logged: { record: signed, index: 3 } }).notes.join()).toContain('no npm keys');
   });
 });
