@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { inspectTarball } from '@sumgate/core';
 import { markerRuns } from '../harness/markers.js';
 import { useScenarioWorld } from '../harness/scenarioWorld.js';
+import { startVerdaccio } from '../harness/verdaccio.js';
 import { makeProject, runPnpm } from '../harness/packageManagers.js';
 import type { PnpmVersion, RunResult } from '../harness/packageManagers.js';
 import { installPnpmfile, startLog, writePolicy } from '../harness/sumgate.js';
@@ -184,17 +185,47 @@ describe.each([10, 12] as const)('pnpm %i with the sumgate pnpmfile', (version) 
     expect(existsSync(path.join(cwd, 'node_modules/plain/index.js'))).toBe(true);
   });
 
-  it('11. a private scope exempted by the policy installs without the log', async () => {
+  it('11. a private scope exempted by the policy installs without the log; its token goes only to its registry', async () => {
     const cwd = await project({ '@private/lib': '1.0.0', plain: '1.0.0' }, {
       sources: [{ name: 'private', url: world.privateRegistry.url, scopes: ['@private'] }, honest()],
       exempt: ['@private/*'],
     });
-    writeFileSync(path.join(cwd, '.npmrc'), `@private:registry=${world.privateRegistry.url}\n`);
+    const privateHost = new URL(world.privateRegistry.url).host;
+    writeFileSync(path.join(cwd, '.npmrc'), `@private:registry=${world.privateRegistry.url}\n//${privateHost}/:_authToken=private-secret\n`);
+    world.registry.clearRequests();
+    world.privateRegistry.clearRequests();
     const r = await pnpm(version, cwd);
     expect(r.code, r.output).toBe(0);
     expect(r.output).toContain('sumgate: exempt @private/lib@1.0.0 from private');
     expect(r.output).toMatch(/verified plain@1\.0\.0 from fixture/);
     const lookups = await (await fetch(`${world.log.url}lookup/@private/lib@1.0.0`)).status;
     expect(lookups).toBe(404);
+    // sumgate downloaded both tarballs (pnpm's own fetcher never ran): the token went to the private registry only.
+    const privateTarballs = world.privateRegistry.requests.filter((q) => q.kind === 'tarball');
+    expect(privateTarballs.length).toBeGreaterThan(0);
+    expect(privateTarballs.every((q) => q.hasAuthorization)).toBe(true);
+    expect(world.registry.requests.some((q) => q.hasAuthorization)).toBe(false);
+  });
+});
+
+describe('pnpm 10 with a real Verdaccio as an honest mirror', () => {
+  it('installs through Verdaccio as the only source, every tarball verified against the log', async () => {
+    const verdaccio = await startVerdaccio({ uplink: world.registry.url, storageDir: path.join(world.sandbox.root, 'verdaccio') });
+    try {
+      const url = verdaccio.url.endsWith('/') ? verdaccio.url : `${verdaccio.url}/`;
+      const cwd = await project({ plain: '1.0.0', 'with-dep': '1.0.0' }, { sources: [{ name: 'verdaccio', url }] });
+      world.registry.clearRequests();
+      const r = await pnpm(10, cwd);
+      expect(r.code, r.output).toBe(0);
+      for (const pkg of ['plain@1.0.0', 'with-dep@1.0.0', 'dep-of-plain@2.0.0']) {
+        expect(r.output).toMatch(new RegExp(`sumgate: verified ${pkg} from verdaccio \\(log leaf \\d+\\)`));
+      }
+      // The bytes came through Verdaccio: it fetched each tarball from its uplink (Verdaccio's via
+      // header). The log's own ingestion fetches from the same registry directly, without it.
+      const viaVerdaccio = world.registry.requests.filter((q) => q.kind === 'tarball' && String(q.headers.via ?? '').includes('Verdaccio'));
+      expect(viaVerdaccio.map((q) => q.path).sort()).toEqual(['/dep-of-plain/-/dep-of-plain-2.0.0.tgz', '/plain/-/plain-1.0.0.tgz', '/with-dep/-/with-dep-1.0.0.tgz']);
+    } finally {
+      await verdaccio.close();
+    }
   });
 });
