@@ -121,7 +121,7 @@ export class Gate {
     const cached = new Map<string, CachedFacts>();
     const misses: PackageRef[] = [];
     for (const p of checked) {
-      const c = p.integrity === undefined ? undefined : this.facts.get(p.name, p.version, p.integrity);
+      const c = this.facts.lookup(p.name, p.version, p.integrity);
       if (c === undefined) misses.push(p);
       else cached.set(key(p), c);
     }
@@ -129,14 +129,11 @@ export class Gate {
       this.say(`sumgate: proving ${misses.length} of ${pkgs.length} packages in the checksum log ${this.policy.log?.url ?? ''}`);
     }
     const absent = await this.prove(misses);
-    const verdicts: Verdict[] = [];
-    for (const p of pkgs) {
-      const k = key(p);
-      const c = cached.get(k);
+    return Promise.all(pkgs.map((p) => {
+      const c = cached.get(key(p));
       const logged = c !== undefined ? { record: parseRecord(c.record), index: c.index } : this.provenFor(p, absent);
-      verdicts.push(await this.decideWith(p, logged, undefined, c));
-    }
-    return verdicts;
+      return this.decideWith(p, logged, undefined, c);
+    }));
   }
 
   /** Throws one error naming every refused package (enforce mode); prints warnings in warn mode. */
@@ -158,7 +155,7 @@ export class Gate {
     let cached: CachedFacts | undefined;
     if (!exempt) {
       // A version proven earlier (any process, same integrity) needs no log round trip.
-      cached = p.integrity === undefined || this.proven.has(key(p)) ? undefined : this.facts.get(p.name, p.version, p.integrity);
+      cached = this.proven.has(key(p)) ? undefined : this.facts.lookup(p.name, p.version, p.integrity);
       const absent = cached !== undefined || this.proven.has(key(p)) ? new Map<string, string>() : await this.prove([p]);
       logged = cached !== undefined ? { record: parseRecord(cached.record), index: cached.index } : this.provenFor(p, absent);
       if ('absent' in logged) {

@@ -26,6 +26,18 @@ export class FactsCache {
     return path.join(this.cacheDir, 'facts', 'v1', h.slice(0, 2), `${h}.json`);
   }
 
+  /** The file that remembers which integrity a name@version was proven with (the log's first record wins forever). */
+  private pointer(name: string, version: string): string {
+    const h = createHash('sha256').update(`${name}@${version}`).digest('hex');
+    return path.join(this.cacheDir, 'facts', 'v1', 'by-version', h.slice(0, 2), h);
+  }
+
+  /** Facts for name@version, with the lockfile's integrity when the caller has one (pnpm, npm), else the proven one (Yarn). */
+  lookup(name: string, version: string, integrity: string | undefined): CachedFacts | undefined {
+    const i = integrity ?? readFileOrUndefined(this.pointer(name, version))?.toString('utf8');
+    return i === undefined ? undefined : this.get(name, version, i);
+  }
+
   get(name: string, version: string, integrity: string): CachedFacts | undefined {
     const data = readFileOrUndefined(this.file(name, version, integrity));
     if (data === undefined) return undefined;
@@ -39,5 +51,6 @@ export class FactsCache {
 
   set(name: string, version: string, integrity: string, facts: CachedFacts): void {
     writeFileAtomic(this.file(name, version, integrity), JSON.stringify(facts));
+    writeFileAtomic(this.pointer(name, version), integrity);
   }
 }
