@@ -166,6 +166,9 @@ async function prepare(version, root, log, pnpmfile) {
   for (const p of [dirs.sumgate, dirs.plain]) {
     mkdirSync(p, { recursive: true });
     writeFileSync(path.join(p, 'package.json'), manifest);
+    // esbuild's postinstall (a binary check) is not run by either variant: pnpm 12 fails an install
+    // with unapproved builds, and builds are not what this measures.
+    writeFileSync(path.join(p, 'pnpm-workspace.yaml'), 'allowBuilds:\n  esbuild: false\n');
   }
   writeFileSync(path.join(dirs.sumgate, 'sumgate.jsonc'), `${JSON.stringify({ log: { url: log.url, vkeys: [log.vkey] }, sources: [{ name: 'npmjs', url: NPM }] }, null, 2)}\n`);
   copyFileSync(pnpmfile, path.join(dirs.sumgate, '.pnpmfile.cjs'));
@@ -203,20 +206,79 @@ async function measure(version, ctx, variants, reps) {
   for (let r = 0; r < reps; r++) {
     const order = variants.map((_, i) => variants[(i + r) % variants.length]);
     for (const v of order) {
-      const cwd = ctx.dirs[v.project];
-      rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
-      v.before?.();
-      const { ms, cpuMs, output } = await run(version, ['install', '--frozen-lockfile'], cwd, ctx.envOf(v.project, v.env));
-      if (v.project === 'sumgate' && !output.includes(`sumgate: ${ctx.count} locked packages verified`)) {
-        throw new Error(`pnpm ${version} ${v.name}: the sumgate pnpmfile did not verify the lockfile:\n${output.slice(-3000)}`);
-      }
-      times[v.name].push(ms);
-      if (cpuMs !== undefined) cpu[v.name].push(cpuMs);
+      const { ms, cpuMs } = await timedRun(version, ctx, v);
+      times[v.name][r] = ms;
+      if (cpuMs !== undefined) cpu[v.name][r] = cpuMs;
     }
   }
+  const base = variants[0].name;
   return Object.fromEntries(variants.map(({ name }) => [name, {
-    median: median(times[name]), all: times[name], cpu: cpu[name].length === 0 ? undefined : median(cpu[name]),
+    median: median(times[name]),
+    min: Math.min(...times[name]),
+    all: times[name],
+    cpu: cpu[name].length === 0 ? undefined : median(cpu[name]),
+    // the runs of one repetition are minutes apart at most: their ratio cancels slow drift
+    pairedRatio: median(times[name].map((t, r) => t / times[base][r])),
   }]));
+}
+
+/** The registry or DNS failing for a moment: the run is repeated (at most twice) rather than the whole bench lost. */
+const TRANSIENT = /EAI_AGAIN|ECONNRESET|ETIMEDOUT|ECONNREFUSED|socket hang up|ERR_PNPM_FETCH_5\d\d|ERR_PNPM_META_FETCH_FAIL/;
+
+async function timedRun(version, ctx, v) {
+  const cwd = ctx.dirs[v.project];
+  for (let attempt = 1; ; attempt++) {
+    rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
+    v.before?.();
+    try {
+      const result = await run(version, ['install', '--frozen-lockfile'], cwd, ctx.envOf(v.project, v.env));
+      if (v.project === 'sumgate' && !result.output.includes(`sumgate: ${ctx.count} locked packages verified`)) {
+        throw new Error(`pnpm ${version} ${v.name}: the sumgate pnpmfile did not verify the lockfile:\n${result.output.slice(-3000)}`);
+      }
+      return result;
+    } catch (e) {
+      const transient = TRANSIENT.exec(String(e.message));
+      if (transient === null || attempt === 3) throw e;
+      say(`  (pnpm ${version}, ${v.name}: a network error (${transient[0]}); the run is repeated)`);
+    }
+  }
+}
+
+/**
+ * The pnpmfile's own cost on the critical path of a warm-store frozen install, without pnpm's
+ * noise: a fresh Node process loads it and runs preResolution on the lockfile (hookProbe.cjs),
+ * with the sumgate cache warm, then emptied (one batch proof from the log on 127.0.0.1).
+ */
+async function probeHooks(ctx, reps) {
+  const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hookProbe.cjs');
+  const once = (before) => new Promise((resolve, reject) => {
+    before?.();
+    const child = spawn(process.execPath, [probe], { cwd: ctx.dirs.sumgate, env: ctx.envOf('sumgate'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => { out += c; });
+    child.stderr.setEncoding('utf8').on('data', (c) => { out += c; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`hookProbe.cjs exited ${code}: ${out}`));
+      const r = JSON.parse(out.trim().split('\n').pop());
+      if (!r.lines.some((l) => l.startsWith(`sumgate: ${ctx.count} locked packages verified`))) return reject(new Error(`hookProbe.cjs: ${out}`));
+      resolve(r);
+    });
+  });
+  const warm = [];
+  const cold = [];
+  for (let i = 0; i < reps; i++) {
+    warm.push(await once());
+    cold.push(await once(() => rmSync(ctx.dirs.sumgateCache, { recursive: true, force: true })));
+  }
+  await once(); // leave the cache warm
+  const med = (xs, k) => median(xs.map((x) => x[k]));
+  return {
+    requireMs: med(warm, 'requireMs'),
+    warmMs: med(warm, 'preResolutionMs'),
+    coldMs: med(cold, 'preResolutionMs'),
+    warmCpuMs: med(warm, 'cpuMs'),
+  };
 }
 
 async function main() {
@@ -225,6 +287,7 @@ async function main() {
   const root = mkdtempSync(path.join(tmpdir(), 'sumgate-bench-'));
   const log = await startLog(path.join(root, 'log'));
   const results = [];
+  let hooks;
   try {
     say(`sumgate pnpm benchmark: ${Object.keys(TREE).length} pinned dependencies from ${NPM}, log on ${log.url}`);
     say(`  ${REPS} repetitions per variant (median), interleaved${COLD_STORE ? `; cold store ${COLD_STORE_REPS}` : ''}\n`);
@@ -251,6 +314,11 @@ async function main() {
         results.push({ version: pnpmVersion, label: 'cold store, cold sumgate cache', plain: cold.plain, sumgate: cold.sumgate });
       }
       printTable(results.filter((r) => r.version === pnpmVersion), ctx.count);
+      if (hooks === undefined) {
+        hooks = await probeHooks(ctx, REPS);
+        hooks.plainMs = warm.plain.median;
+        hooks.pnpm = pnpmVersion;
+      }
     }
   } finally {
     await log.close().catch(() => {});
@@ -262,7 +330,15 @@ async function main() {
     const ratio = r.sumgate.median / r.plain.median;
     const verdict = r.goal === undefined ? '' : ratio <= r.goal ? ` (goal <= ${r.goal}x: met)` : ` (goal <= ${r.goal}x: MISSED)`;
     const cpu = r.plain.cpu === undefined ? '' : `; cpu ${(r.sumgate.cpu / r.plain.cpu).toFixed(3)}x`;
-    say(`  pnpm ${r.version}, ${r.label}: wall ${ratio.toFixed(3)}x${verdict}${cpu}`);
+    say(`  pnpm ${r.version}, ${r.label}: wall ${ratio.toFixed(3)}x${verdict}; paired ${r.sumgate.pairedRatio.toFixed(3)}x${cpu}; fastest runs ${(r.sumgate.min / r.plain.min).toFixed(3)}x`);
+  }
+  if (hooks !== undefined) {
+    const pct = (ms) => `${((ms / hooks.plainMs) * 100).toFixed(1)}% of the plain pnpm ${hooks.pnpm} install`;
+    say(`\nthe pnpmfile alone, in a fresh Node process (hookProbe.cjs, medians of ${REPS}):`);
+    say(`  load .pnpmfile.cjs: ${hooks.requireMs.toFixed(1)} ms (in a fresh process; in pnpm 10's own process most of the Node built-ins it needs are loaded already)`);
+    say(`  preResolution, warm sumgate cache: ${hooks.warmMs.toFixed(1)} ms; load + preResolution = ${pct(hooks.requireMs + hooks.warmMs)}`);
+    say(`  preResolution, empty sumgate cache (one batch proof from the log): ${hooks.coldMs.toFixed(1)} ms; load + preResolution = ${pct(hooks.requireMs + hooks.coldMs)}`);
+    say(`  whole probe process CPU, warm: ${hooks.warmCpuMs.toFixed(0)} ms (Node start-up included)`);
   }
 }
 
@@ -270,11 +346,11 @@ function printTable(rows, count) {
   const s = (ms) => (ms / 1000).toFixed(2);
   const cpuRatio = (r) => (r.plain.cpu === undefined ? 'n/a' : `${(r.sumgate.cpu / r.plain.cpu).toFixed(3)}x`);
   say(`\n  pnpm ${rows[0].version}, ${count} packages, pnpm install --frozen-lockfile (seconds, medians)`);
-  say('  | case | wall plain | wall sumgate | wall ratio | cpu plain | cpu sumgate | cpu ratio | wall runs plain / sumgate |');
-  say('  |---|---|---|---|---|---|---|---|');
+  say('  | case | wall plain | wall sumgate | wall ratio | paired ratio | cpu plain | cpu sumgate | cpu ratio | ratio of fastest runs | wall runs plain / sumgate |');
+  say('  |---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const cpu = r.plain.cpu === undefined ? 'n/a | n/a' : `${s(r.plain.cpu)} | ${s(r.sumgate.cpu)}`;
-    say(`  | ${r.label} | ${s(r.plain.median)} | ${s(r.sumgate.median)} | ${(r.sumgate.median / r.plain.median).toFixed(3)}x | ${cpu} | ${cpuRatio(r)} | ${r.plain.all.map(s).join(' ')} / ${r.sumgate.all.map(s).join(' ')} |`);
+    say(`  | ${r.label} | ${s(r.plain.median)} | ${s(r.sumgate.median)} | ${(r.sumgate.median / r.plain.median).toFixed(3)}x | ${r.sumgate.pairedRatio.toFixed(3)}x | ${cpu} | ${cpuRatio(r)} | ${(r.sumgate.min / r.plain.min).toFixed(3)}x | ${r.plain.all.map(s).join(' ')} / ${r.sumgate.all.map(s).join(' ')} |`);
   }
   say('');
 }
