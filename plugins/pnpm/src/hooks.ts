@@ -22,9 +22,8 @@ export async function preResolution(ctx: PreResolutionContext, logger?: { info(m
     if (!gate.enabled) return;
     const locked = lockedRegistryPackages(ctx.wantedLockfile as Parameters<typeof lockedRegistryPackages>[0]);
     if (locked.length === 0) return;
-    const verdicts = await gate.verifyLocked(locked);
-    gate.enforce(verdicts);
-    const line = `sumgate: ${verdicts.length} locked packages verified against the checksum log`;
+    const { count, fromMemo } = await gate.checkLocked(locked);
+    const line = `sumgate: ${count} locked packages verified against the checksum log${fromMemo ? ' (this lockfile, already verified under this policy)' : ''}`;
     if (logger !== undefined) logger.info(line);
     else console.error(line);
   } catch (e) {

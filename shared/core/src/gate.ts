@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { readFileOrUndefined, writeFileAtomic } from './cache/atomicFile.js';
 import { resolveCacheDir } from './cache/cacheDir.js';
 import { FactsCache } from './cache/factsCache.js';
 import type { CachedFacts } from './cache/factsCache.js';
@@ -131,9 +133,32 @@ export class Gate {
     const absent = await this.prove(misses);
     return Promise.all(pkgs.map((p) => {
       const c = cached.get(key(p));
-      const logged = c !== undefined ? { record: parseRecord(c.record), index: c.index } : this.provenFor(p, absent);
+      const logged = c !== undefined ? { record: recordOf(c), index: c.index } : this.provenFor(p, absent);
       return this.decideWith(p, logged, undefined, c);
     }));
+  }
+
+  /**
+   * verifyLocked + enforce for a whole lockfile, memoised: the exact set of locked packages that
+   * fully passed under exactly this policy passes again after one file read (warm frozen installs).
+   * Facts never change and decisions are a pure function of policy and facts (a release only gets
+   * older), so the memo is as safe as deciding again. Anything refused or warned about is decided
+   * again on every run.
+   */
+  async checkLocked(pkgs: readonly PackageRef[]): Promise<{ count: number; fromMemo: boolean }> {
+    const memo = this.lockedMemoFile(pkgs);
+    if (readFileOrUndefined(memo) !== undefined) return { count: pkgs.length, fromMemo: true };
+    const verdicts = await this.verifyLocked(pkgs);
+    this.enforce(verdicts);
+    if (verdicts.every((v) => v.problems.length === 0)) writeFileAtomic(memo, `${pkgs.length}\n`);
+    return { count: verdicts.length, fromMemo: false };
+  }
+
+  private lockedMemoFile(pkgs: readonly PackageRef[]): string {
+    const { file: _where, ...policy } = this.policy;
+    const h = createHash('sha256').update(JSON.stringify(policy));
+    for (const line of pkgs.map((p) => `${p.name}@${p.version} ${p.integrity ?? '-'}`).sort()) h.update(`\n${line}`);
+    return path.join(this.cacheDir, 'verified-lockfiles', h.digest('hex'));
   }
 
   /** Throws one error naming every refused package (enforce mode); prints warnings in warn mode. */
@@ -157,7 +182,7 @@ export class Gate {
       // A version proven earlier (any process, same integrity) needs no log round trip.
       cached = this.proven.has(key(p)) ? undefined : this.facts.lookup(p.name, p.version, p.integrity);
       const absent = cached !== undefined || this.proven.has(key(p)) ? new Map<string, string>() : await this.prove([p]);
-      logged = cached !== undefined ? { record: parseRecord(cached.record), index: cached.index } : this.provenFor(p, absent);
+      logged = cached !== undefined ? { record: recordOf(cached), index: cached.index } : this.provenFor(p, absent);
       if ('absent' in logged) {
         const v = decide(this.policy, { ...p, integrity: p.integrity, logged });
         this.enforce([v]);
@@ -222,10 +247,10 @@ export class Gate {
   }
 
   /** Caches what was proven about a version (facts only: decisions are re-derived every run). */
-  private remember(p: { name: string; version: string }, proof: LoggedRecord, extra: Pick<CachedFacts, 'previous' | 'metadata'> = {}): void {
-    this.facts.set(p.name, p.version, proof.record.integrity, {
-      v: 1, record: formatRecord(proof.record), index: proof.index, checkpointSize: proof.checkpointSize, origin: proof.origin, ...extra,
-    });
+  private remember(p: { name: string; version: string }, proof: LoggedRecord, extra?: Pick<CachedFacts, 'previous' | 'metadata'>): void {
+    this.facts.set(p.name, p.version, {
+      v: 1, record: formatRecord(proof.record), fields: proof.record, index: proof.index, checkpointSize: proof.checkpointSize, origin: proof.origin, ...extra,
+    }, extra !== undefined);
   }
 
   /** Gathers what the quarantine and release-age rules need (previous version, metadata), then decides. */
@@ -299,6 +324,11 @@ export class Gate {
     }
     return p;
   }
+}
+
+/** A cached record: its stored fields (parsed strictly when it was proven), else the text parsed again. */
+function recordOf(c: CachedFacts): NpmRecord {
+  return c.fields ?? parseRecord(c.record);
 }
 
 function key(p: { name: string; version: string }): string {
