@@ -1,8 +1,11 @@
 import { SumgateError } from '../errors.js';
 import type { Policy, SourcePolicy } from '../policy/policy.js';
 import { Credentials } from './credentials.js';
-import type { HttpClient } from './http.js';
+import { NetworkError } from './http.js';
+import type { HttpClient, HttpResponse } from './http.js';
 import { conventionalTarballUrl, packumentPath, routeSources } from './routing.js';
+
+const RETRY_DELAYS_MS = [500, 2000];
 
 export interface SourceFailure {
   readonly source: string;
@@ -74,6 +77,23 @@ export class Sources {
     }));
   }
 
+  /**
+   * A GET that retries what may pass (a network error, a 5xx) twice, after 0.5 s and 2 s, as npm's
+   * and pnpm's fetch-retries do; a 404 or bytes that fail verification move on to the next source.
+   */
+  private async getWithRetries(url: string, headers: Record<string, string>): Promise<HttpResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt >= RETRY_DELAYS_MS.length;
+      try {
+        const res = await this.http(url, { headers, timeoutMs: this.timeoutMs });
+        if (res.status < 500 || last) return res;
+      } catch (e) {
+        if (last || !(e instanceof NetworkError)) throw e;
+      }
+      await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
+    }
+  }
+
   private async tryEach<T>(
     name: string,
     what: string,
@@ -93,7 +113,7 @@ export class Sources {
       const auth = this.credentials.authorizationFor(p.url);
       if (auth !== undefined) headers.authorization = auth;
       try {
-        const res = await this.http(p.url, { headers, timeoutMs: this.timeoutMs });
+        const res = await this.getWithRetries(p.url, headers);
         if (res.status !== 200) {
           failures.push({ source: source.name, url: p.url, reason: `HTTP ${res.status}` });
           continue;
