@@ -1,3 +1,4 @@
+import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -30,6 +31,42 @@ export class NetworkError extends Error {
   }
 }
 
+type LookupAll = (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void;
+type LookupOne = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+const DNS_TTL_MS = 60_000;
+const dnsCache = new Map<string, { readonly at: number; readonly addresses: Promise<dns.LookupAddress[]> }>();
+
+/**
+ * dns.lookup with one in-flight query per host and a short cache, as Yarn's HTTP client has: an
+ * install opens dozens of connections to one registry at once, and a burst of identical queries
+ * loses some to the resolver's 5-second retry.
+ */
+function cachedLookup(hostname: string, options: dns.LookupOptions, callback: LookupAll | LookupOne): void {
+  let entry = dnsCache.get(hostname);
+  if (entry === undefined || Date.now() - entry.at > DNS_TTL_MS) {
+    const addresses = dns.promises.lookup(hostname, { all: true });
+    entry = { at: Date.now(), addresses };
+    dnsCache.set(hostname, entry);
+    addresses.catch(() => dnsCache.delete(hostname));
+  }
+  entry.addresses.then(
+    (all) => {
+      const family = typeof options.family === 'number' && options.family !== 0 ? options.family : undefined;
+      const usable = family === undefined ? all : all.filter((a) => a.family === family);
+      if (usable.length === 0) {
+        const e = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }) as NodeJS.ErrnoException;
+        if (options.all === true) (callback as LookupAll)(e, []);
+        else (callback as LookupOne)(e, '', 0);
+        return;
+      }
+      if (options.all === true) (callback as LookupAll)(null, usable);
+      else (callback as LookupOne)(null, usable[0]!.address, usable[0]!.family);
+    },
+    (e: NodeJS.ErrnoException) => (options.all === true ? (callback as LookupAll)(e, []) : (callback as LookupOne)(e, '', 0)),
+  );
+}
+
 interface Agents {
   readonly http: http.Agent;
   readonly https: https.Agent;
@@ -42,10 +79,11 @@ interface Agents {
  */
 export function createHttpClient(trust: { ca?: readonly string[] | undefined; rejectUnauthorized?: boolean } = {}): HttpClient {
   const agents: Agents = {
-    http: new http.Agent({ keepAlive: true, maxSockets: 50 }),
+    http: new http.Agent({ keepAlive: true, maxSockets: 50, lookup: cachedLookup as never }),
     https: new https.Agent({
       keepAlive: true,
       maxSockets: 50,
+      lookup: cachedLookup as never,
       ...(trust.ca === undefined ? {} : { ca: [...tls.rootCertificates, ...trust.ca] }),
       rejectUnauthorized: trust.rejectUnauthorized ?? true,
     }),
