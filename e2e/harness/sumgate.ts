@@ -2,7 +2,7 @@
  * sumgate pieces for end-to-end tests: the project's own checksum log server on 127.0.0.1 (real
  * HTTP, real files), the policy file, and the plugin bundles as users get them.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EMPTY_TREE_HASH, formatCheckpoint, parseSignerKey, signNote } from '@sumgate/core';
@@ -62,4 +62,24 @@ export function pnpmfileBundle(): string {
 
 export function installPnpmfile(projectDir: string): void {
   copyFileSync(pnpmfileBundle(), path.join(projectDir, '.pnpmfile.cjs'));
+}
+
+/**
+ * What a misbehaving log operator can do: stop `own` and serve, at the same URL with the same key,
+ * another history, in which `first` (name@version pairs) are logged before anything else.
+ */
+export async function startForkedLog(own: TestLog, upstreams: string[], first: ReadonlyArray<readonly [string, string]>): Promise<TestLog> {
+  await own.close();
+  const forked = await startLog({ upstreams, keyFrom: own.dir, port: own.port });
+  for (const [name, version] of first) {
+    const res = await fetch(`${forked.url}lookup/${name}@${version}`);
+    if (res.status !== 200) throw new Error(`the forked log could not ingest ${name}@${version}: HTTP ${res.status}`);
+  }
+  return forked;
+}
+
+/** The evidence a SECURITY_LOG_FORK leaves in the sumgate cache: one folder with both checkpoints and the failed proof. */
+export function forkEvidence(sumgateCache: string): string[][] {
+  const root = path.join(sumgateCache, 'evidence');
+  return readdirSync(root).map((d) => readdirSync(path.join(root, d)).sort());
 }

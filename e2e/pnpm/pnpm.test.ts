@@ -3,7 +3,7 @@
  * registries and the project's own checksum log on 127.0.0.1. Every scenario checks the exit code,
  * the message, and the file system (marker files prove whether an install script ran).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectTarball } from '@sumgate/core';
@@ -12,7 +12,7 @@ import { useScenarioWorld } from '../harness/scenarioWorld.js';
 import { startVerdaccio } from '../harness/verdaccio.js';
 import { makeProject, runPnpm } from '../harness/packageManagers.js';
 import type { PnpmVersion, RunResult } from '../harness/packageManagers.js';
-import { installPnpmfile, startLog, writePolicy } from '../harness/sumgate.js';
+import { forkEvidence, installPnpmfile, startForkedLog, startLog, writePolicy } from '../harness/sumgate.js';
 import type { PolicyOptions } from '../harness/sumgate.js';
 
 const world = useScenarioWorld('sumgate-pnpm');
@@ -142,23 +142,15 @@ describe.each([10, 12] as const)('pnpm %i with the sumgate pnpmfile', (version) 
     try {
       const first = await project({ plain: '1.0.0' }, { log: own });
       expect((await pnpm(version, first)).code).toBe(0);
-      await own.close();
       // Same key, same URL, another history: it signs a tree in which plain is not leaf 0.
-      const forked = await startLog({ upstreams: [world.registry.url], keyFrom: own.dir, port: own.port });
+      const forked = await startForkedLog(own, [world.registry.url], [['dep-of-plain', '2.0.0'], ['with-dep', '1.0.0']]);
       try {
-        for (const p of ['dep-of-plain/2.0.0', 'with-dep/1.0.0']) {
-          const [name, v] = p.split('/');
-          expect((await fetch(`${forked.url}lookup/${name}@${v}`)).status).toBe(200);
-        }
         const second = await project({ 'with-dep': '1.0.0' }, { log: forked }, [], path.join(world.sandbox.root, 'second'));
         const r = await pnpm(version, second, ['install'], { cacheDir });
         expect(r.code).not.toBe(0);
         expect(r.output).toContain('SECURITY ERROR');
         expect(r.output).toContain('SECURITY_LOG_FORK');
-        const evidence = readdirSync(path.join(cacheDir, 'evidence'));
-        expect(evidence).toHaveLength(1);
-        const files = readdirSync(path.join(cacheDir, 'evidence', evidence[0]!)).sort();
-        expect(files).toEqual(['README.txt', 'consistency-proof.txt', 'remembered.checkpoint', 'served.checkpoint']);
+        expect(forkEvidence(cacheDir)).toEqual([['README.txt', 'consistency-proof.txt', 'remembered.checkpoint', 'served.checkpoint']]);
       } finally {
         await forked.close();
       }

@@ -6,7 +6,7 @@
  * loader on a hit. Every scenario checks the exit code, the message, and the file system (marker
  * files prove whether an install script ran).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectTarball } from '@sumgate/core';
@@ -14,7 +14,7 @@ import { markerRuns } from '../harness/markers.js';
 import { useScenarioWorld } from '../harness/scenarioWorld.js';
 import { makeProject, runYarn } from '../harness/packageManagers.js';
 import type { RunResult } from '../harness/packageManagers.js';
-import { startLog, writePolicy } from '../harness/sumgate.js';
+import { forkEvidence, startForkedLog, startLog, writePolicy } from '../harness/sumgate.js';
 import type { PolicyOptions } from '../harness/sumgate.js';
 import { importPlugin } from './yarnSumgate.js';
 
@@ -210,23 +210,16 @@ describe('Yarn 4 with the sumgate plugin', () => {
     try {
       const first = await project({ plain: '1.0.0' }, { log: own });
       expect((await yarn(first)).code).toBe(0);
-      await own.close();
       // Same key, same URL, another history: it signs a tree in which plain is not leaf 0.
-      const forked = await startLog({ upstreams: [world.registry.url], keyFrom: own.dir, port: own.port });
+      const forked = await startForkedLog(own, [world.registry.url], [['dep-of-plain', '2.0.0'], ['with-dep', '1.0.0']]);
       try {
-        for (const [name, v] of [['dep-of-plain', '2.0.0'], ['with-dep', '1.0.0']] as const) {
-          expect((await fetch(`${forked.url}lookup/${name}@${v}`)).status).toBe(200);
-        }
         const second = await project({ 'with-dep': '1.0.0' }, { log: forked }, [], path.join(world.sandbox.root, 'second'));
         const r = await yarn(second, ['install'], { sumgateCache });
         expect(r.code).not.toBe(0);
         expect(r.output).toContain('SECURITY ERROR');
         expect(r.output).toContain('SECURITY_LOG_FORK');
         expect(existsSync(path.join(second, 'node_modules/with-dep'))).toBe(false);
-        const evidence = readdirSync(path.join(sumgateCache, 'evidence'));
-        expect(evidence).toHaveLength(1);
-        const files = readdirSync(path.join(sumgateCache, 'evidence', evidence[0]!)).sort();
-        expect(files).toEqual(['README.txt', 'consistency-proof.txt', 'remembered.checkpoint', 'served.checkpoint']);
+        expect(forkEvidence(sumgateCache)).toEqual([['README.txt', 'consistency-proof.txt', 'remembered.checkpoint', 'served.checkpoint']]);
       } finally {
         await forked.close();
       }

@@ -1,19 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Gate, inspectTarball, loadPolicy } from '@sumgate/core';
 import { runCli } from './runCli.js';
-import { commentedPolicy, pnpmLock, removeTempDirs, startWorld, writeProject } from './cliFixtures.js';
-import type { World } from './cliFixtures.js';
+import { commentedPolicy, pnpmLock, useWorld, writeProject } from './cliFixtures.js';
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world?.close();
-  removeTempDirs();
-});
+const world = useWorld();
 
 const fingerprint = (n: string, v: string) => inspectTarball(world.registry.tarballOf(n, v)).installCode.fingerprint;
 

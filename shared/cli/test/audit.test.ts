@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './runCli.js';
-import { packageLock, pnpmLock, removeTempDirs, startWorld, writeProject, yarnBerryLock } from './cliFixtures.js';
-import type { Pin, World } from './cliFixtures.js';
+import { packageLock, pnpmLock, useWorld, writeProject, yarnBerryLock } from './cliFixtures.js';
+import type { Pin } from './cliFixtures.js';
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world?.close();
-  removeTempDirs();
-});
+const world = useWorld();
 
 const CLEAN: Pin[] = [['plain', '1.0.0'], ['@scope/lib', '1.0.0'], ['adds-script', '1.0.0']];
 

@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { startFixtureRegistry } from '../../../e2e/harness/fixtureRegistry.js';
 import type { FixturePackage, FixtureRegistry } from '../../../e2e/harness/fixtureRegistry.js';
 import { startLog } from '../../../e2e/harness/sumgate.js';
@@ -29,10 +30,36 @@ export function packages(): FixturePackage[] {
   ];
 }
 
+/** What tests read of the world. */
+export type WorldView = Omit<World, 'close'>;
+
 export interface World {
   registry: FixtureRegistry;
   log: TestLog;
   close(): Promise<void>;
+}
+
+/**
+ * The world for one test file: started before its first test, closed (with every temp dir) after
+ * its last. Its fields are readable inside tests.
+ */
+export function useWorld(): WorldView {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await startWorld();
+  });
+  afterAll(async () => {
+    await world?.close();
+    removeTempDirs();
+  });
+  const ready = (): World => {
+    if (world === undefined) throw new Error('the CLI test world is only there inside tests');
+    return world;
+  };
+  return {
+    get registry() { return ready().registry; },
+    get log() { return ready().log; },
+  };
 }
 
 export async function startWorld(): Promise<World> {
@@ -69,7 +96,7 @@ export function cleanEnv(root: string): NodeJS.ProcessEnv {
 }
 
 /** A policy with comments in several places, as people write them. */
-export function commentedPolicy(world: World, extra = ''): string {
+export function commentedPolicy(world: WorldView, extra = ''): string {
   return `// team policy: reviewed by security
 {
   // enforce everywhere
@@ -86,7 +113,7 @@ export function commentedPolicy(world: World, extra = ''): string {
 
 export type Pin = readonly [name: string, version: string];
 
-export function pnpmLock(world: World, pins: readonly Pin[], integrityOf = (n: string, v: string) => world.registry.integrityOf(n, v)): string {
+export function pnpmLock(world: WorldView, pins: readonly Pin[], integrityOf = (n: string, v: string) => world.registry.integrityOf(n, v)): string {
   const key = (n: string, v: string) => (n.startsWith('@') ? `'${n}@${v}'` : `${n}@${v}`);
   return `lockfileVersion: '9.0'
 
@@ -109,7 +136,7 @@ ${pins.map(([n, v]) => `  ${key(n, v)}: {}`).join('\n\n')}
 `;
 }
 
-export function packageLock(world: World, pins: readonly Pin[]): string {
+export function packageLock(world: WorldView, pins: readonly Pin[]): string {
   const packagesMap: Record<string, unknown> = { '': { name: 'p', version: '1.0.0', dependencies: Object.fromEntries(pins) } };
   for (const [n, v] of pins) {
     packagesMap[`node_modules/${n}`] = { version: v, resolved: world.registry.tarballUrlOf(n, v), integrity: world.registry.integrityOf(n, v) };
@@ -123,7 +150,7 @@ export function yarnBerryLock(pins: readonly Pin[]): string {
 }
 
 /** A project directory with the commented policy and the given files. */
-export function writeProject(world: World, files: Record<string, string>, policy = commentedPolicy(world)): { dir: string; env: NodeJS.ProcessEnv } {
+export function writeProject(world: WorldView, files: Record<string, string>, policy = commentedPolicy(world)): { dir: string; env: NodeJS.ProcessEnv } {
   const root = tempDir('project');
   const dir = path.join(root, 'repo');
   mkdirSync(dir);
