@@ -3,6 +3,7 @@
  * elements start and end in the ORIGINAL text, so edits can keep every comment and the layout.
  * It assumes syntactically valid JSONC (callers parse the file with the core's loader first).
  */
+import { jsonStringEnd } from '@sumgate/core';
 
 export interface Span {
   readonly start: number;
@@ -33,13 +34,9 @@ export function skipTrivia(text: string, i: number): number {
 }
 
 function stringEnd(text: string, start: number): number {
-  let i = start + 1;
-  while (i < text.length) {
-    if (text[i] === '\\') i += 2;
-    else if (text[i] === '"') return i + 1;
-    else i++;
-  }
-  throw new SyntaxError('unterminated string');
+  const end = jsonStringEnd(text, start);
+  if (end === -1) throw new SyntaxError('unterminated string');
+  return end;
 }
 
 /** The end (exclusive) of the JSON value starting at `start`. */

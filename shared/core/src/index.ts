@@ -14,7 +14,7 @@ export type { Approval, LogPolicy, Mode, NpmKeyPolicy, Policy, SourcePolicy, Str
 export type { WitnessPolicy as PolicyWitnesses } from './policy/policy.js';
 export { DEFAULT_POLICY, POLICY_FILE_NAME } from './policy/policy.js';
 export { findWorkspaceRoot, loadPolicy, parsePolicyText, policyPath } from './policy/loadPolicy.js';
-export { stripJsonComments } from './policy/jsonc.js';
+export { jsonStringEnd, stripJsonComments } from './policy/jsonc.js';
 export * from './sources/http.js';
 export { Credentials } from './sources/credentials.js';
 export { readNpmrc, tlsOptions } from './sources/npmrc.js';

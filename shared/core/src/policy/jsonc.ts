@@ -11,7 +11,8 @@ export function stripJsonComments(text: string): string {
     const c = text[i]!;
     let piece: string;
     if (c === '"') {
-      piece = text.slice(i, skipString(text, i));
+      const end = jsonStringEnd(text, i);
+      piece = text.slice(i, end === -1 ? text.length : end);
     } else if (c === '/' && text[i + 1] === '/') {
       const end = text.indexOf('\n', i);
       piece = ' '.repeat((end === -1 ? text.length : end) - i);
@@ -31,14 +32,15 @@ export function stripJsonComments(text: string): string {
   return out.join('');
 }
 
-function skipString(text: string, start: number): number {
+/** The end (exclusive) of the JSON string whose opening quote is at `start`, or -1 when it is not terminated. */
+export function jsonStringEnd(text: string, start: number): number {
   let i = start + 1;
   while (i < text.length) {
     if (text[i] === '\\') i += 2;
     else if (text[i] === '"') return i + 1;
     else i++;
   }
-  return i;
+  return -1;
 }
 
 /** Line and column (1-based) of an offset, for error messages. */
