@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sha512Sri } from './sri.js';
 import path from 'node:path';
 import { readFileOrUndefined, writeFileAtomic } from './cache/atomicFile.js';
 import { resolveCacheDir } from './cache/cacheDir.js';
@@ -55,10 +56,6 @@ export interface VerifiedTarball {
   readonly url: string;
   readonly verdict: Verdict;
   readonly failures: readonly SourceFailure[];
-}
-
-export function sha512Sri(bytes: Uint8Array): string {
-  return `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
 }
 
 /**

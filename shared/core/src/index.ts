@@ -33,5 +33,6 @@ export { decide } from './verdict/decide.js';
 export type { Facts } from './verdict/decide.js';
 export { isSemver, previousVersion } from './verdict/previousVersion.js';
 export { matchesDeny, matchesNameGlob } from './verdict/matchers.js';
-export { Gate, sha512Sri } from './gate.js';
+export { Gate } from './gate.js';
+export { sha512Of, sha512Sri } from './sri.js';
 export type { GateOptions, PackageRef, VerifiedTarball } from './gate.js';

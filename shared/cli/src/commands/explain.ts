@@ -1,9 +1,8 @@
-import { formatRecord, verdictToJSON } from '@sumgate/core';
+import { formatRecord, sha512Of, verdictToJSON } from '@sumgate/core';
 import type { Gate, LoggedRecord, Verdict } from '@sumgate/core';
 import { parseArgs, UsageError } from '../args.js';
 import { logClientFor, openGate, proveOne } from '../gateFor.js';
 import type { Command } from '../io.js';
-import { sha512Of } from '../lockfiles/sriSha512.js';
 import { parsePkgSpec } from '../pkgSpec.js';
 import { visible } from '../terminalText.js';
 

@@ -4,7 +4,7 @@
  * parsePackageLock; this adds the integrity it leaves out. One name@version installed at several
  * paths with DIFFERENT integrity is kept as several entries, so each is checked against the log.
  */
-import { sha512Of } from './sriSha512.js';
+import { sha512Of } from '@sumgate/core';
 
 export function packageLockIntegrities(text: string): Map<string, Set<string | undefined>> {
   const json = JSON.parse(text) as { packages?: Record<string, Record<string, unknown>> };

@@ -3,7 +3,7 @@
  * {integrity: ...}` under each key of the top-level `packages:` map. The `name@version` keys
  * themselves come from @sumgate/log's parsePnpmLock; this adds what it leaves out.
  */
-import { sha512Of } from './sriSha512.js';
+import { sha512Of } from '@sumgate/core';
 
 function unquote(s: string): string {
   const t = s.trim();

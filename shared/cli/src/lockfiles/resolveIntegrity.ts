@@ -6,7 +6,7 @@
 import type { Sources } from '@sumgate/core';
 import { mapLimit } from '../mapLimit.js';
 import type { LockedEntry } from './readLocked.js';
-import { sha512Of } from './sriSha512.js';
+import { sha512Of } from '@sumgate/core';
 
 export interface ResolvedEntry extends LockedEntry {
   /** The source whose packument gave the integrity. */

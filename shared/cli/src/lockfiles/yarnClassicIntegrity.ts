@@ -2,7 +2,7 @@
  * Yarn classic (v1) yarn.lock entries carry `integrity sha512-...` lines; Berry's do not (its
  * `checksum` is of Yarn's own zip, not the npm tarball). name@version -> integrity for v1 files.
  */
-import { sha512Of } from './sriSha512.js';
+import { sha512Of } from '@sumgate/core';
 
 export function yarnClassicIntegrities(text: string): Map<string, string> {
   const out = new Map<string, string>();

@@ -5,7 +5,7 @@
  * own package.json, and append the record. Concurrent requests for one version share one
  * ingestion (single flight); at most `concurrency` ingestions run at once.
  */
-import { createHash } from 'node:crypto';
+import { sha512Of, sha512Sri } from '../../../core/src/sri.js';
 import { SumgateError } from '../../../core/src/errors.js';
 import { inspectTarball } from '../../../core/src/inspect/installCode.js';
 import { verifyRegistrySignature, type NpmRegistryKey } from '../../../core/src/npm/registrySignature.js';
@@ -124,9 +124,7 @@ export class Ingestor {
   private async recordFrom(upstream: string, name: string, version: string, meta: Json): Promise<NpmRecord> {
     const pkg = `${name}@${version}`;
     const dist = isObject(meta['dist']) ? meta['dist'] : {};
-    const integrity = String(dist['integrity'] ?? '')
-      .split(/\s+/)
-      .find((h) => h.startsWith('sha512-'));
+    const integrity = sha512Of(typeof dist['integrity'] === 'string' ? dist['integrity'] : undefined);
     if (integrity === undefined || typeof dist['tarball'] !== 'string') {
       throw new SumgateError('SOURCE_FAILED', `${upstream} serves ${pkg} without a sha512 dist.integrity and dist.tarball`, {
         pkg,
@@ -138,7 +136,7 @@ export class Ingestor {
     if (tgz === undefined) {
       throw new SumgateError('SOURCE_FAILED', `the tarball of ${pkg} is missing at ${tarballUrl}`, { pkg, fix: 'try another upstream' });
     }
-    const actual = `sha512-${createHash('sha512').update(tgz).digest('base64')}`;
+    const actual = sha512Sri(tgz);
     if (actual !== integrity) {
       throw new SumgateError(
         'INTEGRITY_MISMATCH',
