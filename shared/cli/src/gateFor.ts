@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { Gate, LogClient, nodeHttpClient, SumgateError } from '@sumgate/core';
+import { Gate, SumgateError } from '@sumgate/core';
+import type { LogClient } from '@sumgate/core';
 import type { LoggedRecord } from '@sumgate/core';
 import type { Io } from './io.js';
 
@@ -15,17 +16,16 @@ export function openGate(io: Io, cwd: string, policyFlag: string | boolean | str
 }
 
 /**
- * A log client on the gate's policy and cache (the Gate keeps its own private): the CLI needs the
- * proven record, leaf index and checkpoint facts, which verdicts do not carry.
+ * The gate's own log client (its policy, cache and .npmrc TLS settings): the CLI needs the proven
+ * record, leaf index and checkpoint facts, which verdicts do not carry.
  */
 export function logClientFor(gate: Gate): LogClient {
-  const log = gate.policy.log;
-  if (log === undefined) {
+  if (gate.policy.log === undefined) {
     throw new SumgateError('POLICY_INVALID', `${gate.policy.file ?? 'sumgate.jsonc'}: no "log" configured, so nothing can be proven`, {
       fix: 'add "log": {"url": ..., "vkeys": [...]} to the policy (sumgate init writes it)',
     });
   }
-  return new LogClient({ url: log.url, vkeys: log.vkeys, witnesses: log.witnesses, timeoutMs: log.timeoutMs, cacheDir: gate.cacheDir, http: nodeHttpClient });
+  return gate.log;
 }
 
 /** Proves one name@version in the log: the record, or why it is absent. */

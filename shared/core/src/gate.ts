@@ -102,7 +102,8 @@ export class Gate {
     return this.policy.exempt.some((g) => matchesNameGlob(name, g));
   }
 
-  private get log(): LogClient {
+  /** The log client on this gate's policy, cache and HTTP settings (created on first use). */
+  get log(): LogClient {
     const log = this.policy.log;
     if (log === undefined) throw new SumgateError('POLICY_INVALID', `${this.policy.file}: "log" is required unless "mode" is "off"`);
     this.logClient ??= new LogClient({ url: log.url, vkeys: log.vkeys, witnesses: log.witnesses, timeoutMs: log.timeoutMs, cacheDir: this.cacheDir, http: this.http });
