@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { findWorkspaceRoot, Gate } from '@sumgate/core';
+import { findWorkspaceRoot, Gate, readNpmrc } from '@sumgate/core';
 
 /**
  * One Gate per process and workspace: pnpm 10 runs hooks in its own process, pnpm 12 in Node
@@ -19,16 +17,10 @@ export function gateFor(dir: string | undefined, registry?: string): Gate {
   return gate;
 }
 
-/** pnpm's registry when the policy names no sources: the environment, then the workspace .npmrc. */
+/** pnpm's registry when the policy names no sources: the environment, then .npmrc (the workspace's over the user's). */
 function defaultRegistry(root: string): string {
   // pnpm 12 reads pnpm_config_*, pnpm 10 npm_config_*.
   const fromEnv = process.env.pnpm_config_registry ?? process.env.npm_config_registry ?? process.env.NPM_CONFIG_REGISTRY;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  try {
-    const m = /^\s*registry\s*=\s*(\S+)\s*$/m.exec(readFileSync(path.join(root, '.npmrc'), 'utf8'));
-    if (m !== null) return m[1]!;
-  } catch {
-    // no .npmrc
-  }
-  return 'https://registry.npmjs.org/';
+  return readNpmrc(root).get('registry') || 'https://registry.npmjs.org/';
 }
