@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './runCli.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const vectors = path.resolve(here, '../../../../shared/vectors');
+const vectors = path.resolve(here, '../../core/test/vectors');
 const record = path.join(vectors, 'go-sumdb-43930254.record');
 const proof = path.join(vectors, 'go-sumdb-43930254.tlog-proof');
 const GO_VKEY = 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8';

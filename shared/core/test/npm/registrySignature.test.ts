@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { npmKeyId, parseNpmKeys, verifyRegistrySignature, type NpmRegistryKey } from '../../src/npm/registrySignature.js';
 
-const vectorsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/vectors');
+const vectorsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vectors');
 
 interface VectorFile {
   keys: Array<{ keyid: string; keytype: string; scheme: string; expires: string | null; key: string }>;

@@ -16,8 +16,8 @@ import {
   verifyTlogProof,
 } from '../../src/tlog/index.js';
 
-// A real c2sp.org/tlog-proof from Go's checksum database (see shared/vectors/README.md).
-const VECTORS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/vectors');
+// A real c2sp.org/tlog-proof from Go's checksum database (see ../vectors/README.md).
+const VECTORS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../vectors');
 const PROOF = readFileSync(path.join(VECTORS, 'go-sumdb-43930254.tlog-proof'), 'utf8');
 const RECORD = new Uint8Array(readFileSync(path.join(VECTORS, 'go-sumdb-43930254.record')));
 const SUMDB = parseVerifierKey('sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8');
