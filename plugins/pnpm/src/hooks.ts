@@ -1,28 +1,27 @@
-import { matchesDeny } from '@sumgate/core';
 import { toPnpmError } from './hostError.js';
-import { lockedRegistryPackages } from './lockedPackages.js';
-import { gateFor } from './session.js';
+import { graphGuardFor, gateFor } from './session.js';
+import type { ResolvedManifest } from './graphGuard.js';
 import type { Cafs, FetchOpts, TarballResolution } from './verifyingFetcher.js';
-import { fetchVerified, isRegistryTarball } from './verifyingFetcher.js';
+import { fetchVerified, isVerifiedByFetcher } from './verifyingFetcher.js';
 
 interface PreResolutionContext {
-  wantedLockfile?: { packages?: Record<string, unknown> };
+  wantedLockfile?: Parameters<ReturnType<typeof graphGuardFor>['checkLockfile']>[0];
   lockfileDir?: string;
   registries?: { default?: string };
 }
 
 /**
- * Before any download, on every install (frozen CI installs too): every locked registry package
- * must be in the checksum log with the lockfile's integrity, and pass the quarantine rules on the
- * install-time code the log recorded from the real tarball. Throwing here aborts with zero tarball requests.
+ * Before any download, on every install (frozen CI installs too): every locked package must pass:
+ * registry packages proven in the checksum log with the lockfile's integrity and the quarantine
+ * rules on the install-time code the log recorded from the real tarball; exotic ones pinned by the
+ * policy and inspected at the pin. Throwing here aborts with zero tarball requests.
  */
 export async function preResolution(ctx: PreResolutionContext, logger?: { info(m: string): void }): Promise<void> {
   try {
     const gate = gateFor(ctx.lockfileDir, ctx.registries?.default);
     if (!gate.enabled) return;
-    const locked = lockedRegistryPackages(ctx.wantedLockfile as Parameters<typeof lockedRegistryPackages>[0]);
-    if (locked.length === 0) return;
-    const { count, fromMemo } = await gate.checkLocked(locked);
+    const { count, fromMemo } = await graphGuardFor(ctx.lockfileDir).checkLockfile(ctx.wantedLockfile);
+    if (count === 0) return;
     const line = `sumgate: ${count} locked packages verified against the checksum log${fromMemo ? ' (this lockfile, already verified under this policy)' : ''}`;
     if (logger !== undefined) logger.info(line);
     else console.error(line);
@@ -31,19 +30,36 @@ export async function preResolution(ctx: PreResolutionContext, logger?: { info(m
   }
 }
 
-/** Cheap checks for newly resolved packages: denials. Never relies on `scripts` (metadata is not the tarball). */
-export function readPackage<T extends { name?: string; version?: string }>(pkg: T): T {
-  if (pkg.name === undefined || pkg.version === undefined) return pkg;
-  const gate = gateFor(undefined);
-  const denied = gate.enabled ? gate.policy.deny.find((d) => matchesDeny(pkg.name!, pkg.version!, d)) : undefined;
-  if (denied !== undefined) {
-    const err = new Error(`sumgate DENIED: ${pkg.name}@${pkg.version} is denied by the policy entry "${denied}"`) as Error & { code?: string; hint?: string };
-    err.code = 'SUMGATE_DENIED';
-    err.hint = `use another version, or remove "${denied}" from "deny" in ${gate.policy.file}`;
-    err.stack = err.message;
-    throw err;
+/**
+ * Every manifest pnpm resolves passes through here before pnpm resolves below it, links it or
+ * runs anything: freshly resolved registry packages are judged (log, quarantine) whether their
+ * bytes will come from the network or the store, and every dependency specifier is checked for
+ * exotic sources. Refusals are held until resolution is quiet, then reported together, once.
+ */
+export async function readPackage<T extends ResolvedManifest>(pkg: T): Promise<T> {
+  try {
+    if (!gateFor(undefined).enabled) return pkg;
+    return await graphGuardFor(undefined).readPackage(pkg);
+  } catch (e) {
+    throw toPnpmError(e);
   }
-  return pkg;
+}
+
+/**
+ * pnpm 10 calls this with the whole resolved graph before it links or builds: the last check of
+ * every package, exotic resolutions included (memoised, so it costs one file read when readPackage
+ * already judged everything). pnpm 12 calls it only after linking and running scripts, so there
+ * it is not a gate (readPackage and preResolution are) and is skipped.
+ */
+export async function afterAllResolved<T extends object>(lockfile: T): Promise<T> {
+  if ('snapshots' in lockfile) return lockfile;
+  try {
+    if (!gateFor(undefined).enabled) return lockfile;
+    await graphGuardFor(undefined).checkLockfile(lockfile as PreResolutionContext['wantedLockfile']);
+    return lockfile;
+  } catch (e) {
+    throw toPnpmError(e);
+  }
 }
 
 type PnpmFetcher = (cafs: Cafs, resolution: TarballResolution, opts: FetchOpts) => Promise<unknown>;
@@ -52,7 +68,7 @@ type PnpmFetcher = (cafs: Cafs, resolution: TarballResolution, opts: FetchOpts) 
 export const pnpm10Fetchers = {
   remoteTarball: ({ defaultFetchers }: { defaultFetchers: { remoteTarball: PnpmFetcher; localTarball: PnpmFetcher } }): PnpmFetcher =>
     async (cafs, resolution, opts) => {
-      if (!isRegistryTarball(resolution) || !gateFor(opts.lockfileDir).enabled) return defaultFetchers.remoteTarball(cafs, resolution, opts);
+      if (!isVerifiedByFetcher(resolution) || !gateFor(opts.lockfileDir).enabled) return defaultFetchers.remoteTarball(cafs, resolution, opts);
       return fetchVerified(cafs, resolution, opts, defaultFetchers.localTarball);
     },
 };
@@ -61,7 +77,7 @@ export const pnpm10Fetchers = {
 export const pnpm12Fetchers = [
   {
     canFetch(_pkgId: string, resolution: TarballResolution): boolean {
-      return isRegistryTarball(resolution);
+      return isVerifiedByFetcher(resolution);
     },
     async fetch(cafs: Cafs, resolution: TarballResolution, opts: FetchOpts, fetchers?: { localTarball?: PnpmFetcher }): Promise<unknown> {
       if (!gateFor(opts.lockfileDir).enabled) return { delegate: resolution };

@@ -1,16 +1,31 @@
 import { isSumgateError } from '@sumgate/core';
+import type { SumgateError } from '@sumgate/core';
+
+/** pnpm 10's JS CLI runs hooks in its own process; pnpm 12 runs them in Node workers started without a script path. */
+const IN_PNPM_PROCESS = /pnpm/i.test(process.argv[1] ?? '');
+const printed = new WeakSet<SumgateError>();
 
 /**
- * Turns a sumgate refusal into the error shape pnpm prints well: pnpm 10 shows `<code>  <message>`
- * plus `hint`; pnpm 12 wraps hook errors and prints only `err.stack`, so the stack is the whole
- * description, code and fix included (no JS frames in a user-facing refusal).
+ * Turns a sumgate refusal into the error each pnpm prints once, with the sumgate code and fix and
+ * no JS frames. pnpm 10 prints `<code>  <message>` and the hint, without a stack, only for codes
+ * starting with ERR_PNPM_. pnpm 12 wraps hook errors in ERR_PNPM_PNPMFILE_FAIL and repeats their
+ * `stack` for every package on the failing path, so there the full description is written to
+ * stderr once (pnpm 12 shows a worker's stderr) and the stack is a one-line pointer with the code.
  */
 export function toPnpmError(e: unknown): unknown {
   if (!isSumgateError(e)) return e;
   const err = new Error(e.message) as Error & { code?: string; hint?: string; sumgate?: unknown };
-  err.code = `SUMGATE_${e.code}`;
+  err.code = `ERR_PNPM_SUMGATE_${e.code}`;
   if (e.fix !== undefined) err.hint = `fix: ${e.fix}`;
-  err.stack = e.describe();
   err.sumgate = e.toJSON();
+  if (IN_PNPM_PROCESS) {
+    err.stack = undefined;
+  } else {
+    if (!printed.has(e)) {
+      printed.add(e);
+      console.error(`\n${e.describe().replace(/^sumgate /, 'sumgate SUMGATE_')}\n`);
+    }
+    err.stack = `SUMGATE_${e.code}: sumgate refused the install (the reason and the fix are printed above)`;
+  }
   return err;
 }

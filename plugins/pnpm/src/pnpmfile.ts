@@ -3,11 +3,12 @@
  * the config-dependency plugin `pnpm-plugin-sumgate`. Exports both hook APIs: pnpm 10 reads
  * `hooks.fetchers`, pnpm 12 reads the top-level `fetchers`; each ignores the other's.
  */
-import { pnpm10Fetchers, pnpm12Fetchers, preResolution, readPackage } from './hooks.js';
+import { afterAllResolved, pnpm10Fetchers, pnpm12Fetchers, preResolution, readPackage } from './hooks.js';
 
 export const hooks = {
   preResolution,
   readPackage,
+  afterAllResolved,
   fetchers: pnpm10Fetchers,
 };
 

@@ -1,11 +1,13 @@
 import { findWorkspaceRoot, Gate, readNpmrc } from '@sumgate/core';
+import { GraphGuard } from './graphGuard.js';
 
 /**
- * One Gate per process and workspace: pnpm 10 runs hooks in its own process, pnpm 12 in Node
- * workers; either way the policy is read and validated once per process. The root is found from
- * the lockfile dir or `process.cwd()`, never `__dirname` (a pnpm 12 plugin lives in the store).
+ * One Gate (and one graph guard) per process and workspace: pnpm 10 runs hooks in its own process,
+ * pnpm 12 in Node workers; either way the policy is read and validated once per process. The root is
+ * found from the lockfile dir or `process.cwd()`, never `__dirname` (a pnpm 12 plugin lives in the store).
  */
 const gates = new Map<string, Gate>();
+const guards = new Map<Gate, GraphGuard>();
 
 export function gateFor(dir: string | undefined, registry?: string): Gate {
   const root = findWorkspaceRoot(dir ?? process.cwd());
@@ -15,6 +17,13 @@ export function gateFor(dir: string | undefined, registry?: string): Gate {
     gates.set(root, gate);
   }
   return gate;
+}
+
+export function graphGuardFor(dir: string | undefined): GraphGuard {
+  const gate = gateFor(dir);
+  let guard = guards.get(gate);
+  if (guard === undefined) guards.set(gate, (guard = new GraphGuard(gate)));
+  return guard;
 }
 
 /** pnpm's registry when the policy names no sources: the environment, then .npmrc (the workspace's over the user's). */

@@ -2,9 +2,10 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { decideExotic, exoticMismatch, isSemver, parseDepPath, SumgateError } from '@sumgate/core';
+import type { ExoticAllowance, Gate } from '@sumgate/core';
 import { toPnpmError } from './hostError.js';
-import { parseDepPath } from './lockedPackages.js';
-import { gateFor } from './session.js';
+import { gateFor, graphGuardFor } from './session.js';
 
 export interface TarballResolution {
   integrity?: string;
@@ -25,10 +26,15 @@ export interface Cafs {
 
 type LocalTarballFetcher = (cafs: Cafs, resolution: TarballResolution, opts: FetchOpts) => Promise<unknown>;
 
-/** A registry tarball (not git, directory, file or a custom resolution). */
-export function isRegistryTarball(resolution: TarballResolution | undefined): boolean {
-  if (resolution === undefined || resolution.type !== undefined || resolution.integrity === undefined) return false;
-  return resolution.tarball === undefined || /^https?:\/\//.test(resolution.tarball);
+/**
+ * What this fetcher takes: every tarball pnpm would download over http(s), a registry's (with the
+ * lockfile's integrity) or a tarball-URL dependency's (which may have none yet). Git, directory
+ * and local-file resolutions are judged before pnpm fetches them (readPackage, preResolution).
+ */
+export function isVerifiedByFetcher(resolution: TarballResolution | undefined): boolean {
+  if (resolution === undefined || resolution.type !== undefined) return false;
+  if (resolution.tarball === undefined) return resolution.integrity !== undefined;
+  return /^https?:\/\//.test(resolution.tarball);
 }
 
 /**
@@ -44,16 +50,22 @@ export async function fetchVerified(
   localTarball: LocalTarballFetcher | undefined,
   pkgId?: string,
 ): Promise<unknown> {
-  const pkg = packageOf(opts, pkgId);
   const gate = gateFor(opts.lockfileDir);
-  let verified;
+  let verified: { bytes: Buffer; integrity: string };
   try {
-    verified = await gate.fetchVerified({ name: pkg.name, version: pkg.version, integrity: resolution.integrity, tarballUrl: resolution.tarball });
+    const exotic = exoticTarball(gate.policy.exotic, resolution, opts, pkgId);
+    if (exotic !== undefined) {
+      verified = await fetchExotic(gate, exotic, resolution);
+    } else {
+      const pkg = packageOf(opts, pkgId);
+      const v = await gate.fetchVerified({ name: pkg.name, version: pkg.version, integrity: resolution.integrity, tarballUrl: resolution.tarball });
+      const where = v.verdict.logIndex === undefined ? v.verdict.decision : `log leaf ${v.verdict.logIndex}`;
+      console.error(`sumgate: ${v.verdict.decision} ${pkg.name}@${pkg.version} from ${v.source} (${where})`);
+      verified = v;
+    }
   } catch (e) {
     throw toPnpmError(e);
   }
-  const where = verified.verdict.logIndex === undefined ? verified.verdict.decision : `log leaf ${verified.verdict.logIndex}`;
-  console.error(`sumgate: ${verified.verdict.decision} ${pkg.name}@${pkg.version} from ${verified.source} (${where})`);
 
   const dir = typeof cafs.tempDir === 'function' ? await cafs.tempDir() : typeof cafs.tempDir === 'string' ? cafs.tempDir : os.tmpdir();
   mkdirSync(dir, { recursive: true });
@@ -66,6 +78,34 @@ export async function fetchVerified(
   } finally {
     rmSync(file, { force: true });
   }
+}
+
+/**
+ * A tarball-URL dependency (its id names a URL, not a version, or the policy lists the URL): the
+ * policy's entry for it, or a refusal when there is none.
+ */
+function exoticTarball(exotic: readonly ExoticAllowance[], resolution: TarballResolution, opts: FetchOpts, pkgId: string | undefined): ExoticAllowance | undefined {
+  const url = resolution.tarball;
+  if (url === undefined) return undefined;
+  const listed = exotic.find((a) => a.spec === url);
+  if (listed !== undefined) return listed;
+  const id = parseDepPath(opts.pkg?.id ?? pkgId ?? '');
+  if (id === undefined || isSemver(id.version)) return undefined;
+  const what = `${opts.pkg?.name ?? id.name}@${url}`;
+  throw new SumgateError('EXOTIC_SOURCE', `${what} (a tarball URL) is not from a registry: nothing proves its bytes in the checksum log`, {
+    pkg: what, fix: `depend on a registry version, or list it in "exotic" with its "integrity"`,
+  });
+}
+
+async function fetchExotic(gate: Gate, allowance: ExoticAllowance, resolution: TarballResolution): Promise<{ bytes: Buffer; integrity: string }> {
+  const inspected = await graphGuardFor(gate.workspaceRoot).exoticTarball(allowance);
+  if (resolution.integrity !== undefined && resolution.integrity !== inspected.integrity) {
+    throw exoticMismatch(`${allowance.package}@${allowance.spec}`, inspected.integrity, resolution.integrity);
+  }
+  const quarantined = decideExotic(gate.policy, inspected);
+  if (quarantined !== undefined) throw quarantined;
+  console.error(`sumgate: verified ${allowance.package}@${allowance.spec} (exotic, pinned by integrity in the policy)`);
+  return inspected;
 }
 
 function packageOf(opts: FetchOpts, pkgId: string | undefined): { name: string; version: string } {

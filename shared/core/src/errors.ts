@@ -32,6 +32,8 @@ export type SumgateCode =
   | 'QUARANTINE_FIRST'
   | 'MANIFEST_CONFUSION'
   | 'DENIED'
+  | 'EXOTIC_SOURCE'
+  | 'EXOTIC_MISMATCH'
   | 'TOO_NEW'
   // configuration
   | 'POLICY_INVALID'

@@ -39,6 +39,21 @@ export interface Approval {
   readonly note: string | undefined;
 }
 
+/** An allowed exotic dependency (tarball URL, git, a path outside the workspace), pinned. */
+export interface ExoticAllowance {
+  /** The dependency's name (the alias in package.json). */
+  readonly package: string;
+  /** The specifier exactly as package.json writes it. */
+  readonly spec: string;
+  /** A tarball's sha512 SRI: the bytes are pinned. */
+  readonly integrity: string | undefined;
+  /** A git dependency's full commit (the specifier names it too). */
+  readonly commit: string | undefined;
+  /** Also allowed below the top level (default: only as a direct dependency of a workspace project). */
+  readonly transitive: boolean;
+  readonly note: string | undefined;
+}
+
 export interface NpmKeyPolicy {
   readonly keyid: string;
   readonly key: string;
@@ -61,6 +76,8 @@ export interface Policy {
   readonly approvals: readonly Approval[];
   /** `name@range` or `name` entries that are never installed. */
   readonly deny: readonly string[];
+  /** Tarball-URL, git and out-of-workspace path dependencies that may be installed, each pinned. */
+  readonly exotic: readonly ExoticAllowance[];
   /** npm registry signing keys, to verify `dist.signatures` recorded in the log. */
   readonly npmKeys: readonly NpmKeyPolicy[];
   /** Fail packages whose log record carries no registry signature (off by default: mirrors strip them). */
@@ -79,6 +96,7 @@ export const DEFAULT_POLICY: Omit<Policy, 'file' | 'sources' | 'log'> = {
   minimumReleaseAgeMinutes: 0,
   approvals: [],
   deny: [],
+  exotic: [],
   npmKeys: [],
   requireRegistrySignatures: false,
   cacheDir: undefined,

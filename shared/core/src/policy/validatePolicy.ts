@@ -1,16 +1,13 @@
-import { SumgateError } from '../errors.js';
+import { exoticOf } from './exoticPolicy.js';
 import { DEFAULT_POLICY } from './policy.js';
+import { policyError } from './policyError.js';
 import type { Approval, LogPolicy, NpmKeyPolicy, Policy, SourcePolicy, WitnessPolicy } from './policy.js';
 
 type Json = unknown;
 
 /** A bad key: names the file, the key path and what was expected. */
 function bad(file: string, key: string, expected: string, got?: Json): never {
-  const shown = got === undefined ? '' : `, got ${JSON.stringify(got)?.slice(0, 80)}`;
-  throw new SumgateError('POLICY_INVALID', `${file}: "${key}" must be ${expected}${shown}`, {
-    fix: `edit ${file} (every key is documented in the README, and in @sumgate/core/policy.schema.json)`,
-    data: { file, key, expected },
-  });
+  throw policyError(file, key, expected, got);
 }
 
 function object(file: string, key: string, v: Json, allowed: readonly string[]): Record<string, Json> {
@@ -67,7 +64,7 @@ const FINGERPRINT = /^sha256-[A-Za-z0-9+/]{43}=$/;
 const NAME_GLOB = /^(@[a-z0-9*][a-z0-9._~*-]*\/)?[a-zA-Z0-9*._~-]+$/;
 
 const TOP_KEYS = ['$schema', 'mode', 'sources', 'strategy', 'log', 'exempt', 'quarantine', 'minimumReleaseAgeMinutes',
-  'approvals', 'deny', 'npmKeys', 'requireRegistrySignatures', 'cacheDir'] as const;
+  'approvals', 'deny', 'exotic', 'npmKeys', 'requireRegistrySignatures', 'cacheDir'] as const;
 
 /**
  * Validates a parsed policy document once, at load. `defaults.sources` is used when the file names
@@ -93,6 +90,7 @@ export function validatePolicy(doc: Json, file: string, defaults: { sources: rea
     minimumReleaseAgeMinutes: o.minimumReleaseAgeMinutes === undefined ? 0 : integer(file, 'minimumReleaseAgeMinutes', o.minimumReleaseAgeMinutes, 0, 525_600),
     approvals: o.approvals === undefined ? [] : approvalsOf(file, o.approvals),
     deny: o.deny === undefined ? [] : strings(file, 'deny', o.deny),
+    exotic: o.exotic === undefined ? [] : exoticOf(file, o.exotic),
     npmKeys: o.npmKeys === undefined ? [] : npmKeysOf(file, o.npmKeys),
     requireRegistrySignatures: o.requireRegistrySignatures === undefined ? false : boolean(file, 'requireRegistrySignatures', o.requireRegistrySignatures),
     cacheDir: o.cacheDir === undefined ? undefined : string(file, 'cacheDir', o.cacheDir),

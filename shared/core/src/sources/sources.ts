@@ -57,6 +57,24 @@ export class Sources {
     });
   }
 
+  /**
+   * A URL no source serves (an exotic dependency's tarball), fetched as written, with the same
+   * retries; credentials only where .npmrc wrote them for that URL's prefix.
+   */
+  async fetchUrl(url: string, what: string): Promise<Buffer> {
+    const headers: Record<string, string> = {};
+    const auth = this.credentials.authorizationFor(url);
+    if (auth !== undefined) headers.authorization = auth;
+    let res: HttpResponse;
+    try {
+      res = await this.getWithRetries(url, headers);
+    } catch (e) {
+      throw new SumgateError('SOURCE_FAILED', `${what}: ${url} could not be fetched (${(e as Error).message})`, { pkg: what, fix: 'check that the URL is reachable' });
+    }
+    if (res.status !== 200) throw new SumgateError('SOURCE_FAILED', `${what}: ${url} answered HTTP ${res.status}`, { pkg: what, fix: 'check the URL' });
+    return res.body;
+  }
+
   /** The full packument of a package (versions, dist, scripts, time) from the first source that has it. */
   async fetchPackument(name: string): Promise<Fetched<Packument>> {
     return this.tryEach(name, name, (source) => ({
