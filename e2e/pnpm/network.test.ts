@@ -9,6 +9,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockedRegistryPackages, parsePnpmLockText } from '@sumgate/core';
 import { makeProject, runPnpm } from '../harness/packageManagers.js';
 import type { PnpmVersion, RunResult } from '../harness/packageManagers.js';
 import { makeSandbox } from '../harness/sandbox.js';
@@ -34,15 +35,9 @@ const DEPENDENCIES = {
   yargs: '17.7.2',
 };
 
-/** `name@version` of every entry in the lockfile's `packages:` section (lockfile v9, pnpm 10 and 12). */
+/** `name@version` of every registry package the lockfile holds (the core's pnpm lockfile reader). */
 function lockedPackages(lockfile: string): string[] {
-  const section = /\npackages:\n([\s\S]*?)(?:\n\S|$)/.exec(lockfile)?.[1] ?? '';
-  const keys: string[] = [];
-  for (const line of section.split('\n')) {
-    const m = /^ {2}'?([^\s'][^']*?)'?:$/.exec(line);
-    if (m !== null) keys.push(m[1]!);
-  }
-  return keys;
+  return lockedRegistryPackages(parsePnpmLockText(lockfile)).map((p) => `${p.name}@${p.version}`);
 }
 
 function escapeRegExp(s: string): string {

@@ -47,3 +47,4 @@ export { gitCloneUrl, gitSnapshot } from './graph/gitSnapshot.js';
 export { importerSpecifiers, lockedExoticPackages, lockedRegistryPackages, parseDepPath } from './lockfile/pnpmLockfile.js';
 export type { LockedExotic, PnpmLockfileLike } from './lockfile/pnpmLockfile.js';
 export { judgeLockedExotic } from './graph/lockedExotic.js';
+export { parsePnpmLockText } from './lockfile/pnpmLockText.js';

@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SumgateError } from '../../core/src/errors.js';
+import { lockedRegistryPackages } from '../../core/src/lockfile/pnpmLockfile.js';
+import { parsePnpmLockText } from '../../core/src/lockfile/pnpmLockText.js';
 
 export interface PackageVersion {
   name: string;
@@ -31,25 +33,9 @@ function unquote(s: string): string {
   return (t.startsWith("'") && t.endsWith("'")) || (t.startsWith('"') && t.endsWith('"')) ? t.slice(1, -1) : t;
 }
 
-/** pnpm-lock.yaml: the keys of the top-level `packages:` map (a line parser, no YAML library). */
+/** pnpm-lock.yaml: its registry packages, through the core's one pnpm lockfile reader. */
 export function parsePnpmLock(text: string): PackageVersion[] {
-  const out: PackageVersion[] = [];
-  let inPackages = false;
-  for (const line of text.split(/\r?\n/)) {
-    if (/^\S/.test(line)) {
-      inPackages = line.trimEnd() === 'packages:';
-      continue;
-    }
-    if (!inPackages) continue;
-    const m = /^ {2}(\S.*):\s*(\{\})?$/.exec(line.trimEnd());
-    if (m === null) continue;
-    let key = unquote(m[1]!);
-    if (key.startsWith('/')) key = key.slice(1); // lockfile v6
-    key = key.replace(/\(.*$/, ''); // peer-dependency suffix
-    const p = parseSpec(key);
-    if (p !== undefined) out.push(p);
-  }
-  return out;
+  return lockedRegistryPackages(parsePnpmLockText(text)).map(({ name, version }) => ({ name, version }));
 }
 
 /** package-lock.json v2/v3 (npm 7+): the `packages` map, without links and bundled dependencies. */

@@ -1,12 +1,13 @@
 /**
  * The registry packages a lockfile pins, with the npm integrity each one is expected to have.
- * name@version lists come from @sumgate/log's lockfile parsers; integrity is added here per format.
+ * pnpm-lock.yaml is read by the core's one pnpm lockfile reader (the adapters use it too); the
+ * name@version lists of the other formats come from @sumgate/log's parsers, integrity is added here.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parsePackageLock, parsePnpmLock, parseYarnLock } from '@sumgate/log';
+import { lockedRegistryPackages, parsePnpmLockText, sha512Of } from '@sumgate/core';
+import { parsePackageLock, parseYarnLock } from '@sumgate/log';
 import { packageLockIntegrities } from './packageLockIntegrity.js';
-import { pnpmIntegrities } from './pnpmIntegrity.js';
 import { yarnClassicIntegrities } from './yarnClassicIntegrity.js';
 
 export type LockfileKind = 'pnpm-lock.yaml' | 'yarn.lock' | 'package-lock.json';
@@ -63,7 +64,7 @@ export function readLocked(file: string): Locked {
     throw new LockfileError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'check the path given to --lockfile');
   }
   try {
-    return parse(kind, file, text);
+    return parseLockedText(kind, file, text);
   } catch (e) {
     if (e instanceof LockfileError) throw e;
     const fix = (e as { fix?: unknown }).fix;
@@ -77,13 +78,11 @@ function dedupe(entries: LockedEntry[]): LockedEntry[] {
   return [...seen.values()];
 }
 
-function parse(kind: LockfileKind, file: string, text: string): Locked {
+export function parseLockedText(kind: LockfileKind, file: string, text: string): Locked {
   if (kind === 'pnpm-lock.yaml') {
-    const integrity = pnpmIntegrities(text);
-    const entries = parsePnpmLock(text).map((p) => {
-      const i = integrity.get(`${p.name}@${p.version}`);
-      return { ...p, integrity: i?.integrity, tarballUrl: i?.tarball };
-    });
+    const entries = lockedRegistryPackages(parsePnpmLockText(text)).map((p) => ({
+      name: p.name, version: p.version, integrity: sha512Of(p.integrity), tarballUrl: p.tarballUrl,
+    }));
     return { kind, file, entries: dedupe(entries), integrityInLockfile: true };
   }
   if (kind === 'package-lock.json') {
