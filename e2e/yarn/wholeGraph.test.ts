@@ -122,4 +122,21 @@ describe('Yarn 4: the whole resolved graph is judged', () => {
     expect(r.output).toContain('git-dep@1.0.0 is quarantined: it is an exotic dependency with install-time code (prepare)');
     expect(markerRuns(world.markerDir, 'git-dep')).toBe(0);
   });
+
+  it('6. (attack) an npm alias or a resolutions override cannot smuggle a quarantined version or a git repository past the gate', async () => {
+    const aliased = await project(world.sandbox.projectDir, { innocent: 'npm:adds-script@1.1.0' }, {}, ['innocent']);
+    const a = await yarn(aliased);
+    expect(a.code).not.toBe(0);
+    expect(a.output).toContain('adds-script@1.1.0 is quarantined');
+    expect(markerRuns(world.markerDir, 'adds-script')).toBe(0);
+
+    const dir = path.join(world.sandbox.root, 'override');
+    const cwd = await makeProject({ dir, packageManager: 'yarn', dependencies: { plain: '1.0.0' }, packageJson: { resolutions: { plain: repo.spec }, dependenciesMeta: { plain: { built: true } } } });
+    await importPlugin(runOpts(cwd));
+    writePolicy(cwd, { log: world.log, sources: [world.honest()] });
+    const r = await yarn(cwd);
+    expect(r.code, r.output).not.toBe(0);
+    expect(r.output).toContain('EXOTIC_SOURCE');
+    expect(markerRuns(world.markerDir, 'git-dep')).toBe(0);
+  });
 });

@@ -3,6 +3,7 @@ import {
   isSumgateError, judgeDependency, judgeLockedExotic, lockedExoticPackages, lockedRegistryPackages, matchesDeny, SumgateError, VerdictBatcher,
 } from '@sumgate/core';
 import type { ExoticAllowance, Gate, InspectedExotic, PnpmLockfileLike } from '@sumgate/core';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { RefusalHold } from './refusalHold.js';
 import { workspaceProjects } from './workspaceProjects.js';
@@ -53,6 +54,28 @@ export class GraphGuard {
       if (exoticProblems.length === 0 || !isSumgateError(e) || exoticProblems.includes(e)) throw e;
       throw combinedRefusal([...exoticProblems, e]);
     }
+  }
+
+  /**
+   * updateConfig: overrides (pnpm-workspace.yaml `overrides`, package.json `resolutions` and
+   * `pnpm.overrides`) replace specifiers inside pnpm, after readPackage has seen the manifests, and
+   * pnpm fetches a git override (running its prepare) while resolving: each one is judged here, as a
+   * direct dependency of the workspace, before resolution starts.
+   */
+  async checkOverrides(overrides: Readonly<Record<string, unknown>> | undefined): Promise<void> {
+    const all = { ...rootManifestOverrides(this.gate.workspaceRoot), ...(overrides ?? {}) };
+    const problems: SumgateError[] = [];
+    for (const [selector, spec] of Object.entries(all)) {
+      if (typeof spec !== 'string') continue;
+      const edge = { parent: `the workspace (override "${selector}")`, alias: overriddenName(selector), spec, direct: true, projectDir: this.gate.workspaceRoot };
+      const judged = judgeDependency(this.gate.policy, edge, this.gate.workspaceRoot);
+      if (!judged.exotic) continue;
+      const problem = 'problem' in judged
+        ? judged.problem
+        : await this.inspect(judged.allowance).then((e) => decideExotic(this.gate.policy, e), (e: unknown) => asProblem(e));
+      if (problem !== undefined) problems.push(problem);
+    }
+    if (problems.length > 0) throw combinedRefusal(problems);
   }
 
   /** The bytes of an allowed exotic tarball, verified at its pin (for the fetcher). */
@@ -129,6 +152,24 @@ export class GraphGuard {
   private projectDir(name: string): string | undefined {
     this.projects ??= workspaceProjects(this.gate.workspaceRoot);
     return this.projects.get(name);
+  }
+}
+
+/** `a>b@^1`, `@s/x@2`, `x` -> the package whose specifier the override replaces. */
+function overriddenName(selector: string): string {
+  const last = selector.split('>').pop()!.trim();
+  const at = last.indexOf('@', 1);
+  return at === -1 ? last : last.slice(0, at);
+}
+
+/** `resolutions` and `pnpm.overrides` of the root package.json (pnpm 10 reads both into its overrides). */
+function rootManifestOverrides(root: string): Record<string, unknown> {
+  try {
+    const m = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { resolutions?: unknown; pnpm?: { overrides?: unknown } };
+    const obj = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
+    return { ...obj(m.resolutions), ...obj(m.pnpm?.overrides) };
+  } catch {
+    return {};
   }
 }
 

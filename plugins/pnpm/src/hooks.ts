@@ -62,6 +62,21 @@ export async function afterAllResolved<T extends object>(lockfile: T): Promise<T
   }
 }
 
+/**
+ * Before resolution: the workspace's overrides are dependency specifiers too (see
+ * GraphGuard.checkOverrides). pnpm 12 runs this in its config worker; a throw stops the install.
+ */
+export async function updateConfig<T extends { overrides?: Record<string, unknown>; lockfileDir?: string; dir?: string }>(config: T): Promise<T> {
+  try {
+    const dir = config.lockfileDir ?? config.dir;
+    if (!gateFor(dir).enabled) return config;
+    await graphGuardFor(dir).checkOverrides(config.overrides);
+    return config;
+  } catch (e) {
+    throw toPnpmError(e, { codeInMessage: true });
+  }
+}
+
 type PnpmFetcher = (cafs: Cafs, resolution: TarballResolution, opts: FetchOpts) => Promise<unknown>;
 
 /** pnpm 10: `hooks.fetchers.remoteTarball` wraps the default fetchers. */

@@ -12,9 +12,9 @@ const printed = new WeakSet<SumgateError>();
  * `stack` for every package on the failing path, so there the full description is written to
  * stderr once (pnpm 12 shows a worker's stderr) and the stack is a one-line pointer with the code.
  */
-export function toPnpmError(e: unknown): unknown {
+export function toPnpmError(e: unknown, opts: { codeInMessage?: boolean } = {}): unknown {
   if (!isSumgateError(e)) return e;
-  const err = new Error(e.message) as Error & { code?: string; hint?: string; sumgate?: unknown };
+  const err = new Error(opts.codeInMessage === true ? `SUMGATE_${e.code}: ${e.message}` : e.message) as Error & { code?: string; hint?: string; sumgate?: unknown };
   err.code = `ERR_PNPM_SUMGATE_${e.code}`;
   if (e.fix !== undefined) err.hint = `fix: ${e.fix}`;
   err.sumgate = e.toJSON();
