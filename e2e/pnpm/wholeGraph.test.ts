@@ -100,6 +100,7 @@ describe.each([10, 12] as const)('pnpm %i: the whole resolved graph is judged', 
   });
 
   it('3. registry packages that depend on a tarball URL or a git repository are refused in one block, naming the chain; nothing of them runs', async () => {
+    tarballs.host.clearRequests();
     const cwd = await project(world.sandbox.projectDir, { 'has-tar-dep': '1.0.0', 'has-git-dep': '1.0.0' }, {}, 'all');
     const r = await pnpm(version, cwd);
     expect(r.code).not.toBe(0);

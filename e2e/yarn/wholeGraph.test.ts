@@ -80,6 +80,7 @@ describe('Yarn 4: the whole resolved graph is judged', () => {
   });
 
   it('3. a registry package that depends on a tarball URL or a git repository is refused, naming the parent; nothing of them runs', async () => {
+    tarballs.host.clearRequests();
     for (const [dep, needle] of [
       ['has-tar-dep', `tar-dep@${tarballs.url} (a tarball URL, required by has-tar-dep@1.0.0)`],
       ['has-git-dep', `(a git repository, required by has-git-dep@1.0.0)`],
