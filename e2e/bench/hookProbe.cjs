@@ -7,27 +7,11 @@ const path = require('node:path');
 
 const since = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-/** The in-memory lockfile shape preResolution gets: `packages` keyed by depPath, each with its resolution. */
-function wantedLockfile(text) {
-  const section = /\npackages:\n([\s\S]*?)(?:\n\S|$)/.exec(text)?.[1] ?? '';
-  const packages = {};
-  let current;
-  for (const line of section.split('\n')) {
-    const key = /^ {2}'?([^\s'][^']*?)'?:$/.exec(line);
-    if (key !== null) {
-      current = { resolution: {} };
-      packages[key[1]] = current;
-      continue;
-    }
-    const integrity = /^ {4}resolution: \{integrity: ([^,}\s]+)/.exec(line);
-    if (integrity !== null && current !== undefined) current.resolution.integrity = integrity[1];
-  }
-  return { packages };
-}
-
 async function main() {
   const cwd = process.cwd();
-  const lockfile = wantedLockfile(readFileSync(path.join(cwd, 'pnpm-lock.yaml'), 'utf8'));
+  // The lockfile object preResolution gets, read by the core's own pnpm lockfile reader (built dist).
+  const { parsePnpmLockText } = await import('@sumgate/core');
+  const lockfile = parsePnpmLockText(readFileSync(path.join(cwd, 'pnpm-lock.yaml'), 'utf8'));
   let t0 = process.hrtime.bigint();
   const pnpmfile = require(path.join(cwd, '.pnpmfile.cjs'));
   const requireMs = since(t0);
@@ -39,7 +23,7 @@ async function main() {
   );
   const preResolutionMs = since(t0);
   const cpu = process.cpuUsage();
-  process.stdout.write(`${JSON.stringify({ requireMs, preResolutionMs, cpuMs: (cpu.user + cpu.system) / 1000, packages: Object.keys(lockfile.packages).length, lines })}\n`);
+  process.stdout.write(`${JSON.stringify({ requireMs, preResolutionMs, cpuMs: (cpu.user + cpu.system) / 1000, packages: Object.keys(lockfile.packages ?? {}).length, lines })}\n`);
 }
 
 main().catch((e) => {
