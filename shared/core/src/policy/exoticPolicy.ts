@@ -7,9 +7,10 @@ const COMMIT = /^[0-9a-f]{40}$/;
 const NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9._~-]+$/i;
 
 /**
- * `exotic`: the tarball-URL, git and out-of-workspace path dependencies a project allows, each
- * pinned: a tarball by its sha512 integrity, a git repository by a full commit named in the
- * specifier itself (so the package manager fetches exactly that commit).
+ * `exotic`: the tarball-URL and git dependencies a project allows, each pinned: a tarball by its
+ * sha512 integrity, a git repository by a full commit named in the specifier itself (so the
+ * package manager fetches exactly that commit). A path outside the workspace cannot be pinned and
+ * is always refused.
  */
 export function exoticOf(file: string, v: unknown): ExoticAllowance[] {
   if (!Array.isArray(v)) throw policyError(file, 'exotic', 'an array of {"package", "spec", "integrity" | "commit", "transitive"?}', v);
@@ -26,7 +27,10 @@ export function exoticOf(file: string, v: unknown): ExoticAllowance[] {
     if (typeof o.spec !== 'string' || o.spec === '') throw policyError(file, `${key}.spec`, 'the dependency specifier exactly as package.json writes it', o.spec);
     const spec = classifySpec(o.spec);
     if (spec.kind === 'registry' || spec.kind === 'workspace') {
-      throw policyError(file, `${key}.spec`, 'a tarball URL, a git repository or a path (registry versions need no entry)', o.spec);
+      throw policyError(file, `${key}.spec`, 'a tarball URL or a git repository (registry versions need no entry)', o.spec);
+    }
+    if (spec.kind === 'local' || spec.kind === 'other') {
+      throw policyError(file, `${key}.spec`, 'a tarball URL or a git repository: a path outside the workspace or another protocol cannot be pinned (move the package into the workspace, or publish it)', o.spec);
     }
     const integrity = o.integrity;
     if (integrity !== undefined && (typeof integrity !== 'string' || !SHA512_SRI.test(integrity))) {

@@ -102,6 +102,7 @@ describe('the "exotic" policy key', () => {
     expect(() => load([{ package: 'g', spec: 'git+file:///r#main', commit: COMMIT }])).toThrow(/exotic\[0\]\.spec/);
     expect(() => load([{ package: 'g', spec: 'git+file:///r', commit: COMMIT }])).toThrow(/names the pinned commit/);
     expect(() => load([{ package: 'r', spec: '^1.0.0' }])).toThrow(/registry versions need no entry/);
+    expect(() => load([{ package: 'p', spec: 'file:../../elsewhere' }])).toThrow(/cannot be pinned/);
     expect(load([{ package: 'g', spec: `git+file:///r#${COMMIT}`, commit: COMMIT }]).exotic[0]).toMatchObject({ package: 'g', commit: COMMIT, transitive: false });
   });
 });
