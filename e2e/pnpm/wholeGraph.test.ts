@@ -173,4 +173,17 @@ describe.each([10, 12] as const)('pnpm %i: the whole resolved graph is judged', 
     expect(markerRuns(world.markerDir, 'git-dep')).toBe(0);
     expect(existsSync(path.join(cwd, 'node_modules/plain/prepare.js'))).toBe(false);
   });
+
+  it('7. mode "warn": exotic dependencies are reported and the install goes on (pnpm 12 blocks exotic subdependencies itself)', async () => {
+    const cwd = await project(world.sandbox.projectDir, { 'has-tar-dep': '1.0.0' }, { mode: 'warn' });
+    const r = await pnpm(version, cwd);
+    expect(r.output).toContain(`sumgate warning: tar-dep@${tarballs.url} (a tarball URL, required by has-tar-dep@1.0.0`);
+    if (version === 12) {
+      expect(r.code).not.toBe(0);
+      expect(r.output).toContain('ERR_PNPM_EXOTIC_SUBDEP');
+    } else {
+      expect(r.code, r.output).toBe(0);
+      expect(existsSync(path.join(cwd, 'node_modules/has-tar-dep'))).toBe(true);
+    }
+  });
 });

@@ -37,14 +37,14 @@ export class GraphGuard {
 
   /** readPackage: resolves to the manifest unchanged, or (held until resolution is quiet) rejects with every refusal. */
   async readPackage<T extends ResolvedManifest>(pkg: T): Promise<T> {
-    const problems = await this.hold.track(() => this.judgeManifest(pkg));
+    const problems = this.refusing(await this.hold.track(() => this.judgeManifest(pkg)));
     if (problems.length > 0) return this.hold.refuse(problems);
     return pkg;
   }
 
   /** preResolution and pnpm 10's afterAllResolved: every package of a lockfile, registry and exotic, in one verdict. */
   async checkLockfile(lockfile: PnpmLockfileLike | undefined): Promise<{ count: number; fromMemo: boolean }> {
-    const exoticProblems = await this.lockedExoticProblems(lockfile);
+    const exoticProblems = this.refusing(await this.lockedExoticProblems(lockfile));
     const locked = lockedRegistryPackages(lockfile);
     try {
       const result = locked.length === 0 ? { count: 0, fromMemo: false } : await this.gate.checkLocked(locked);
@@ -75,7 +75,15 @@ export class GraphGuard {
         : await this.inspect(judged.allowance).then((e) => decideExotic(this.gate.policy, e), (e: unknown) => asProblem(e));
       if (problem !== undefined) problems.push(problem);
     }
-    if (problems.length > 0) throw combinedRefusal(problems);
+    const refused = this.refusing(problems);
+    if (refused.length > 0) throw combinedRefusal(refused);
+  }
+
+  /** In `mode: "warn"` problems are printed and nothing is refused; otherwise all of them refuse. */
+  private refusing(problems: SumgateError[]): SumgateError[] {
+    if (problems.length === 0 || this.gate.policy.mode !== 'warn') return problems;
+    for (const p of problems) console.error(`sumgate warning: ${p.message}`);
+    return [];
   }
 
   /** The bytes of an allowed exotic tarball, verified at its pin (for the fetcher). */

@@ -2,8 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { decideExotic, exoticMismatch, isSemver, parseDepPath, SumgateError } from '@sumgate/core';
-import type { ExoticAllowance, Gate } from '@sumgate/core';
+import { decideExotic, exoticMismatch, isSemver, parseDepPath, sha512Sri, SumgateError } from '@sumgate/core';
+import type { ExoticAllowance, Gate, Policy } from '@sumgate/core';
 import { toPnpmError } from './hostError.js';
 import { gateFor, graphGuardFor } from './session.js';
 
@@ -53,8 +53,12 @@ export async function fetchVerified(
   const gate = gateFor(opts.lockfileDir);
   let verified: { bytes: Buffer; integrity: string };
   try {
-    const exotic = exoticTarball(gate.policy.exotic, resolution, opts, pkgId);
-    if (exotic !== undefined) {
+    const exotic = exoticTarball(gate.policy, resolution, opts, pkgId);
+    if (exotic === 'unlisted') {
+      // warn mode only (exoticTarball refuses otherwise): the bytes as the URL serves them
+      const bytes = await gate.sources.fetchUrl(resolution.tarball!, resolution.tarball!);
+      verified = { bytes, integrity: sha512Sri(bytes) };
+    } else if (exotic !== undefined) {
       verified = await fetchExotic(gate, exotic, resolution);
     } else {
       const pkg = packageOf(opts, pkgId);
@@ -84,17 +88,23 @@ export async function fetchVerified(
  * A tarball-URL dependency (its id names a URL, not a version, or the policy lists the URL): the
  * policy's entry for it, or a refusal when there is none.
  */
-function exoticTarball(exotic: readonly ExoticAllowance[], resolution: TarballResolution, opts: FetchOpts, pkgId: string | undefined): ExoticAllowance | undefined {
+function exoticTarball(policy: Policy, resolution: TarballResolution, opts: FetchOpts, pkgId: string | undefined): ExoticAllowance | 'unlisted' | undefined {
   const url = resolution.tarball;
   if (url === undefined) return undefined;
-  const listed = exotic.find((a) => a.spec === url);
+  const listed = policy.exotic.find((a) => a.spec === url);
   if (listed !== undefined) return listed;
+  // A registry tarball always comes with its package; pnpm 10 fetches a tarball URL while
+  // resolving it with no package at all.
+  const named = opts.pkg?.name !== undefined && opts.pkg.version !== undefined && isSemver(opts.pkg.version) && opts.pkg.id === undefined;
   const id = parseDepPath(opts.pkg?.id ?? pkgId ?? '');
-  if (id === undefined || isSemver(id.version)) return undefined;
-  const what = `${opts.pkg?.name ?? id.name}@${url}`;
-  throw new SumgateError('EXOTIC_SOURCE', `${what} (a tarball URL) is not from a registry: nothing proves its bytes in the checksum log`, {
+  if (named || (id !== undefined && isSemver(id.version))) return undefined;
+  const what = `${opts.pkg?.name ?? id?.name ?? 'a dependency'}@${url}`;
+  const problem = new SumgateError('EXOTIC_SOURCE', `${what} (a tarball URL) is not from a registry: nothing proves its bytes in the checksum log`, {
     pkg: what, fix: `depend on a registry version, or list it in "exotic" with its "integrity"`,
   });
+  if (policy.mode !== 'warn') throw problem;
+  console.error(`sumgate warning: ${problem.message}`);
+  return 'unlisted';
 }
 
 async function fetchExotic(gate: Gate, allowance: ExoticAllowance, resolution: TarballResolution): Promise<{ bytes: Buffer; integrity: string }> {
@@ -103,7 +113,8 @@ async function fetchExotic(gate: Gate, allowance: ExoticAllowance, resolution: T
     throw exoticMismatch(`${allowance.package}@${allowance.spec}`, inspected.integrity, resolution.integrity);
   }
   const quarantined = decideExotic(gate.policy, inspected);
-  if (quarantined !== undefined) throw quarantined;
+  if (quarantined !== undefined && gate.policy.mode !== 'warn') throw quarantined;
+  if (quarantined !== undefined) console.error(`sumgate warning: ${quarantined.message}`);
   console.error(`sumgate: verified ${allowance.package}@${allowance.spec} (exotic, pinned by integrity in the policy)`);
   return inspected;
 }

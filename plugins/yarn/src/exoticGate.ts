@@ -31,9 +31,10 @@ export async function gateExoticDependency(dependency: Descriptor, project: Proj
       projectDir: workspace === null ? undefined : npath.fromPortablePath(workspace.cwd),
     }, gate.workspaceRoot);
     if (!judged.exotic) return dependency;
-    if ('problem' in judged) throw judged.problem;
-    const quarantined = decideExotic(gate.policy, await inspectAt(judged.allowance, gate));
-    if (quarantined !== undefined) throw quarantined;
+    const problem = 'problem' in judged ? judged.problem : decideExotic(gate.policy, await inspectAt(judged.allowance, gate));
+    if (problem === undefined) return dependency;
+    if (gate.policy.mode !== 'warn') throw problem;
+    session.say(`sumgate warning: ${problem.message}`);
     return dependency;
   });
 }
