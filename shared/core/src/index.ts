@@ -4,6 +4,7 @@
  * Data flows one way: policy -> sources -> log -> verdict -> message.
  */
 export * from './errors.js';
+export * from './errorTable.js';
 export * from './tlog/index.js';
 export * from './record/npmRecord.js';
 export { escapeName, unescapeName } from './record/escapeName.js';
