@@ -7,6 +7,14 @@ import { conventionalTarballUrl, packumentPath, routeSources } from './routing.j
 
 const RETRY_DELAYS_MS = [500, 2000];
 
+/** Every request to a source has an idle timeout and a total deadline (a trickling mirror fails in bounded time). */
+export interface SourceTiming {
+  readonly idleMs: number;
+  readonly deadlineMs: number;
+}
+
+export const DEFAULT_SOURCE_TIMING: SourceTiming = { idleMs: 30_000, deadlineMs: 180_000 };
+
 export interface SourceFailure {
   readonly source: string;
   readonly url: string;
@@ -38,7 +46,7 @@ export class Sources {
     private readonly policy: Pick<Policy, 'sources' | 'strategy'>,
     private readonly http: HttpClient,
     private readonly credentials: Credentials = Credentials.none(),
-    private readonly timeoutMs = 60_000,
+    private readonly timing: SourceTiming = DEFAULT_SOURCE_TIMING,
   ) {}
 
   route(name: string): SourcePolicy[] {
@@ -85,7 +93,7 @@ export class Sources {
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= RETRY_DELAYS_MS.length;
       try {
-        const res = await this.http(url, { headers, timeoutMs: this.timeoutMs });
+        const res = await this.http(url, { headers, timeoutMs: this.timing.idleMs, deadlineMs: this.timing.deadlineMs });
         if (res.status < 500 || last) return res;
       } catch (e) {
         if (last || !(e instanceof NetworkError)) throw e;
