@@ -86,6 +86,24 @@ export class Sources {
   }
 
   /**
+   * The npm registry signing keys (`/-/npm/v1/keys`) from the first routed source that serves
+   * them, with the same credentials, retries and deadlines as every other source request.
+   */
+  async fetchNpmKeys(name: string): Promise<Fetched<unknown>> {
+    return this.tryEach(name, `the npm keys for ${name}`, (source) => ({
+      url: `${source.url}-/npm/v1/keys`,
+      headers: { accept: 'application/json' },
+      accept: (body) => {
+        try {
+          return JSON.parse(body.toString('utf8')) as unknown;
+        } catch {
+          throw new RejectedBySource('npm keys document is not JSON');
+        }
+      },
+    }));
+  }
+
+  /**
    * A GET that retries what may pass (a network error, a 5xx) twice, after 0.5 s and 2 s, as npm's
    * and pnpm's fetch-retries do; a 404 or bytes that fail verification move on to the next source.
    */
