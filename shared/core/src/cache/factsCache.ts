@@ -5,14 +5,15 @@ import { nodeFileOps } from '../client/clientOps.js';
 import type { SourceMetadata } from '../verdict/decide.js';
 
 /**
- * A record with what proves it: its exact text, its leaf index, the inclusion path (base64 hashes,
- * leaf to root) and the signed checkpoint it is proven under, referred to by the pinned key's id and
+ * A record with what proves it: its exact text, its leaf index, the inclusion path (one base64
+ * string of the hashes, leaf to root) and the signed checkpoint it is proven under, referred to by the pinned key's id and
  * the note's sha256 (kept in logs/<key>/checkpoints/). Nothing here is believed until checked again.
  */
 export interface ProvenEntry {
   readonly record: string;
   readonly index: number;
-  readonly proof: readonly string[];
+  /** The inclusion path: the base64 of its 32-byte hashes concatenated, leaf to root. */
+  readonly proof: string;
   readonly key: string;
   readonly checkpoint: string;
 }
@@ -73,8 +74,8 @@ export class FactsCache {
 export function isProvenEntry(e: unknown): e is ProvenEntry {
   if (typeof e !== 'object' || e === null) return false;
   const p = e as Partial<ProvenEntry>;
-  return typeof p.record === 'string' && Number.isSafeInteger(p.index) && (p.index ?? -1) >= 0 && Array.isArray(p.proof)
-    && p.proof.every((h) => typeof h === 'string') && typeof p.key === 'string' && typeof p.checkpoint === 'string';
+  return typeof p.record === 'string' && Number.isSafeInteger(p.index) && (p.index ?? -1) >= 0 && typeof p.proof === 'string'
+    && typeof p.key === 'string' && typeof p.checkpoint === 'string';
 }
 
 export function isCachedFacts(f: unknown): f is CachedFacts {

@@ -1,8 +1,10 @@
 import type { CachedFacts, FactsCache, ProvenEntry } from '../cache/factsCache.js';
 import type { LogClient, LoggedRecord } from '../client/logClient.js';
+import type { TrustedCheckpoint } from '../client/pinnedKeys.js';
 import { SumgateError } from '../errors.js';
 import { parseRecord } from '../record/npmRecord.js';
-import { checkInclusion, fromBase64Hash, recordHash, toBase64 } from '../tlog/index.js';
+import { checkInclusion, HASH_SIZE, recordHash } from '../tlog/index.js';
+import type { Hash } from '../tlog/index.js';
 
 export interface PackageKey {
   readonly name: string;
@@ -62,7 +64,16 @@ export class RecordProver {
 
   /** Checks a proof-carrying entry for name@version: its checkpoint is trusted and the path leads from its record to that root. */
   async checkEntry(e: ProvenEntry, p: PackageKey): Promise<EntryCheck> {
-    const trusted = await this.log().history.trusted(e.key, e.checkpoint);
+    return this.checkEntryUnder(await this.trustedFor(e), e, p);
+  }
+
+  /** The trusted checkpoint an entry names (undefined: not trusted now); once per checkpoint per process. */
+  trustedFor(e: ProvenEntry): Promise<TrustedCheckpoint | undefined> {
+    return this.log().history.trusted(e.key, e.checkpoint);
+  }
+
+  /** The synchronous part of checkEntry, for many entries under one already-trusted checkpoint. */
+  checkEntryUnder(trusted: TrustedCheckpoint | undefined, e: ProvenEntry, p: PackageKey): EntryCheck {
     if (trusted === undefined) {
       const pinned = this.log().keys.keyIds.includes(e.key);
       return { refused: pinned ? 'its checkpoint is missing, not signed by the pinned log key, or cannot be checked against the remembered one now' : 'it was proven under another log key than the pinned log.vkeys', quiet: !pinned };
@@ -71,7 +82,7 @@ export class RecordProver {
     let proof;
     try {
       record = parseRecord(e.record);
-      proof = e.proof.map(fromBase64Hash);
+      proof = splitProof(e.proof);
     } catch (err) {
       return { refused: `its record or proof is malformed (${(err as Error).message})`, quiet: false };
     }
@@ -108,7 +119,16 @@ export class RecordProver {
 
 /** The proof-carrying form of a proven record (its checkpoint note is kept by the log history when accepted). */
 export function entryOf(logged: LoggedRecord): ProvenEntry {
-  return { record: logged.text, index: logged.index, proof: logged.proof.map(toBase64), key: logged.checkpoint.keyId, checkpoint: logged.checkpoint.noteHash };
+  return { record: logged.text, index: logged.index, proof: Buffer.concat(logged.proof).toString('base64'), key: logged.checkpoint.keyId, checkpoint: logged.checkpoint.noteHash };
+}
+
+/** The hashes of a cached proof. Lenient base64 is fine here: whatever bytes come out must still verify. */
+function splitProof(b64: string): Hash[] {
+  const bytes = Buffer.from(b64, 'base64');
+  if (bytes.length % HASH_SIZE !== 0) throw new Error('the proof is not whole 32-byte hashes');
+  const out: Hash[] = [];
+  for (let i = 0; i < bytes.length; i += HASH_SIZE) out.push(bytes.subarray(i, i + HASH_SIZE));
+  return out;
 }
 
 export function isUnavailable(e: unknown): boolean {

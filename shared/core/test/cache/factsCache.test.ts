@@ -10,7 +10,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const entry: CachedFacts = {
   v: 3,
-  proven: { record: 'npm a 1.0.0 sha512-x\n', index: 3, proof: ['AAAA'], key: 'k+00', checkpoint: 'f'.repeat(64) },
+  proven: { record: 'npm a 1.0.0 sha512-x\n', index: 3, proof: 'AAAA', key: 'k+00', checkpoint: 'f'.repeat(64) },
   metadata: { installHooks: [], publishedAt: '2026-01-01T00:00:00Z', source: 'npmjs' },
 };
 
