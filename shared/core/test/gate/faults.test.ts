@@ -292,3 +292,24 @@ describe('facts proven under another key are not reused', () => {
     }
   });
 });
+
+describe('a poisoned cached tile is a hint, not evidence', () => {
+  it('re-fetches the tiles before a failed consistency proof counts, and rewrites the tile', async () => {
+    const older = await log.checkpoint();
+    await warm([locked('plain')]); // remembers a checkpoint of fewer than 256 entries
+    const { fakeRecord } = await import('../../../log/test/records.js');
+    await Promise.all(Array.from({ length: 300 }, (_, i) => log.server.log.append(fakeRecord(i, 'tiles'))));
+    await gateOn().log.latest(); // consistency proof over full tile 0/000, cached once it checked out
+    const [tile] = files.matching(/\/tile\/0\/000$/);
+    expect(tile).toBeDefined();
+    const honest = Buffer.from(files.read(tile!)!);
+    const poisoned = Buffer.from(honest);
+    poisoned[5] = poisoned[5]! ^ 0xff;
+    files.write(tile!, poisoned);
+    // a stale view (the older checkpoint) must be proven a prefix of the remembered tree from its tiles
+    net.faults.push((u) => (u.pathname.endsWith('/checkpoint') ? { status: 200, headers: {}, url: '', body: Buffer.from(older) } : undefined));
+    await gateOn().log.latest();
+    expect(evidence()).toEqual([]);
+    expect(files.read(tile!)).toEqual(honest);
+  });
+});
