@@ -106,7 +106,7 @@ export class LogClient {
       const waited = Math.round((this.ops.now() - started) / 1000);
       if (this.ops.now() + 500 >= budgetEnds) {
         throw new SumgateError('LOG_INGESTING', `checksum log ${this.opts.url} is still ingesting ${todo.length} of ${total} versions after ${waited} s (log.timeoutMs is ${this.opts.timeoutMs}); the log is working, not down`, {
-          fix: `pre-fill the log with \`sumgate log ingest --lockfile <your lockfile>\` (on the log's host), or raise "log.timeoutMs" in sumgate.jsonc, then retry`,
+          fix: `pre-fill the log on its host with \`sumgate log ingest --dir <log dir> --lockfile <your lockfile> --upstream <registry>\`, or raise "log.timeoutMs" in sumgate.jsonc, then retry`,
           data: { pending: todo.slice(0, 20).map((p) => `${p.name}@${p.version}`), waitedSeconds: waited },
         });
       }

@@ -49,6 +49,6 @@ it('when the budget runs out while the log ingests, says so and what to do (LOG_
   expect(err.code).toBe('LOG_INGESTING');
   expect(err.tier).toBe('unavailable');
   expect(err.message).toContain('is still ingesting 2 of 2 versions');
-  expect(err.fix).toContain('sumgate log ingest --lockfile');
+  expect(err.fix).toContain('sumgate log ingest --dir <log dir> --lockfile <your lockfile>');
   expect(err.fix).toContain('"log.timeoutMs"');
 }, 30_000);
