@@ -47,6 +47,14 @@ export class CheckpointStore {
     });
   }
 
+  /**
+   * The checkpoint an earlier sumgate remembered per origin line (`logs/<origin>/latest`), to carry
+   * the memory over to the per-key layout; the caller must verify it with the pinned key.
+   */
+  readLegacy(keyName: string): string | undefined {
+    return this.files.read(path.join(this.cacheDir, 'logs', encodeURIComponent(keyName), 'latest'))?.toString('utf8');
+  }
+
   /** Keeps a signed checkpoint by its hash (facts refer to it); returns the hash. */
   saveNote(keyId: string, note: string): string {
     const hash = createHash('sha256').update(note).digest('hex');

@@ -151,6 +151,16 @@ export class LogHistory {
     }
   }
 
+  private legacyRemembered(served: TrustedCheckpoint): string | undefined {
+    const note = this.store.readLegacy(served.keyName);
+    if (note === undefined) return undefined;
+    try {
+      return this.keys.open(note).keyId === served.keyId ? note : undefined;
+    } catch {
+      return undefined; // another key's, or damaged: the old layout held no proof it was ours
+    }
+  }
+
   /**
    * Go's mergeLatest: a newer checkpoint must extend the remembered one; an older one must be a
    * prefix of it; an equal size must have the same root. Anything else is a fork or a rollback.
@@ -160,7 +170,13 @@ export class LogHistory {
     for (let attempt = 0; attempt < 20; attempt++) {
       const rememberedNote = this.store.read(keyId);
       if (rememberedNote === undefined) {
-        const r = await this.store.compareAndSwap(keyId, undefined, served.note);
+        // Carry over what an earlier version remembered per origin, if this key signed it.
+        const legacy = this.legacyRemembered(served);
+        const r = await this.store.compareAndSwap(keyId, undefined, legacy ?? served.note);
+        if (r.swapped && legacy !== undefined) {
+          this.store.saveNote(keyId, legacy);
+          continue; // now merge the served checkpoint with it
+        }
         if (r.swapped) {
           this.store.saveNote(keyId, served.note);
           return;

@@ -134,6 +134,23 @@ const FAULTS: FaultRow[] = [
     names: /inconsistent with the one verified earlier/,
   },
   {
+    fault: 'a forked log met by a machine upgraded from the per-origin layout (its remembered checkpoint is carried over)',
+    arrange: async () => {
+      await warm([locked('plain'), locked('other')]);
+      const latest = files.read(latestFile())!;
+      for (const f of files.matching(/\/logs\//)) files.files.delete(f);
+      files.write(`/memory/sumgate-cache/logs/${encodeURIComponent('gate.test/log')}/latest`, latest);
+      const forked = await startLog(registry.url, { keyFrom: log });
+      await forked.ingest('late', '1.0.0');
+      await forked.ingest('hooked', '1.0.0');
+      await forked.ingest('plain', '1.0.0');
+      net.routes.set(new URL(log.url).host, new URL(forked.url).host);
+    },
+    act: () => gateOn().verifyLocked([locked('late')]),
+    code: 'SECURITY_LOG_FORK',
+    evidence: true,
+  },
+  {
     fault: 'a log under another origin line with the same key (a split view)',
     arrange: async () => {
       await warm();
