@@ -3,7 +3,8 @@ import type { LogClient, LoggedRecord } from '../client/logClient.js';
 import type { TrustedCheckpoint } from '../client/pinnedKeys.js';
 import { SumgateError } from '../errors.js';
 import { parseRecord } from '../record/npmRecord.js';
-import { checkInclusion, HASH_SIZE, recordHash } from '../tlog/index.js';
+import { SharedInclusion } from '../client/sharedInclusion.js';
+import { HASH_SIZE, recordHash } from '../tlog/index.js';
 import type { Hash } from '../tlog/index.js';
 
 export interface PackageKey {
@@ -27,6 +28,8 @@ export type EntryCheck = { readonly logged: LoggedRecord } | { readonly refused:
 export class RecordProver {
   /** Records proven in this process, by name@version. */
   private readonly proven = new Map<string, LoggedRecord>();
+  /** Interior nodes already verified under each checkpoint (by note hash): proofs share their upper levels. */
+  private readonly shared = new Map<string, SharedInclusion>();
 
   constructor(
     private readonly log: () => LogClient,
@@ -88,8 +91,10 @@ export class RecordProver {
     }
     if (record.name !== p.name || record.version !== p.version) return { refused: `it holds the record of ${record.name}@${record.version}`, quiet: false };
     const { checkpoint } = trusted;
+    let shared = this.shared.get(trusted.noteHash);
+    if (shared === undefined) this.shared.set(trusted.noteHash, (shared = new SharedInclusion(checkpoint.size, checkpoint.root)));
     try {
-      checkInclusion(proof, checkpoint.size, checkpoint.root, e.index, recordHash(Buffer.from(e.record, 'utf8')));
+      shared.check(proof, e.index, recordHash(Buffer.from(e.record, 'utf8')));
     } catch {
       return { refused: `its record is not proven under the signed checkpoint of size ${checkpoint.size} it names (a forged or damaged entry)`, quiet: false };
     }
