@@ -53,7 +53,7 @@ export const ERROR_TABLE: { readonly [C in SumgateCode]: ErrorRow } = {
   LOG_MISMATCH: row('security', 1, 502, 'CACHE_CHECKSUM_MISMATCH'),
   REGISTRY_SIGNATURE: row('refused', 1, 502, 'FETCH_FAILED'),
   SOURCE_FAILED: row('unavailable', 2, 502, 'NETWORK_ERROR'),
-  NO_SOURCE: row('config', 1, 404, 'FETCH_FAILED'),
+  NO_SOURCE: row('config', 2, 404, 'FETCH_FAILED'),
   QUARANTINE_ADDED: row('refused', 1, undefined, 'FETCH_FAILED'),
   QUARANTINE_CHANGED: row('refused', 1, undefined, 'FETCH_FAILED'),
   QUARANTINE_FIRST: row('refused', 1, undefined, 'FETCH_FAILED'),
