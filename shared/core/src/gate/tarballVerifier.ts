@@ -37,7 +37,7 @@ export class TarballVerifier {
   private explainSourceFailure(p: PackageKey, e: unknown, expected: string | undefined): unknown {
     if (!(e instanceof SumgateError) || e.code !== 'SOURCE_FAILED') return e;
     const failures = (e.data.failures ?? []) as SourceFailure[];
-    const tampered = failures.filter((f) => f.reason.startsWith('served sha512-'));
+    const tampered = failures.filter((f) => f.rejected?.got !== undefined);
     if (tampered.length === 0) return e;
     const pkg = `${p.name}@${p.version}`;
     return new SumgateError('INTEGRITY_MISMATCH', `${pkg}: no source served the logged bytes (${expected}); ${failures.map((f) => `${f.source} ${f.reason}`).join('; ')}`, {

@@ -19,6 +19,8 @@ export interface SourceFailure {
   readonly source: string;
   readonly url: string;
   readonly reason: string;
+  /** Set when the source answered but its bytes failed verification (RejectedBySource), with its data. */
+  readonly rejected?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface Fetched<T> {
@@ -147,7 +149,7 @@ export class Sources {
         return { value: p.accept(res.body), source, url: p.url, failures };
       } catch (e) {
         if (e instanceof SumgateError) throw e;
-        failures.push({ source: source.name, url: p.url, reason: (e as Error).message });
+        failures.push({ source: source.name, url: p.url, reason: (e as Error).message, ...(e instanceof RejectedBySource ? { rejected: e.data } : {}) });
       }
     }
     throw new SumgateError('SOURCE_FAILED', `${what}: every source failed: ${failures.map((f) => `${f.source} (${f.reason})`).join('; ')}`, {
