@@ -27,6 +27,18 @@ export class ForeignOriginError extends Error {
   }
 }
 
+function parsePinned(parse: () => Verifier, key: string, where: string): Verifier {
+  try {
+    return parse();
+  } catch (e) {
+    throw new SumgateError('POLICY_INVALID', `${where}: ${key} in sumgate.jsonc is not a valid key: ${(e as Error).message}`, {
+      fix: `copy the key exactly as the log operator published it (\`sumgate log init\` prints it; it is also the log's log.vkey file) into ${key}`,
+      data: { key },
+      cause: e,
+    });
+  }
+}
+
 /** A stable, file-system-safe id of a pinned key: its name and the sha256 of the whole vkey. */
 export function keyIdOf(vkey: string, name: string): string {
   return `${encodeURIComponent(name)}+${createHash('sha256').update(vkey.trim()).digest('hex').slice(0, 32)}`;
@@ -50,11 +62,13 @@ export class PinnedKeys {
   readonly fingerprint: string;
 
   constructor(vkeys: readonly string[], witnesses: { readonly keys: readonly string[]; readonly quorum: number } | undefined, private readonly where: string) {
-    this.keys = vkeys.map((k) => {
-      const verifier = parseVerifierKey(k);
+    this.keys = vkeys.map((k, i) => {
+      const verifier = parsePinned(() => parseVerifierKey(k), `log.vkeys[${i}]`, where);
       return { verifier, keyId: keyIdOf(k, verifier.name) };
     });
-    this.witnesses = witnesses === undefined ? undefined : { verifiers: witnesses.keys.map((k) => parseCosignerKey(k)), quorum: witnesses.quorum };
+    this.witnesses = witnesses === undefined
+      ? undefined
+      : { verifiers: witnesses.keys.map((k, i) => parsePinned(() => parseCosignerKey(k), `log.witnesses.keys[${i}]`, where)), quorum: witnesses.quorum };
     this.fingerprint = createHash('sha256').update(JSON.stringify({ vkeys: [...vkeys].map((k) => k.trim()).sort(), witnesses })).digest('hex');
   }
 

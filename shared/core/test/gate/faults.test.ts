@@ -251,6 +251,28 @@ const FAULTS: FaultRow[] = [
     names: /log\.vkeys/,
   },
   {
+    fault: 'a wrong log.vkeys (a key with another name) with a warm cache and memo',
+    arrange: async () => {
+      await warm();
+      expect((await gateOn().checkLocked([locked('plain')])).fromMemo).toBe(true);
+    },
+    act: () => gateOn(policy({}, { vkeys: [generateKeyPair('another.log/npm').vkey] })).checkLocked([locked('plain')]),
+    code: 'BAD_SIGNATURE',
+    evidence: false,
+    names: /log\.vkeys/,
+  },
+  {
+    fault: 'a truncated log.vkeys with a warm cache and memo',
+    arrange: async () => {
+      await warm();
+      expect((await gateOn().checkLocked([locked('plain')])).fromMemo).toBe(true);
+    },
+    act: () => gateOn(policy({}, { vkeys: [log.vkey.slice(0, -8)] })).checkLocked([locked('plain')]),
+    code: 'POLICY_INVALID',
+    evidence: false,
+    names: /log\.vkeys/,
+  },
+  {
     fault: 'a slow body: the log answers /proofs one byte every 100 ms',
     arrange: async () => {
       const trickle = createServer((_req, res) => {
