@@ -1,7 +1,6 @@
 import type { CachedFacts, FactsCache, ProvenEntry } from '../cache/factsCache.js';
 import type { LogClient, LoggedRecord } from '../client/logClient.js';
 import type { TrustedCheckpoint } from '../client/pinnedKeys.js';
-import { SumgateError } from '../errors.js';
 import { parseRecord } from '../record/npmRecord.js';
 import { SharedInclusion } from '../client/sharedInclusion.js';
 import { HASH_SIZE, recordHash } from '../tlog/index.js';
@@ -134,8 +133,4 @@ function splitProof(b64: string): Hash[] {
   const out: Hash[] = [];
   for (let i = 0; i < bytes.length; i += HASH_SIZE) out.push(bytes.subarray(i, i + HASH_SIZE));
   return out;
-}
-
-export function isUnavailable(e: unknown): boolean {
-  return e instanceof SumgateError && e.tier === 'unavailable';
 }
