@@ -1,28 +1,18 @@
-import { isSumgateError } from '@sumgate/core';
-import type { SumgateCode } from '@sumgate/core';
+import { errorRow, isSumgateError } from '@sumgate/core';
+import type { SumgateCode, YarnMessageKind } from '@sumgate/core';
 import { MessageName, ReportError } from '@yarnpkg/core';
 
-/** The Yarn message code (YNxxxx) each sumgate refusal is shown under: the closest built-in meaning. */
-const MESSAGE_NAMES: Partial<Record<SumgateCode, MessageName>> = {
-  POLICY_INVALID: MessageName.INVALID_CONFIGURATION_VALUE,
-  POLICY_MISSING: MessageName.INVALID_CONFIGURATION_VALUE,
-  USAGE: MessageName.INVALID_CONFIGURATION_VALUE,
-  INTEGRITY_MISMATCH: MessageName.CACHE_CHECKSUM_MISMATCH,
-  LOG_MISMATCH: MessageName.CACHE_CHECKSUM_MISMATCH,
-  LOG_UNREACHABLE: MessageName.NETWORK_ERROR,
-  SOURCE_FAILED: MessageName.NETWORK_ERROR,
-  NO_SOURCE: MessageName.FETCH_FAILED,
-  QUARANTINE_ADDED: MessageName.FETCH_FAILED,
-  QUARANTINE_CHANGED: MessageName.FETCH_FAILED,
-  QUARANTINE_FIRST: MessageName.FETCH_FAILED,
-  MANIFEST_CONFUSION: MessageName.FETCH_FAILED,
-  DENIED: MessageName.FETCH_FAILED,
-  TOO_NEW: MessageName.FETCH_FAILED,
-  LOG_ABSENT: MessageName.FETCH_FAILED,
+/** The Yarn message code (YNxxxx) each kind of sumgate refusal is shown under (the core's error table picks the kind). */
+const MESSAGE_NAMES: Readonly<Record<YarnMessageKind, MessageName>> = {
+  CACHE_CHECKSUM_MISMATCH: MessageName.CACHE_CHECKSUM_MISMATCH,
+  NETWORK_ERROR: MessageName.NETWORK_ERROR,
+  FETCH_FAILED: MessageName.FETCH_FAILED,
+  INVALID_CONFIGURATION_VALUE: MessageName.INVALID_CONFIGURATION_VALUE,
+  EXCEPTION: MessageName.EXCEPTION,
 };
 
 export function messageNameFor(code: SumgateCode): MessageName {
-  return MESSAGE_NAMES[code] ?? MessageName.EXCEPTION;
+  return MESSAGE_NAMES[errorRow(code).yarn];
 }
 
 /**

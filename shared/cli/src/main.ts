@@ -1,4 +1,4 @@
-import { isSumgateError } from '@sumgate/core';
+import { errorRow, isSumgateError } from '@sumgate/core';
 import { UsageError } from './args.js';
 import { approve } from './commands/approve.js';
 import { audit } from './commands/audit.js';
@@ -48,7 +48,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     if (isSumgateError(e)) {
       io.stderr(`${e.describe()}\n`);
-      return e.code === 'LOG_UNREACHABLE' || e.code === 'POLICY_INVALID' || e.code === 'POLICY_MISSING' ? 2 : 1;
+      return errorRow(e.code).exitCode;
     }
     throw e;
   }

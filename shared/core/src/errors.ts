@@ -2,8 +2,11 @@
  * One error type for everything sumgate refuses. Every refusal has a stable code, one human line
  * (package, version, cause), the fix (an exact command or edit where there is one), and structured
  * data for JSON reports. Hosts (pnpm, Yarn, the CLI) decide how to print and exit: the core never
- * calls process.exit.
+ * calls process.exit. How each code is classified and shown by each host is one row in errorTable.ts.
  */
+import { ERROR_TABLE } from './errorTable.js';
+import type { ErrorTier } from './errorTable.js';
+
 export type SumgateCode =
   // transparency-log primitives: hostile or malformed input (vague on purpose, like Go's sumdb)
   | 'MALFORMED_NOTE'
@@ -35,7 +38,11 @@ export type SumgateCode =
   | 'EXOTIC_SOURCE'
   | 'EXOTIC_MISMATCH'
   | 'TOO_NEW'
-  // configuration
+  | 'RELEASE_AGE_UNKNOWN'
+  // the log still ingesting when the client's budget ran out (not a network fault)
+  | 'LOG_INGESTING'
+  // configuration and local state
+  | 'CACHE_CORRUPT'
   | 'POLICY_INVALID'
   | 'POLICY_MISSING'
   | 'USAGE';
@@ -65,9 +72,14 @@ export class SumgateError extends Error {
     this.data = options.data ?? {};
   }
 
+  /** What kind of failure this is (errorTable.ts): security, unavailable, refused, malformed or config. */
+  get tier(): ErrorTier {
+    return ERROR_TABLE[this.code].tier;
+  }
+
   /** SECURITY errors mean someone is lying (a forked log, bytes that disagree with the log). */
   get security(): boolean {
-    return this.code === 'SECURITY_LOG_FORK' || this.code === 'LOG_MISMATCH';
+    return this.tier === 'security';
   }
 
   /** The one-line human message plus the fix, as every host prints it. */

@@ -4,6 +4,7 @@
  * Data flows one way: policy -> sources -> log -> verdict -> message.
  */
 export * from './errors.js';
+export * from './errorTable.js';
 export * from './tlog/index.js';
 export * from './record/npmRecord.js';
 export { escapeName, unescapeName } from './record/escapeName.js';
@@ -25,12 +26,18 @@ export { routeSources, conventionalTarballUrl, packumentPath } from './sources/r
 export { LogClient } from './client/logClient.js';
 export type { LoggedRecord, LookupResult, LogClientOptions } from './client/logClient.js';
 export { CheckpointStore } from './client/checkpointStore.js';
+export { nodeClientOps, nodeFileOps } from './client/clientOps.js';
+export type { ClientOps, FileOps } from './client/clientOps.js';
+export { ForeignOriginError, keyIdOf, noteHashOf, PinnedKeys } from './client/pinnedKeys.js';
+export type { TrustedCheckpoint } from './client/pinnedKeys.js';
+export { LogHistory } from './client/logHistory.js';
 export { resolveCacheDir } from './cache/cacheDir.js';
 export { writeFileAtomic, withFileLock } from './cache/atomicFile.js';
 export { FactsCache } from './cache/factsCache.js';
+export type { CachedFacts, ProvenEntry } from './cache/factsCache.js';
 export * from './verdict/verdict.js';
 export { decide } from './verdict/decide.js';
-export type { Facts } from './verdict/decide.js';
+export type { Facts, SourceMetadata } from './verdict/decide.js';
 export { isSemver, previousVersion } from './verdict/previousVersion.js';
 export { matchesDeny, matchesNameGlob } from './verdict/matchers.js';
 export { Gate } from './gate.js';

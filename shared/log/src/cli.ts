@@ -3,6 +3,7 @@
  * given io, returns an exit code (0 ok, 1 refused/failed, 2 usage); never calls process.exit.
  */
 import { readFileSync } from 'node:fs';
+import { errorRow } from '../../core/src/errorTable.js';
 import { isSumgateError } from '../../core/src/errors.js';
 import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
 import { ingestFromListFile, ingestFromLockfile, type IngestProgress } from './bulkIngest.js';
@@ -122,7 +123,7 @@ export async function runLogCommand(argv: string[], io: LogCommandIo): Promise<n
     }
     if (isSumgateError(e)) {
       io.stderr(`${e.describe()}\n`);
-      return e.code === 'USAGE' ? 2 : 1;
+      return errorRow(e.code).exitCode;
     }
     io.stderr(`sumgate log: ${(e as Error).message}\n`);
     return 1;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogClient } from '../../core/src/client/logClient.js';
+import { keyIdOf } from '../../core/src/client/pinnedKeys.js';
 import { addCosignature, generateCosignerKeyPair, parseCosignerSignerKey } from '../../core/src/tlog/cosignature.js';
 import { nodeHttpClient } from '../../core/src/sources/http.js';
 import type { HttpClient } from '../../core/src/sources/http.js';
@@ -38,7 +39,7 @@ describe('LogClient lookups proven from tiles', () => {
     const found = await client(cacheDir).lookupOne(r.name, r.version);
     expect(found?.index).toBe(300);
     expect(found?.record).toEqual(r);
-    const tiles = join(cacheDir, 'logs', encodeURIComponent('client.test/log'), 'tile');
+    const tiles = join(cacheDir, 'logs', keyIdOf(server.vkey, 'client.test/log'), 'tile');
     const cached = readdirSync(join(tiles, '0'), { recursive: true }).map(String);
     expect(cached).toContain('001'); // leaves 256..511: full, used by the proof, cached
     expect(cached.some((p) => p.includes('.p'))).toBe(false); // partial tiles are never cached
@@ -68,7 +69,7 @@ describe('LogClient lookups proven from tiles', () => {
     };
     const r = fakeRecord(400);
     await expect(client(cacheDir, tamper).lookupOne(r.name, r.version)).rejects.toMatchObject({ code: 'INVALID_PROOF' });
-    expect(existsSync(join(cacheDir, 'logs', encodeURIComponent('client.test/log'), 'tile', '0', '001'))).toBe(false);
+    expect(existsSync(join(cacheDir, 'logs', keyIdOf(server.vkey, 'client.test/log'), 'tile', '0', '001'))).toBe(false);
   });
 
   it('serves a proxy of the log through a local HTTP hop unchanged (proxies are untrusted but harmless)', async () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { findWorkspaceRoot, isSumgateError, verdictToJSON } from '@sumgate/core';
+import { errorRow, findWorkspaceRoot, isSumgateError, verdictToJSON } from '@sumgate/core';
 import type { Gate, Verdict } from '@sumgate/core';
 import { parseArgs, UsageError } from '../args.js';
 import { openGate } from '../gateFor.js';
@@ -52,7 +52,7 @@ Exit 0 when every package passed, 1 when some were refused, 2 when the audit cou
       if (!isSumgateError(e) || !json) throw e;
       io.stderr(`${e.describe()}\n`);
       io.stdout(`${JSON.stringify({ ok: false, error: e.toJSON() }, null, 2)}\n`);
-      return e.code === 'LOG_UNREACHABLE' || e.code.startsWith('POLICY_') ? 2 : 1;
+      return errorRow(e.code).exitCode;
     }
   },
 };

@@ -1,79 +1,93 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { NpmRecord } from '../record/npmRecord.js';
-import { readFileOrUndefined, writeFileAtomic } from './atomicFile.js';
+import type { FileOps } from '../client/clientOps.js';
+import { nodeFileOps } from '../client/clientOps.js';
+import type { SourceMetadata } from '../verdict/decide.js';
 
 /**
- * Facts proven once about a package version (its log record and leaf, its previous version's install
- * code, what the metadata claimed), cached on disk and shared by every adapter and process. Only
- * facts are cached, never decisions: an approval added to the policy takes effect on the next run,
- * and a refusal is re-derived, so it stays sticky.
- *
- * One file per name@version: the log's first record for a version wins forever, so the integrity
- * inside is the only one it can have; a caller with another integrity (a lockfile that disagrees)
- * gets a miss and goes to the log. A caller without one (Yarn's lockfile keeps none) gets the facts.
+ * A record with what proves it: its exact text, its leaf index, the inclusion path (one base64
+ * string of the hashes, leaf to root) and the signed checkpoint it is proven under, referred to by the pinned key's id and
+ * the note's sha256 (kept in logs/<key>/checkpoints/). Nothing here is believed until checked again.
  */
-export interface CachedFacts {
-  readonly v: 1;
+export interface ProvenEntry {
   readonly record: string;
-  /** The record's fields, so reads need not re-parse the text (it was parsed strictly when proven). */
-  readonly fields?: NpmRecord | undefined;
   readonly index: number;
-  readonly checkpointSize: number;
-  readonly origin: string;
-  readonly previous?: { readonly version: string | undefined; readonly record: string | undefined } | undefined;
-  readonly metadata?: { readonly installHooks: readonly string[] | undefined; readonly publishedAt: string | undefined } | undefined;
+  /** The inclusion path: the base64 of its 32-byte hashes concatenated, leaf to root. */
+  readonly proof: string;
+  readonly key: string;
+  readonly checkpoint: string;
 }
 
+/**
+ * Facts proven once about a package version, cached on disk and shared by every adapter and
+ * process: its record with proof, its previous version's record with proof (for the install-code
+ * comparison), and what the source's metadata claimed. Only facts, never decisions: an approval
+ * added to the policy takes effect on the next run, and a refusal is re-derived, so it stays
+ * sticky. Nothing that failed is written: a version whose metadata could not be fetched has no
+ * `metadata` here, and one whose previous version could not be proven has no `previous`.
+ *
+ * Anyone who can write the cache directory can write these files, so every read is checked against
+ * the pinned keys and the remembered checkpoint (gate/recordProver.ts) before it counts.
+ */
+export interface CachedFacts {
+  readonly v: 3;
+  readonly proven: ProvenEntry;
+  /** The previous version (undefined version: there is none) and its proven record. */
+  readonly previous?: { readonly version: string | undefined; readonly proven: ProvenEntry | undefined } | undefined;
+  readonly metadata?: SourceMetadata | undefined;
+}
+
+export type FactsRead =
+  | { readonly facts: CachedFacts; readonly file: string }
+  | { readonly corrupt: string; readonly file: string }
+  | undefined;
+
 export class FactsCache {
-  /** Directories known to exist (created at most once per process). */
-  private readonly dirs = new Set<string>();
+  constructor(private readonly cacheDir: string, private readonly files: FileOps = nodeFileOps) {}
 
-  constructor(private readonly cacheDir: string) {}
-
-  private file(name: string, version: string): string {
+  file(name: string, version: string): string {
     const h = createHash('sha256').update(`${name}@${version}`).digest('hex');
-    return path.join(this.cacheDir, 'facts', 'v2', h.slice(0, 2), `${h}.json`);
+    return path.join(this.cacheDir, 'facts', 'v3', h.slice(0, 2), `${h}.json`);
   }
 
-  /** Facts for name@version whose record has this integrity (any integrity when undefined). */
-  lookup(name: string, version: string, integrity: string | undefined): CachedFacts | undefined {
-    const data = readFileOrUndefined(this.file(name, version));
-    if (data === undefined) return undefined;
-    let f: CachedFacts;
-    try {
-      f = JSON.parse(data.toString('utf8')) as CachedFacts;
-    } catch {
-      return undefined; // a damaged or half-written entry is just a miss
-    }
-    if (f.v !== 1 || typeof f.record !== 'string') return undefined;
-    // The record's first line is `npm <name> <version> <integrity>` (record-format.md).
-    const recorded = f.fields?.integrity ?? f.record.slice(0, f.record.indexOf('\n')).split(' ')[3];
-    if (integrity !== undefined && recorded !== integrity) return undefined;
-    return f;
-  }
-
-  /**
-   * A first write creates the file exclusively (one syscall, no rename: a reader seeing it half
-   * written treats it as a miss); adding facts to an existing entry replaces it atomically.
-   */
-  set(name: string, version: string, facts: CachedFacts, replace = false): void {
+  /** The entry for name@version as stored (unchecked), or why it cannot be read. */
+  read(name: string, version: string): FactsRead {
     const file = this.file(name, version);
-    const data = JSON.stringify(facts);
-    if (replace) {
-      writeFileAtomic(file, data);
-      return;
-    }
-    const dir = path.dirname(file);
-    if (!this.dirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.dirs.add(dir);
-    }
+    const data = this.files.read(file);
+    if (data === undefined) return undefined;
+    let f: unknown;
     try {
-      writeFileSync(file, data, { flag: 'wx' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      f = JSON.parse(data.toString('utf8'));
+    } catch {
+      return { corrupt: 'it is not JSON (damaged or half written)', file };
     }
+    if (!isCachedFacts(f)) return { corrupt: 'it is not a sumgate facts entry of format 3', file };
+    return { facts: f, file };
   }
+
+  /** Writes (or replaces) the entry atomically. */
+  write(name: string, version: string, facts: CachedFacts): void {
+    this.files.write(this.file(name, version), JSON.stringify(facts));
+  }
+}
+
+export function isProvenEntry(e: unknown): e is ProvenEntry {
+  if (typeof e !== 'object' || e === null) return false;
+  const p = e as Partial<ProvenEntry>;
+  return typeof p.record === 'string' && Number.isSafeInteger(p.index) && (p.index ?? -1) >= 0 && typeof p.proof === 'string'
+    && typeof p.key === 'string' && typeof p.checkpoint === 'string';
+}
+
+export function isCachedFacts(f: unknown): f is CachedFacts {
+  if (typeof f !== 'object' || f === null) return false;
+  const c = f as Partial<CachedFacts>;
+  if (c.v !== 3 || !isProvenEntry(c.proven)) return false;
+  if (c.previous !== undefined && (typeof c.previous !== 'object' || c.previous === null
+    || (c.previous.version !== undefined && typeof c.previous.version !== 'string')
+    || (c.previous.proven !== undefined && !isProvenEntry(c.previous.proven)))) return false;
+  const m = c.metadata;
+  if (m !== undefined && (typeof m !== 'object' || m === null
+    || (m.installHooks !== undefined && !(Array.isArray(m.installHooks) && m.installHooks.every((h) => typeof h === 'string')))
+    || (m.publishedAt !== undefined && typeof m.publishedAt !== 'string'))) return false;
+  return true;
 }

@@ -28,6 +28,10 @@ export interface LogPolicy {
   readonly witnesses: WitnessPolicy | undefined;
   /** Ask the log to ingest versions it has not seen yet (true), or fail on them (false). */
   readonly ingest: boolean;
+  /**
+   * The time budget of one exchange with the log, waiting for a log that is still ingesting
+   * included; every request also fails after a silent socket (idle timeout) or when the budget is spent.
+   */
   readonly timeoutMs: number;
 }
 
@@ -73,6 +77,8 @@ export interface Policy {
   readonly quarantine: boolean;
   /** Versions published less than this many minutes ago are refused (0: off). */
   readonly minimumReleaseAgeMinutes: number;
+  /** When no source says when a version was published: refuse it (default, fail closed) or allow it with a note. */
+  readonly unknownReleaseAge: 'refuse' | 'allow';
   readonly approvals: readonly Approval[];
   /** `name@range` or `name` entries that are never installed. */
   readonly deny: readonly string[];
@@ -88,12 +94,16 @@ export interface Policy {
 
 export const POLICY_FILE_NAME = 'sumgate.jsonc';
 
+/** Default `log.timeoutMs`: a first install against a fresh log may wait this long for it to ingest. */
+export const DEFAULT_LOG_TIMEOUT_MS = 60_000;
+
 export const DEFAULT_POLICY: Omit<Policy, 'file' | 'sources' | 'log'> = {
   mode: 'enforce',
   strategy: 'ordered',
   exempt: [],
   quarantine: true,
   minimumReleaseAgeMinutes: 0,
+  unknownReleaseAge: 'refuse',
   approvals: [],
   deny: [],
   exotic: [],

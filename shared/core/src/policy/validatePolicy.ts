@@ -1,5 +1,5 @@
 import { exoticOf } from './exoticPolicy.js';
-import { DEFAULT_POLICY } from './policy.js';
+import { DEFAULT_LOG_TIMEOUT_MS, DEFAULT_POLICY } from './policy.js';
 import { policyError } from './policyError.js';
 import type { Approval, LogPolicy, NpmKeyPolicy, Policy, SourcePolicy, WitnessPolicy } from './policy.js';
 
@@ -64,7 +64,7 @@ const FINGERPRINT = /^sha256-[A-Za-z0-9+/]{43}=$/;
 const NAME_GLOB = /^(@[a-z0-9*][a-z0-9._~*-]*\/)?[a-zA-Z0-9*._~-]+$/;
 
 const TOP_KEYS = ['$schema', 'mode', 'sources', 'strategy', 'log', 'exempt', 'quarantine', 'minimumReleaseAgeMinutes',
-  'approvals', 'deny', 'exotic', 'npmKeys', 'requireRegistrySignatures', 'cacheDir'] as const;
+  'unknownReleaseAge', 'approvals', 'deny', 'exotic', 'npmKeys', 'requireRegistrySignatures', 'cacheDir'] as const;
 
 /**
  * Validates a parsed policy document once, at load. `defaults.sources` is used when the file names
@@ -88,6 +88,7 @@ export function validatePolicy(doc: Json, file: string, defaults: { sources: rea
     exempt: o.exempt === undefined ? [] : strings(file, 'exempt', o.exempt, NAME_GLOB, 'a package-name glob like "@corp/*"'),
     quarantine: o.quarantine === undefined ? DEFAULT_POLICY.quarantine : boolean(file, 'quarantine', o.quarantine),
     minimumReleaseAgeMinutes: o.minimumReleaseAgeMinutes === undefined ? 0 : integer(file, 'minimumReleaseAgeMinutes', o.minimumReleaseAgeMinutes, 0, 525_600),
+    unknownReleaseAge: o.unknownReleaseAge === undefined ? DEFAULT_POLICY.unknownReleaseAge : oneOf(file, 'unknownReleaseAge', o.unknownReleaseAge, ['refuse', 'allow'] as const),
     approvals: o.approvals === undefined ? [] : approvalsOf(file, o.approvals),
     deny: o.deny === undefined ? [] : strings(file, 'deny', o.deny),
     exotic: o.exotic === undefined ? [] : exoticOf(file, o.exotic),
@@ -124,7 +125,7 @@ function logOf(file: string, v: Json): LogPolicy {
     vkeys,
     witnesses: o.witnesses === undefined ? undefined : witnessesOf(file, o.witnesses),
     ingest: o.ingest === undefined ? true : boolean(file, 'log.ingest', o.ingest),
-    timeoutMs: o.timeoutMs === undefined ? 15_000 : integer(file, 'log.timeoutMs', o.timeoutMs, 100, 600_000),
+    timeoutMs: o.timeoutMs === undefined ? DEFAULT_LOG_TIMEOUT_MS : integer(file, 'log.timeoutMs', o.timeoutMs, 100, 600_000),
   };
 }
 

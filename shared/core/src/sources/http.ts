@@ -16,7 +16,13 @@ export interface HttpRequest {
   readonly method?: 'GET' | 'POST';
   readonly headers?: Record<string, string>;
   readonly body?: string | Uint8Array;
+  /** Idle timeout: the longest silence allowed on the socket (default 30 s). */
   readonly timeoutMs?: number;
+  /**
+   * Total deadline for the whole exchange, redirects and body included (default 4 x the idle
+   * timeout): a server that trickles one byte per second fails in bounded time.
+   */
+  readonly deadlineMs?: number;
   /** Refuse bodies larger than this (default 512 MiB). */
   readonly maxBytes?: number;
 }
@@ -25,9 +31,13 @@ export interface HttpRequest {
 export type HttpClient = (url: string, req?: HttpRequest) => Promise<HttpResponse>;
 
 export class NetworkError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** 'deadline' when the total deadline ran out, 'idle' when the socket was silent too long. */
+  readonly timeout: 'deadline' | 'idle' | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; timeout?: 'deadline' | 'idle' }) {
     super(redactSecrets(message), options);
     this.name = 'NetworkError';
+    this.timeout = options?.timeout;
   }
 }
 
@@ -96,8 +106,10 @@ export const nodeHttpClient: HttpClient = createHttpClient();
 async function request(agents: Agents, url: string, req: HttpRequest = {}): Promise<HttpResponse> {
   let current = url;
   let headers = { ...req.headers };
+  const deadlineMs = req.deadlineMs ?? 4 * (req.timeoutMs ?? 30_000);
+  const deadline = Date.now() + deadlineMs;
   for (let hop = 0; hop <= 5; hop++) {
-    const res = await requestOnce(agents, current, req, headers);
+    const res = await requestOnce(agents, current, req, headers, { at: deadline, ms: deadlineMs });
     if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined && (req.method ?? 'GET') === 'GET') {
       const next = new URL(res.headers.location, current);
       if (next.origin !== new URL(current).origin) {
@@ -112,13 +124,19 @@ async function request(agents: Agents, url: string, req: HttpRequest = {}): Prom
   throw new NetworkError(`too many redirects from ${url}`);
 }
 
-function requestOnce(agents: Agents, url: string, req: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
+function requestOnce(agents: Agents, url: string, req: HttpRequest, headers: Record<string, string>, deadline: { at: number; ms: number }): Promise<HttpResponse> {
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
   const agent = u.protocol === 'https:' ? agents.https : agents.http;
   const maxBytes = req.maxBytes ?? 512 * 1024 * 1024;
-  return new Promise((resolve, reject) => {
-    const r = lib.request(u, { method: req.method ?? 'GET', headers, agent, timeout: req.timeoutMs ?? 30_000 }, (res) => {
+  const idleMs = req.timeoutMs ?? 30_000;
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const fail = (e: NetworkError): void => {
+      r.destroy();
+      reject(e);
+    };
+    const r = lib.request(u, { method: req.method ?? 'GET', headers, agent, timeout: idleMs }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -130,11 +148,17 @@ function requestOnce(agents: Agents, url: string, req: HttpRequest, headers: Rec
         }
         chunks.push(c);
       });
+      res.on('end', () => clearTimeout(timer));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size), url }));
       res.on('error', (e) => reject(new NetworkError(`${url}: ${e.message}`, { cause: e })));
     });
-    r.on('timeout', () => r.destroy(new Error(`no answer in ${req.timeoutMs ?? 30_000} ms`)));
+    r.on('timeout', () => fail(new NetworkError(`${url}: the server was silent for ${idleMs} ms (idle timeout)`, { timeout: 'idle' })));
     r.on('error', (e) => reject(new NetworkError(`${url}: ${e.message}`, { cause: e })));
+    r.on('close', () => clearTimeout(timer));
+    timer = setTimeout(
+      () => fail(new NetworkError(`${url}: no complete answer within ${deadline.ms} ms (total deadline)`, { timeout: 'deadline' })),
+      Math.max(0, deadline.at - Date.now()),
+    );
     if (req.body !== undefined) r.write(req.body);
     r.end();
   });

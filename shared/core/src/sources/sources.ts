@@ -7,10 +7,20 @@ import { conventionalTarballUrl, packumentPath, routeSources } from './routing.j
 
 const RETRY_DELAYS_MS = [500, 2000];
 
+/** Every request to a source has an idle timeout and a total deadline (a trickling mirror fails in bounded time). */
+export interface SourceTiming {
+  readonly idleMs: number;
+  readonly deadlineMs: number;
+}
+
+export const DEFAULT_SOURCE_TIMING: SourceTiming = { idleMs: 30_000, deadlineMs: 180_000 };
+
 export interface SourceFailure {
   readonly source: string;
   readonly url: string;
   readonly reason: string;
+  /** Set when the source answered but its bytes failed verification (RejectedBySource), with its data. */
+  readonly rejected?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface Fetched<T> {
@@ -38,7 +48,7 @@ export class Sources {
     private readonly policy: Pick<Policy, 'sources' | 'strategy'>,
     private readonly http: HttpClient,
     private readonly credentials: Credentials = Credentials.none(),
-    private readonly timeoutMs = 60_000,
+    private readonly timing: SourceTiming = DEFAULT_SOURCE_TIMING,
   ) {}
 
   route(name: string): SourcePolicy[] {
@@ -96,6 +106,24 @@ export class Sources {
   }
 
   /**
+   * The npm registry signing keys (`/-/npm/v1/keys`) from the first routed source that serves
+   * them, with the same credentials, retries and deadlines as every other source request.
+   */
+  async fetchNpmKeys(name: string): Promise<Fetched<unknown>> {
+    return this.tryEach(name, `the npm keys for ${name}`, (source) => ({
+      url: `${source.url}-/npm/v1/keys`,
+      headers: { accept: 'application/json' },
+      accept: (body) => {
+        try {
+          return JSON.parse(body.toString('utf8')) as unknown;
+        } catch {
+          throw new RejectedBySource('npm keys document is not JSON');
+        }
+      },
+    }));
+  }
+
+  /**
    * A GET that retries what may pass (a network error, a 5xx) twice, after 0.5 s and 2 s, as npm's
    * and pnpm's fetch-retries do; a 404 or bytes that fail verification move on to the next source.
    */
@@ -103,7 +131,7 @@ export class Sources {
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= RETRY_DELAYS_MS.length;
       try {
-        const res = await this.http(url, { headers, timeoutMs: this.timeoutMs });
+        const res = await this.http(url, { headers, timeoutMs: this.timing.idleMs, deadlineMs: this.timing.deadlineMs });
         if (res.status < 500 || last) return res;
       } catch (e) {
         if (last || !(e instanceof NetworkError)) throw e;
@@ -139,7 +167,7 @@ export class Sources {
         return { value: p.accept(res.body), source, url: p.url, failures };
       } catch (e) {
         if (e instanceof SumgateError) throw e;
-        failures.push({ source: source.name, url: p.url, reason: (e as Error).message });
+        failures.push({ source: source.name, url: p.url, reason: (e as Error).message, ...(e instanceof RejectedBySource ? { rejected: e.data } : {}) });
       }
     }
     throw new SumgateError('SOURCE_FAILED', `${what}: every source failed: ${failures.map((f) => `${f.source} (${f.reason})`).join('; ')}`, {

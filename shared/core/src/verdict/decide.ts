@@ -5,6 +5,14 @@ import type { NpmRecord } from '../record/npmRecord.js';
 import { matchesDeny, matchesNameGlob } from './matchers.js';
 import type { Decision, InstallCodeSummary, Verdict } from './verdict.js';
 
+/** What a source's metadata claimed for a version: unauthenticated claims, used only to refuse more. */
+export interface SourceMetadata {
+  readonly installHooks: readonly string[] | undefined;
+  readonly publishedAt: string | undefined;
+  /** The source that served the metadata (named when it gave no publish time). */
+  readonly source?: string | undefined;
+}
+
 /** Everything known about one package version when the decision is made. */
 export interface Facts {
   readonly name: string;
@@ -18,7 +26,7 @@ export interface Facts {
   /** The previous version and its install code from the log (undefined version: there is none). */
   readonly previous?: { readonly version: string | undefined; readonly installCode: InstallCodeSummary | undefined } | undefined;
   /** What the source's metadata claimed for this version (for manifest confusion and release age). */
-  readonly metadata?: { readonly installHooks: readonly string[] | undefined; readonly publishedAt: string | undefined } | undefined;
+  readonly metadata?: SourceMetadata | undefined;
   readonly notes?: readonly string[];
   /** npm registry keys to check recorded signatures with (default: the policy's `npmKeys`). */
   readonly npmKeys?: readonly NpmKeyPolicy[] | undefined;
@@ -104,19 +112,40 @@ export function decide(policy: Policy, facts: Facts, now: Date = new Date()): Ve
 
   checkRegistrySignature(policy, facts.npmKeys ?? policy.npmKeys, record, pkg, problems, notes);
 
-  const publishedAt = facts.metadata?.publishedAt;
-  if (policy.minimumReleaseAgeMinutes > 0 && publishedAt !== undefined) {
-    const ageMinutes = (now.getTime() - Date.parse(publishedAt)) / 60_000;
-    if (ageMinutes < policy.minimumReleaseAgeMinutes) {
-      problems.push(new SumgateError('TOO_NEW', `${pkg} was published ${Math.max(0, Math.floor(ageMinutes))} minutes ago; the policy wants ${policy.minimumReleaseAgeMinutes}`, {
-        pkg, fix: `wait, pin an older version, or lower "minimumReleaseAgeMinutes" in ${policy.file ?? 'sumgate.jsonc'}`,
-      }));
-    }
-  }
+  checkReleaseAge(policy, facts, pkg, now, problems, notes);
 
   const approved = quarantine(policy, facts, installCode ?? record.installCode, pkg, problems, notes);
   if (problems.length > 0) return finish(policy, verdict, problems);
   return verdict(approved ? 'approved' : 'verified');
+}
+
+/**
+ * The release-age cooldown. A publish time no source gave (abbreviated metadata, a failed metadata
+ * fetch, a mirror without `time`) fails closed unless the policy says `unknownReleaseAge: "allow"`.
+ */
+function checkReleaseAge(policy: Policy, facts: Facts, pkg: string, now: Date, problems: SumgateError[], notes: string[]): void {
+  if (policy.minimumReleaseAgeMinutes <= 0) return;
+  const file = policy.file ?? 'sumgate.jsonc';
+  const publishedAt = facts.metadata?.publishedAt;
+  const published = publishedAt === undefined ? Number.NaN : Date.parse(publishedAt);
+  if (Number.isNaN(published)) {
+    const from = facts.metadata?.source === undefined ? 'no source answered with its metadata' : `source ${facts.metadata.source} gave no publish time for it`;
+    if (policy.unknownReleaseAge === 'allow') {
+      notes.push(`release age unknown (${from}); allowed by "unknownReleaseAge": "allow"`);
+      return;
+    }
+    problems.push(new SumgateError('RELEASE_AGE_UNKNOWN', `${pkg}: its publish time is unknown (${from}), so the ${policy.minimumReleaseAgeMinutes}-minute release-age rule cannot pass it`, {
+      pkg, fix: `add a source whose metadata has "time" (the full packument), retry when the source is reachable, or set "unknownReleaseAge": "allow" in ${file}`,
+      data: { source: facts.metadata?.source },
+    }));
+    return;
+  }
+  const ageMinutes = (now.getTime() - published) / 60_000;
+  if (ageMinutes < policy.minimumReleaseAgeMinutes) {
+    problems.push(new SumgateError('TOO_NEW', `${pkg} was published ${Math.max(0, Math.floor(ageMinutes))} minutes ago; the policy wants ${policy.minimumReleaseAgeMinutes}`, {
+      pkg, fix: `wait, pin an older version, or lower "minimumReleaseAgeMinutes" in ${file}`,
+    }));
+  }
 }
 
 function finish(policy: Policy, verdict: (d: Decision) => Verdict, problems: SumgateError[]): Verdict {

@@ -16,12 +16,22 @@ beforeAll(async () => {
     hits.set(path, n);
     if (path.startsWith('/flaky/') && n <= 2) return void res.writeHead(503).end();
     if (path.startsWith('/missing/')) return void res.writeHead(404).end();
+    if (path.startsWith('/trickle/')) {
+      // headers at once, then one byte every 100 ms, forever: only a total deadline ends it
+      res.writeHead(200);
+      const t = setInterval(() => res.write('h'), 100);
+      res.on('close', () => clearInterval(t));
+      return;
+    }
     res.writeHead(200).end(path.startsWith('/bad/') ? 'tampered' : 'honest');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => server.close());
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
 
 const accept = (bytes: Buffer) => {
   if (bytes.toString() !== 'honest') throw new RejectedBySource('served other bytes');
@@ -56,4 +66,17 @@ describe('Sources failover and retries', () => {
     const none = new Sources({ strategy: 'ordered', sources: [{ name: 'dead', url: dead, scopes: undefined }] }, nodeHttpClient);
     await expect(none.fetchTarball({ name: 'q', version: '2.0.0' }, accept)).rejects.toMatchObject({ code: 'SOURCE_FAILED', message: expect.stringContaining('q@2.0.0: every source failed: dead (') });
   });
+
+  it('a source that trickles its body fails over after its total deadline, and fails in bounded time when alone', async () => {
+    const timing = { idleMs: 400, deadlineMs: 600 };
+    const sources = new Sources({ strategy: 'ordered', sources: [{ name: 'slow', url: `${base}/trickle/`, scopes: undefined }, { name: 'honest', url: `${base}/ok/`, scopes: undefined }] }, nodeHttpClient, undefined, timing);
+    const got = await sources.fetchTarball({ name: 'r', version: '1.0.0' }, accept);
+    expect(got.source.name).toBe('honest');
+    expect(got.failures[0]?.reason).toContain('no complete answer within 600 ms (total deadline)');
+    const alone = new Sources({ strategy: 'ordered', sources: [{ name: 'slow', url: `${base}/trickle/`, scopes: undefined }] }, nodeHttpClient, undefined, timing);
+    const t0 = Date.now();
+    await expect(alone.fetchTarball({ name: 'r', version: '1.0.0' }, accept)).rejects.toMatchObject({ code: 'SOURCE_FAILED' });
+    // three attempts of 0.6 s plus the 0.5 s and 2 s retry waits
+    expect(Date.now() - t0).toBeLessThan(8000);
+  }, 20_000);
 });

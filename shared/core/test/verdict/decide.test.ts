@@ -104,6 +104,20 @@ describe('decide', () => {
     expect(decide(p, facts({ metadata: { installHooks: [], publishedAt: '2026-01-01T22:00:00Z' } }), now).decision).toBe('verified');
   });
 
+  it('fails closed when no source gave a publish time, naming the source, unless the policy allows it', () => {
+    const now = new Date('2026-01-02T00:00:00Z');
+    const refused = decide(policy({ minimumReleaseAgeMinutes: 60 }), facts({ metadata: { installHooks: [], publishedAt: undefined, source: 'mirror' } }), now);
+    expect(refused.decision).toBe('refused');
+    expect(refused.problems[0]?.code).toBe('RELEASE_AGE_UNKNOWN');
+    expect(refused.problems[0]?.message).toContain('source mirror gave no publish time');
+    expect(decide(policy({ minimumReleaseAgeMinutes: 60 }), facts({ metadata: undefined }), now).problems[0]?.message).toContain('no source answered');
+    expect(decide(policy({ minimumReleaseAgeMinutes: 60 }), facts({ metadata: { installHooks: [], publishedAt: 'not a date', source: 'm' } }), now).problems[0]?.code).toBe('RELEASE_AGE_UNKNOWN');
+    const allowed = decide(policy({ minimumReleaseAgeMinutes: 60, unknownReleaseAge: 'allow' }), facts({ metadata: undefined }), now);
+    expect(allowed.decision).toBe('verified');
+    expect(allowed.notes.join()).toContain('release age unknown');
+    expect(decide(policy(), facts({ metadata: undefined }), now).decision).toBe('verified');
+  });
+
   it('requires registry signatures only when the policy says so', () => {
     expect(decide(policy(), facts()).notes.join()).toContain('no npm registry signature');
     expect(decide(policy({ requireRegistrySignatures: true }), facts()).problems[0]?.code).toBe('REGISTRY_SIGNATURE');

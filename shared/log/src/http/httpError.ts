@@ -1,5 +1,6 @@
 /** HTTP status for a refusal, and the plain-text error responses of the log server (no stack traces). */
 import type { ServerResponse } from 'node:http';
+import { errorRow } from '../../../core/src/errorTable.js';
 import { isSumgateError } from '../../../core/src/errors.js';
 
 export class HttpError extends Error {
@@ -15,20 +16,7 @@ export class HttpError extends Error {
 export function describeError(e: unknown): { status: number; message: string; internal: boolean } {
   if (e instanceof HttpError) return { status: e.status, message: e.message, internal: false };
   if (isSumgateError(e)) {
-    const status: Record<string, number> = {
-      MALFORMED_RECORD: 400,
-      MALFORMED_TILE: 400,
-      MALFORMED_PROOF: 400,
-      USAGE: 400,
-      NO_SOURCE: 404,
-      LOG_ABSENT: 404,
-      LOG_CONFLICT: 409,
-      INTEGRITY_MISMATCH: 502,
-      REGISTRY_SIGNATURE: 502,
-      MALFORMED_TARBALL: 502,
-      SOURCE_FAILED: 502,
-    };
-    const s = status[e.code];
+    const s = errorRow(e.code).httpStatus;
     if (s !== undefined) return { status: s, message: `${e.code}: ${e.message}`, internal: false };
   }
   return { status: 500, message: 'internal error (see the log server output)', internal: true };

@@ -3,6 +3,8 @@
  * (proofBatch.ts). Names are plain npm names (`@scope/pkg@1.2.3`), not escaped keys. At most
  * 10,000 packages and 1 MiB of request body (413 beyond). With "ingest": true and upstreams
  * configured, unknown versions are ingested first; failures are listed in "missing" with a reason.
+ * With "waitMs", the answer comes within that time: versions still being ingested are listed in
+ * "pending" (the client asks again for them) instead of holding the answer until all are done.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { recordKey } from '../../../core/src/record/npmRecord.js';
@@ -27,7 +29,10 @@ export async function handleProofs(log: Log, ingestor: Ingestor | undefined, req
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(400, 'expected {"packages": ["name@version", ...], "ingest": true|false}');
   }
-  const { packages, ingest } = body as { packages?: unknown; ingest?: unknown };
+  const { packages, ingest, waitMs } = body as { packages?: unknown; ingest?: unknown; waitMs?: unknown };
+  if (waitMs !== undefined && !(typeof waitMs === 'number' && Number.isSafeInteger(waitMs) && waitMs >= 0 && waitMs <= 600_000)) {
+    throw new HttpError(400, '"waitMs" must be an integer number of milliseconds from 0 to 600000');
+  }
   if (!Array.isArray(packages) || !packages.every((p) => typeof p === 'string')) {
     throw new HttpError(400, '"packages" must be an array of "name@version" strings');
   }
@@ -52,19 +57,32 @@ export async function handleProofs(log: Log, ingestor: Ingestor | undefined, req
     }
   }
 
+  const pending = new Set<ProofRequest>();
   if (ingest === true && ingestor !== undefined) {
-    await Promise.all(
-      wanted
-        .filter((p) => log.lookupIndex(recordKey(p.name, p.version)) === undefined)
-        .map((p) =>
-          ingestor.ingest(p.name, p.version).catch((e: unknown) => {
+    const tasks = wanted
+      .filter((p) => log.lookupIndex(recordKey(p.name, p.version)) === undefined)
+      .map((p) => {
+        pending.add(p);
+        return ingestor.ingest(p.name, p.version).then(
+          () => pending.delete(p),
+          (e: unknown) => {
             const code = (e as { code?: unknown }).code;
             p.failure = `${typeof code === 'string' ? `${code}: ` : ''}${(e as Error).message}`;
-          }),
-        ),
-    );
+            pending.delete(p);
+          },
+        );
+      });
+    const all = Promise.all(tasks);
+    if (waitMs === undefined) await all;
+    else {
+      // Answer what is logged within waitMs; the rest keeps ingesting and is listed as "pending",
+      // for the client to ask again (a long first ingest is progress, not a network fault).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise<void>((r) => { timer = setTimeout(r, waitMs); })]);
+      clearTimeout(timer);
+    }
   }
-  const batch = buildProofBatch(log, wanted);
+  const batch = buildProofBatch(log, wanted.filter((p) => !pending.has(p)));
   batch.missing.push(...malformed);
-  sendJson(res, 200, batch);
+  sendJson(res, 200, { ...batch, pending: [...pending].map((p) => ({ name: p.name, version: p.version })) });
 }

@@ -1,0 +1,126 @@
+import type { CachedFacts } from '../cache/factsCache.js';
+import type { LoggedRecord } from '../client/logClient.js';
+import { SumgateError } from '../errors.js';
+import { parseNpmKeys } from '../npm/registrySignature.js';
+import type { NpmKeyPolicy, Policy } from '../policy/policy.js';
+import type { InstallCodeSummary } from '../verdict/verdict.js';
+import type { Packument, Sources } from '../sources/sources.js';
+import type { SourceMetadata } from '../verdict/decide.js';
+import { previousVersion } from '../verdict/previousVersion.js';
+import { entryOf, keyOf } from './recordProver.js';
+import type { PackageKey, RecordProver } from './recordProver.js';
+
+/** What the quarantine and release-age rules need about a proven version, besides its record. */
+export interface GatheredFacts {
+  readonly previous: { readonly version: string | undefined; readonly installCode: InstallCodeSummary | undefined } | undefined;
+  /** The previous version in its proof-carrying cache form (for the verified-lockfile memo). */
+  readonly previousEntry: CachedFacts['previous'];
+  readonly metadata: SourceMetadata | undefined;
+  readonly npmKeys: readonly NpmKeyPolicy[] | undefined;
+}
+
+/**
+ * Gathers, through the sources (their routing, credentials, retries and deadlines) and the log,
+ * the facts a decision needs: the version's metadata (publish time, claimed install hooks), its
+ * previous version and that version's proven install-time code, and npm registry keys. Proven
+ * facts are cached with their proofs; a failure is never cached, and a metadata fetch that fails
+ * when the decision needs it fails closed with the sources' error (never QUARANTINE_FIRST).
+ */
+export class FactGatherer {
+  private readonly packuments = new Map<string, Promise<{ packument: Packument; source: string }>>();
+  private readonly sourceKeys = new Map<string, Promise<NpmKeyPolicy[]>>();
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly sources: Sources,
+    private readonly prover: RecordProver,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  async gather(p: PackageKey, logged: LoggedRecord, installCode: InstallCodeSummary, cached: CachedFacts | undefined): Promise<GatheredFacts> {
+    const npmKeys = await this.npmKeysFor(p.name, logged);
+    const approved = this.policy.approvals.some((a) => a.package === keyOf(p) && a.installCode === installCode.fingerprint);
+    const needPrevious = this.policy.quarantine && installCode.fingerprint !== 'none' && !approved;
+    const needMetadata = needPrevious || this.policy.minimumReleaseAgeMinutes > 0;
+    if (!needMetadata) return { previous: undefined, previousEntry: undefined, metadata: cached?.metadata, npmKeys };
+
+    let previous = cached?.previous === undefined ? undefined : await this.cachedPrevious(p, cached.previous);
+    let previousEntry = previous === undefined ? undefined : cached?.previous;
+    let metadata = cached?.metadata;
+    if (metadata === undefined || (needPrevious && previous === undefined)) {
+      const { packument, source } = await this.packument(p.name);
+      const v = packument.versions[p.version];
+      metadata = { installHooks: v === undefined ? undefined : claimedInstallHooks(v), publishedAt: packument.time?.[p.version], source };
+      if (needPrevious) {
+        const prevVersion = previousVersion(p.version, Object.keys(packument.versions));
+        let prevLogged: LoggedRecord | undefined;
+        if (prevVersion !== undefined) {
+          const ref = { name: p.name, version: prevVersion };
+          // Absent from the log is a fact (QUARANTINE_ADDED says so); a failure to ask is not: it propagates.
+          prevLogged = (await this.prover.cached(ref))?.logged;
+          if (prevLogged === undefined) {
+            await this.prover.prove([ref]);
+            prevLogged = this.prover.get(ref);
+          }
+        }
+        previous = { version: prevVersion, installCode: prevLogged?.record.installCode };
+        previousEntry = { version: prevVersion, proven: prevLogged === undefined ? undefined : entryOf(prevLogged) };
+      }
+      this.prover.remember(p, logged, { previous: previousEntry, metadata });
+    }
+    return { previous, previousEntry, metadata, npmKeys };
+  }
+
+  /** A cached previous version, its record proven again from its own proof (a forged one is re-gathered). */
+  private async cachedPrevious(p: PackageKey, prev: NonNullable<CachedFacts['previous']>): Promise<GatheredFacts['previous']> {
+    if (prev.version === undefined) return { version: undefined, installCode: undefined };
+    if (prev.proven === undefined) return undefined; // it was absent from the log then: ask again
+    const check = await this.prover.checkEntry(prev.proven, { name: p.name, version: prev.version });
+    if ('refused' in check) {
+      if (!check.quiet) this.say(`sumgate: refused the cached previous version of ${keyOf(p)} (${prev.version}): ${check.refused}; gathering it again`);
+      return undefined;
+    }
+    return { version: prev.version, installCode: check.logged.record.installCode };
+  }
+
+  private packument(name: string): Promise<{ packument: Packument; source: string }> {
+    let p = this.packuments.get(name);
+    if (p === undefined) {
+      p = this.sources.fetchPackument(name).then((f) => ({ packument: f.value, source: f.source.name }), (e: unknown) => {
+        this.packuments.delete(name); // a failure is not remembered, even in this process
+        throw e instanceof SumgateError
+          ? new SumgateError(e.code, `${name}: could not fetch its metadata, which the release-age and install-code rules need: ${e.message}`, {
+              pkg: e.pkg, fix: `${e.fix ?? 'check the sources in sumgate.jsonc'}; nothing was decided or cached, so a retry starts afresh`, data: e.data, cause: e,
+            })
+          : e;
+      });
+      this.packuments.set(name, p);
+    }
+    return p;
+  }
+
+  /**
+   * npm registry keys for recorded signatures: the policy's, else those the package's sources
+   * serve at `/-/npm/v1/keys` (fetched once, only when a record carries signatures). A source that
+   * serves none (mirrors often don't) leaves the signature unchecked, with a note.
+   */
+  private npmKeysFor(name: string, logged: LoggedRecord): Promise<NpmKeyPolicy[] | undefined> {
+    if (logged.record.signatures.length === 0 || this.policy.npmKeys.length > 0) return Promise.resolve(undefined);
+    const source = this.sources.route(name)[0];
+    if (source === undefined) return Promise.resolve(undefined);
+    let keys = this.sourceKeys.get(source.url);
+    if (keys === undefined) {
+      keys = this.sources.fetchNpmKeys(name).then((f) => parseNpmKeys(f.value)).catch(() => []);
+      this.sourceKeys.set(source.url, keys);
+    }
+    return keys;
+  }
+}
+
+/** The install hooks a source's metadata claims for a version: undefined when it does not say (abbreviated metadata). */
+function claimedInstallHooks(v: Packument['versions'][string]): string[] | undefined {
+  if (v.scripts !== undefined && typeof v.scripts === 'object') {
+    return ['preinstall', 'install', 'postinstall'].filter((h) => typeof v.scripts?.[h] === 'string' && v.scripts[h] !== '');
+  }
+  return v.hasInstallScript === true ? undefined : [];
+}
