@@ -25,9 +25,14 @@ const io = {
     : undefined,
 };
 
-main(process.argv.slice(2), io).then(
+const argv = process.argv.slice(2);
+// A stopped log server exits even if requests cut at the end of its drain left upstream fetches open.
+const isServer = argv[0] === 'log' && argv[1] === 'serve';
+
+main(argv, io).then(
   (code) => {
     process.exitCode = code;
+    if (isServer) process.exit(code);
   },
   (e: unknown) => {
     stderr(`sumgate: internal error: ${(e as Error).stack ?? String(e)}\n`);
