@@ -45,6 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([log?.close(), registry?.close()]);
   rmSync(work, { recursive: true, force: true });
+  if (log !== undefined) rmSync(path.dirname(log.dir), { recursive: true, force: true });
 });
 
 const cacheEnv = () => ({ SUMGATE_CACHE_DIR: world.sumgateCache() });

@@ -3,7 +3,7 @@
  * request and per ingestion, `sumgate log status`, and moving to a new signing key.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -261,5 +261,38 @@ describe('moving to a new key', () => {
       await server.close();
     }
     expect((await cmd(['--commit'])).code).toBe(2); // nothing prepared any more
+  });
+});
+
+describe('backup', () => {
+  it('a copy taken while serving, checkpoint first, opens with everything that checkpoint covers', async () => {
+    const dir = tempDir();
+    const { vkey } = await initLog({ dir, origin: 'backup.test/log' });
+    const server = await serveLog({ dir, batchMaxDelayMs: 1 });
+    const copy = join(tempDir(), 'copy');
+    let copiedSize = -1;
+    try {
+      await Promise.all(Array.from({ length: 300 }, (_, i) => server.log.append(fakeRecord(i))));
+      // Appends keep coming while the copy is made.
+      const writing = Promise.all(Array.from({ length: 300 }, (_, i) => server.log.append(fakeRecord(1000 + i))));
+      mkdirSync(copy);
+      copyFileSync(join(dir, 'checkpoint'), join(copy, 'checkpoint'));
+      copiedSize = openCheckpoint(readFileSync(join(copy, 'checkpoint'), 'utf8'), parseVerifierKey(vkey)).checkpoint.size;
+      for (const f of readdirSync(dir, { withFileTypes: true })) {
+        if (f.isFile() && f.name !== 'checkpoint' && f.name !== 'LOCK') copyFileSync(join(dir, f.name), join(copy, f.name));
+      }
+      await writing;
+    } finally {
+      await server.close();
+    }
+    expect(copiedSize).toBeGreaterThanOrEqual(300);
+    const restored = await openLog(copy, { verifyAll: true });
+    try {
+      expect(restored.checkpoint().size).toBeGreaterThanOrEqual(copiedSize);
+      expect(restored.vkey).toBe(vkey);
+      for (let i = 0; i < 300; i++) expect(restored.readEntries(i, 1)).toHaveLength(1);
+    } finally {
+      await restored.close();
+    }
   });
 });
