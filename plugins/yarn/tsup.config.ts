@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 
@@ -7,10 +8,11 @@ import { defineConfig } from 'tsup';
  * modules Yarn exposes (@yarnpkg/*, clipanion, typanion, semver, built-in plugins), so those stay
  * external and everything else is bundled: @sumgate/core from source, and semver too, so
  * verdicts do not depend on the host's copy. No timestamps, no paths: the same sources give the
- * same bytes.
+ * same bytes. The first line names the package and version.
  */
 const PLUGIN_NAME = '@yarnpkg/plugin-sumgate';
 const GLOBAL = '__sumgatePlugin';
+const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('package.json', import.meta.url)), 'utf8')) as { name: string; version: string; license: string };
 
 export default defineConfig({
   entry: { 'plugin-sumgate': 'src/index.ts' },
@@ -33,6 +35,6 @@ export default defineConfig({
     options.legalComments = 'none';
     options.charset = 'utf8';
   },
-  banner: { js: `/* eslint-disable */\n//prettier-ignore\nmodule.exports = {\nname: ${JSON.stringify(PLUGIN_NAME)},\nfactory: function (require) {` },
+  banner: { js: `/*! ${manifest.name} ${manifest.version} (${manifest.license}): sumgate for Yarn 4 */\n/* eslint-disable */\n//prettier-ignore\nmodule.exports = {\nname: ${JSON.stringify(PLUGIN_NAME)},\nfactory: function (require) {` },
   footer: { js: `return ${GLOBAL};\n}\n};` },
 });

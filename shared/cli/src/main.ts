@@ -7,6 +7,7 @@ import { init } from './commands/init.js';
 import { log } from './commands/log.js';
 import { proofVerify } from './commands/proofVerify.js';
 import type { Command, Io } from './io.js';
+import { CLI_VERSION } from './version.js';
 
 const COMMANDS: readonly Command[] = [init, audit, approve, explain, log, proofVerify];
 
@@ -17,6 +18,15 @@ function help(): string {
 usage: sumgate <command> [options]     (sumgate <command> --help for details)
 
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+examples:
+  sumgate init --log-url https://sum.example.com/npm/ --log-vkey '<vkey from the log operator>'
+  sumgate approve esbuild@0.25.1        review a quarantined version's install-time code, then approve it
+  sumgate audit                         in CI: every locked package against the log (exit 1 if refused)
+  sumgate explain esbuild@0.25.1        why a version is accepted or refused
+  sumgate log serve --dir ./log --port 8090 --upstream https://registry.npmjs.org/
+
+  sumgate --version                     this CLI's version
 `;
 }
 
@@ -27,7 +37,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   if (argv[0] === '--version') {
-    io.stdout('sumgate 0.1.0\n');
+    io.stdout(`sumgate ${CLI_VERSION}\n`);
     return 0;
   }
   // Longest command name first, so `log serve` wins over a hypothetical `log`.

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline/promises';
+import { callerDir } from './callerDir.js';
 import { main } from './main.js';
+import { pipeSafeWriter } from './stdio.js';
+
+const stdout = pipeSafeWriter(process.stdout);
+const stderr = pipeSafeWriter(process.stderr);
 
 const io = {
-  stdout: (t: string) => void process.stdout.write(t),
-  stderr: (t: string) => void process.stderr.write(t),
-  cwd: process.cwd(),
+  stdout,
+  stderr,
+  cwd: callerDir(process.env, process.cwd()),
   env: process.env,
   interactive: process.stdout.isTTY === true && process.stdin.isTTY === true,
   prompt: process.stdin.isTTY === true
@@ -20,12 +25,17 @@ const io = {
     : undefined,
 };
 
-main(process.argv.slice(2), io).then(
+const argv = process.argv.slice(2);
+// A stopped log server exits even if requests cut at the end of its drain left upstream fetches open.
+const isServer = argv[0] === 'log' && argv[1] === 'serve';
+
+main(argv, io).then(
   (code) => {
     process.exitCode = code;
+    if (isServer) process.exit(code);
   },
   (e: unknown) => {
-    process.stderr.write(`sumgate: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    stderr(`sumgate: internal error: ${(e as Error).stack ?? String(e)}\n`);
     process.exitCode = 2;
   },
 );

@@ -3,11 +3,15 @@
  * given io, returns an exit code (0 ok, 1 refused/failed, 2 usage); never calls process.exit.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { errorRow } from '../../core/src/errorTable.js';
 import { isSumgateError } from '../../core/src/errors.js';
 import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
 import { ingestFromListFile, ingestFromLockfile, type IngestProgress } from './bulkIngest.js';
 import { initLog } from './init.js';
+import { jsonLineLogger } from './ops/jsonLines.js';
+import { commitKeyRotation, prepareKeyRotation } from './ops/rotateKey.js';
+import { formatStatus, logStatus } from './ops/status.js';
 import { serveLog } from './serve.js';
 
 export interface LogCommandIo {
@@ -15,6 +19,8 @@ export interface LogCommandIo {
   stderr: (s: string) => void;
   /** Stops `log serve` (default: SIGINT or SIGTERM). */
   signal?: AbortSignal;
+  /** Relative paths in flags (--dir, --lockfile, ...) are resolved against this (default: process.cwd()). */
+  cwd?: string;
 }
 
 export const LOG_HELP = `usage:
@@ -22,14 +28,31 @@ export const LOG_HELP = `usage:
       Create a log: an Ed25519 key pair (log.skey, mode 0600) and an empty signed log.
       Prints the verifier key to put in your sumgate policy.
   sumgate log serve  --dir <dir> [--port <n>] [--host <addr>] [--upstream <url>[,<url>...]]
-                     [--npm-keys <keys.json>]
-      Serve the log over HTTP (default 127.0.0.1, an ephemeral port). With --upstream, unknown
-      versions are ingested from those registries (tried in order) when looked up.
+                     [--npm-keys <keys.json>] [--tls-cert <cert.pem> --tls-key <key.pem>]
+                     [--drain-timeout-ms <n>]
+      Serve the log over HTTP, or HTTPS with --tls-cert and --tls-key (default 127.0.0.1, an
+      ephemeral port). With --upstream, unknown versions are ingested from those registries
+      (tried in order) when looked up. Prints one JSON line per request and per ingestion.
+      GET /healthz answers 200 while serving. On SIGTERM or SIGINT it stops accepting, lets
+      requests in flight finish (up to --drain-timeout-ms, default 30000), then exits 0.
   sumgate log ingest --dir <dir> (--lockfile <path> | --list <file>) --upstream <url>[,<url>...]
                      [--npm-keys <keys.json>] [--concurrency <n>] [--recheck]
       Add every registry version of a lockfile (pnpm-lock.yaml, package-lock.json, yarn.lock) or
       of a list file (one name@version per line). --recheck re-observes logged versions and
       reports conflicting ones (kept as evidence).
+  sumgate log status --dir <dir> [--json]
+      Origin, vkey, size, the last signed checkpoint and when it was published, disk use,
+      evidence on record, and whether a server has the directory open. Safe while serving.
+  sumgate log rotate-key --dir <dir> (--prepare | --commit)
+      Move the log to a new signing key: --prepare makes the new key and prints its vkey for
+      clients to add to log.vkeys; --commit (server stopped) switches to it, keeping the old
+      pair as log.skey.retired-<hash>. See docs/log-operator-guide.md.
+
+examples:
+  sumgate log init --dir /var/lib/sumgate-log --origin sum.example.com/npm
+  sumgate log serve --dir /var/lib/sumgate-log --host 0.0.0.0 --port 8443 \\
+    --upstream https://registry.npmjs.org/ --tls-cert /etc/sumgate-log/cert.pem --tls-key /etc/sumgate-log/key.pem
+  sumgate log status --dir /var/lib/sumgate-log
 `;
 
 class UsageError extends Error {}
@@ -38,9 +61,14 @@ type Flags = Map<string, string | true>;
 
 const COMMANDS: Record<string, { values: string[]; switches: string[] }> = {
   init: { values: ['dir', 'origin'], switches: [] },
-  serve: { values: ['dir', 'port', 'host', 'upstream', 'npm-keys', 'batch-delay-ms'], switches: ['allow-direct-append'] },
+  serve: { values: ['dir', 'port', 'host', 'upstream', 'npm-keys', 'batch-delay-ms', 'tls-cert', 'tls-key', 'drain-timeout-ms'], switches: ['allow-direct-append'] },
   ingest: { values: ['dir', 'lockfile', 'list', 'upstream', 'npm-keys', 'concurrency'], switches: ['recheck'] },
+  status: { values: ['dir'], switches: ['json'] },
+  'rotate-key': { values: ['dir'], switches: ['prepare', 'commit'] },
 };
+
+/** Flags that name files, resolved against the caller's directory. */
+const PATH_FLAGS = ['dir', 'lockfile', 'list', 'npm-keys', 'tls-cert', 'tls-key'];
 
 function parseFlags(command: string, args: string[]): Flags {
   const spec = COMMANDS[command]!;
@@ -113,8 +141,14 @@ export async function runLogCommand(argv: string[], io: LogCommandIo): Promise<n
       return 0;
     }
     const flags = parseFlags(command, args.slice(1));
+    for (const name of PATH_FLAGS) {
+      const v = flags.get(name);
+      if (typeof v === 'string' && v !== '') flags.set(name, resolve(io.cwd ?? process.cwd(), v));
+    }
     if (command === 'init') return await runInit(flags, io);
     if (command === 'serve') return await runServe(flags, io);
+    if (command === 'status') return runStatus(flags, io);
+    if (command === 'rotate-key') return await runRotateKey(flags, io);
     return await runIngest(flags, io);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -138,33 +172,77 @@ async function runInit(flags: Flags, io: LogCommandIo): Promise<number> {
   return 0;
 }
 
+function tlsFiles(flags: Flags): { cert: Buffer; key: Buffer } | undefined {
+  const cert = flags.get('tls-cert');
+  const key = flags.get('tls-key');
+  if (cert === undefined && key === undefined) return undefined;
+  if (typeof cert !== 'string' || typeof key !== 'string') throw new UsageError('give both --tls-cert and --tls-key (PEM files), or neither');
+  const read = (file: string, flag: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new UsageError(`--${flag} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  };
+  return { cert: read(cert, 'tls-cert'), key: read(key, 'tls-key') };
+}
+
 async function runServe(flags: Flags, io: LogCommandIo): Promise<number> {
+  const opsLog = jsonLineLogger(io.stdout);
   const server = await serveLog({
     dir: need(flags, 'dir'),
     port: intFlag(flags, 'port', 0, 65535) ?? 0,
     host: typeof flags.get('host') === 'string' ? (flags.get('host') as string) : '127.0.0.1',
+    tls: tlsFiles(flags),
     upstreams: upstreams(flags),
     npmKeys: npmKeys(flags),
     batchMaxDelayMs: intFlag(flags, 'batch-delay-ms', 0, 10_000),
+    drainTimeoutMs: intFlag(flags, 'drain-timeout-ms', 0, 3_600_000),
     allowDirectAppend: flags.get('allow-direct-append') === true,
-    onError: (e) => io.stderr(`sumgate log: internal error: ${(e as Error).stack ?? String(e)}\n`),
+    opsLog,
+    onError: (e) => opsLog('error', { message: (e as Error).message, stack: (e as Error).stack }),
   });
   io.stdout(`serving ${server.log.origin} at ${server.url}\nvkey: ${server.vkey}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
+  const signal = await new Promise<string>((resolveStop) => {
+    const onSigint = (): void => stop('SIGINT');
+    const onSigterm = (): void => stop('SIGTERM');
+    const stop = (name: string): void => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+      resolveStop(name);
     };
     if (io.signal !== undefined) {
-      if (io.signal.aborted) return stop();
-      io.signal.addEventListener('abort', stop, { once: true });
+      if (io.signal.aborted) return stop('abort');
+      io.signal.addEventListener('abort', () => stop('abort'), { once: true });
     }
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
   });
+  const started = performance.now();
+  opsLog('shutdown', { signal, inFlight: server.inFlight() });
   await server.close();
+  opsLog('stopped', { size: server.log.checkpoint().size, drainMs: Math.round(performance.now() - started) });
   io.stdout('log server stopped\n');
+  return 0;
+}
+
+function runStatus(flags: Flags, io: LogCommandIo): number {
+  const status = logStatus(need(flags, 'dir'));
+  io.stdout(flags.get('json') === true ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+  return 0;
+}
+
+async function runRotateKey(flags: Flags, io: LogCommandIo): Promise<number> {
+  const dir = need(flags, 'dir');
+  const prepare = flags.get('prepare') === true;
+  if (prepare === (flags.get('commit') === true)) throw new UsageError('give exactly one of --prepare and --commit');
+  if (prepare) {
+    const { vkey, current } = await prepareKeyRotation(dir);
+    io.stdout(`prepared a new key for ${dir}\nnew vkey:     ${vkey}\ncurrent vkey: ${current}\n\nnext: give the new vkey to every client; they list both in "log.vkeys" of sumgate.jsonc:\n  "vkeys": [${JSON.stringify(current)}, ${JSON.stringify(vkey)}]\nthen stop the server and run: sumgate log rotate-key --dir ${dir} --commit\n`);
+    return 0;
+  }
+  const { vkey, retired } = await commitKeyRotation(dir);
+  io.stdout(`switched ${dir} to the new key\nvkey: ${vkey}\n${retired === undefined ? '' : `the old key pair is kept as log.skey.retired-*/log.vkey.retired-* (destroy it once clients dropped ${retired})\n`}\nnext: start the server; once every client has the new vkey, remove the old one from "log.vkeys".\n`);
   return 0;
 }
 

@@ -8,3 +8,6 @@ export { Ingestor, type IngestorOptions, type IngestResult } from './ingest/inge
 export { ingestList, ingestFromLockfile, ingestFromListFile, type IngestListOptions, type IngestSummary, type IngestProgress } from './bulkIngest.js';
 export { readLockfile, readList, parsePnpmLock, parsePackageLock, parseYarnLock, parseList, type PackageVersion } from './lockfiles.js';
 export { runLogCommand, LOG_HELP, type LogCommandIo } from './cli.js';
+export { jsonLineLogger, type OpsEvent, type OpsLogger } from './ops/jsonLines.js';
+export { logStatus, formatStatus, type LogStatus } from './ops/status.js';
+export { prepareKeyRotation, commitKeyRotation } from './ops/rotateKey.js';

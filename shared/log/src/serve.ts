@@ -1,10 +1,19 @@
-/** `sumgate log serve`: opens a log directory and serves it over HTTP (127.0.0.1 unless told otherwise). */
-import { createServer } from 'node:http';
+/**
+ * `sumgate log serve`: opens a log directory and serves it over HTTP, or HTTPS with a certificate
+ * and key (127.0.0.1 unless told otherwise). With an ops logger, every request and every
+ * ingestion is one JSON line (ops/jsonLines.ts). close() drains: the server stops accepting
+ * connections, /healthz answers 503 so a load balancer moves away, requests in flight finish
+ * (up to drainTimeoutMs, then their connections are cut), and the log is closed last.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
 import { createLogHandler } from './http/handler.js';
 import { Ingestor } from './ingest/ingestor.js';
 import { openLog, type Log } from './log.js';
+import { elapsedMs, type OpsLogger } from './ops/jsonLines.js';
+import { LoggedIngestor } from './ops/loggedIngestor.js';
 
 export interface ServeLogOptions {
   dir: string;
@@ -12,6 +21,8 @@ export interface ServeLogOptions {
   host?: string;
   /** Default 0: an ephemeral port (see the returned url). */
   port?: number;
+  /** Serve HTTPS with this PEM certificate (chain) and private key. */
+  tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
   /** Registries to ingest unknown versions from, tried in order. */
   upstreams?: readonly string[];
   /** npm registry keys: a parsed list, or the JSON of `/-/npm/v1/keys`. */
@@ -23,12 +34,18 @@ export interface ServeLogOptions {
   allowDirectAppend?: boolean;
   /** Unexpected errors (500s); default: ignored. */
   onError?: (e: unknown) => void;
+  /** One structured line per request and per ingestion; default: none. */
+  opsLog?: OpsLogger | undefined;
+  /** How long close() waits for requests in flight (default 30 s). */
+  drainTimeoutMs?: number;
 }
 
 export interface LogServer {
   url: string;
   vkey: string;
   log: Log;
+  /** Requests being answered right now. */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
@@ -38,35 +55,59 @@ function normaliseKeys(keys: unknown): NpmRegistryKey[] | undefined {
   return parseNpmKeys(keys);
 }
 
+const MAX_LOGGED_PATH = 300;
+
 export async function serveLog(opts: ServeLogOptions): Promise<LogServer> {
   const log = await openLog(opts.dir, opts.batchMaxDelayMs === undefined ? {} : { batchMaxDelayMs: opts.batchMaxDelayMs });
   try {
     const upstreams = opts.upstreams ?? [];
+    const ingestorOptions = { upstreams, npmKeys: normaliseKeys(opts.npmKeys), concurrency: opts.ingestConcurrency };
     const ingestor =
-      upstreams.length === 0
-        ? undefined
-        : new Ingestor(log, { upstreams, npmKeys: normaliseKeys(opts.npmKeys), concurrency: opts.ingestConcurrency });
-    const server = createServer(
-      { requestTimeout: 300_000, headersTimeout: 30_000, maxHeaderSize: 16 * 1024 },
-      createLogHandler(log, { ingestor, allowDirectAppend: opts.allowDirectAppend, onError: opts.onError }),
-    );
+      upstreams.length === 0 ? undefined : opts.opsLog === undefined ? new Ingestor(log, ingestorOptions) : new LoggedIngestor(log, ingestorOptions, opts.opsLog);
+    let draining = false;
+    let inFlight = 0;
+    const handler = createLogHandler(log, { ingestor, allowDirectAppend: opts.allowDirectAppend, onError: opts.onError, isDraining: () => draining });
+    const serverOptions = { requestTimeout: 300_000, headersTimeout: 30_000, maxHeaderSize: 16 * 1024 };
+    const listener = (req: IncomingMessage, res: ServerResponse): void => {
+      const start = performance.now();
+      const written = req.socket.bytesWritten;
+      inFlight++;
+      // During a drain, answers close their connection so keep-alive clients reconnect elsewhere.
+      if (draining) res.setHeader('connection', 'close');
+      res.once('close', () => {
+        inFlight--;
+        opts.opsLog?.('request', {
+          method: req.method,
+          path: (req.url ?? '/').slice(0, MAX_LOGGED_PATH),
+          status: res.statusCode,
+          bytes: req.socket.bytesWritten - written, // headers included
+          ms: elapsedMs(start),
+          remote: req.socket.remoteAddress,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        });
+      });
+      handler(req, res);
+    };
+    const server: Server =
+      opts.tls === undefined ? createHttpServer(serverOptions, listener) : createHttpsServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key }, listener);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
     });
     const { address, port } = server.address() as AddressInfo;
     const host = address.includes(':') ? `[${address}]` : address;
+    const url = `${opts.tls === undefined ? 'http' : 'https'}://${host}:${port}`;
+    opts.opsLog?.('listening', { url, origin: log.origin, size: log.checkpoint().size, tls: opts.tls !== undefined, upstreams });
     let closing: Promise<void> | undefined;
     return {
-      url: `http://${host}:${port}`,
+      url,
       vkey: log.vkey,
       log,
+      inFlight: () => inFlight,
       close() {
         closing ??= (async () => {
-          await new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeIdleConnections();
-          });
+          draining = true;
+          await drain(server, opts.drainTimeoutMs ?? 30_000);
           await log.close();
         })();
         return closing;
@@ -76,4 +117,18 @@ export async function serveLog(opts: ServeLogOptions): Promise<LogServer> {
     await log.close();
     throw e;
   }
+}
+
+/** Stops accepting, lets requests in flight finish, closes idle keep-alive connections as they go idle. */
+async function drain(server: Server, timeoutMs: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

@@ -25,7 +25,11 @@ The policy file's comments and layout are kept.
 
   --yes            approve without asking (required when there is no terminal)
   --note <text>    a note stored with the approval (who reviewed it, why)
-  --policy <file>  the policy file (default: sumgate.jsonc at the workspace root)`,
+  --policy <file>  the policy file (default: sumgate.jsonc at the workspace root)
+
+examples:
+  sumgate approve esbuild@0.25.1                 shows the code, asks, then writes the approval
+  sumgate approve esbuild@0.25.1 --yes --note "reviewed install.js (alice)"`,
   async run(argv, io) {
     const args = parseArgs(argv, { yes: 'boolean', note: 'string', policy: 'string', help: 'boolean' });
     if (args.flags.help === true) {

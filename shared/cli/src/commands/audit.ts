@@ -29,7 +29,12 @@ integrity is read from the packuments of the policy's sources.
   --policy <file>    the policy file (default: sumgate.jsonc at the workspace root)
 
 Exit 0 when every package passed, 1 when some were refused, 2 when the audit could not check
-(log unreachable, bad policy, unreadable lockfile, integrity that could not be resolved).`,
+(log unreachable, bad policy, unreadable lockfile, integrity that could not be resolved).
+
+examples:
+  sumgate audit                                 in CI, after a frozen install
+  sumgate audit --lockfile packages/app/pnpm-lock.yaml
+  sumgate audit --json | jq '.packages[] | select(.decision == "refused")'`,
   async run(argv, io) {
     const args = parseArgs(argv, { lockfile: 'string', json: 'boolean', policy: 'string', help: 'boolean' });
     if (args.flags.help === true) {

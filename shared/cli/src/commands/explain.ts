@@ -29,7 +29,11 @@ compared, and what the first source's metadata says.
   --json           print the same as JSON
   --policy <file>  the policy file (default: sumgate.jsonc at the workspace root)
 
-Exit 0 when an install would accept it, 1 when it would be refused, 2 when it could not be checked.`,
+Exit 0 when an install would accept it, 1 when it would be refused, 2 when it could not be checked.
+
+examples:
+  sumgate explain esbuild@0.25.1
+  sumgate explain @types/node@20.19.43 --json`,
   async run(argv, io) {
     const args = parseArgs(argv, { json: 'boolean', policy: 'string', help: 'boolean' });
     if (args.flags.help === true) {

@@ -3,15 +3,15 @@ import path from 'node:path';
 import { findWorkspaceRoot, loadPolicy, parsePolicyText, parseVerifierKey, POLICY_FILE_NAME, writeFileAtomic } from '@sumgate/core';
 import { parseArgs, UsageError } from '../args.js';
 import type { Command, Io } from '../io.js';
-import { buildHint, findBundle } from '../init/bundles.js';
+import { bundleHint, findBundle } from '../init/bundles.js';
 import { detectPackageManager } from '../init/detect.js';
 import type { PackageManager } from '../init/detect.js';
 import { npmrcRegistry, PNPMFILE, pnpmfileState } from '../init/pnpmfile.js';
 import { policyTemplate } from '../init/policyTemplate.js';
+import { projectSchemaPath } from '../init/schemaPath.js';
 import { importYarnPlugin, YARN_PLUGIN_FILE, yarnPluginState, yarnRegistry } from '../init/yarnPlugin.js';
 
 const NPMJS = 'https://registry.npmjs.org/';
-const SCHEMA = 'node_modules/@sumgate/core/policy.schema.json';
 
 /** `sumgate init`: one command from an unprotected repo to verified installs. */
 export const init: Command = {
@@ -34,7 +34,12 @@ and prints what to commit. Safe to run again: an existing policy and plugin are 
   --pnpm, --yarn       skip detection
   --registry <url>     the registry to download from (default: the project's configured
                        registry, else ${NPMJS})
-  --plugin-path <file> the plugin bundle to install (default: the one shipped with this CLI)`,
+  --plugin-path <file> the plugin bundle to install (default: the one shipped with this CLI)
+
+examples:
+  sumgate init --log-url https://sum.example.com/npm/ --log-vkey 'sum.example.com/npm+1a2b3c4d+AbC...='
+  sumgate init --yarn --log-url http://127.0.0.1:8090/ --log-vkey "$(cat log/log.vkey)"
+  npm run sumgate -- init ...   (from a checkout: acts on the directory you ran npm from)`,
   async run(argv, io) {
     const args = parseArgs(argv, { pnpm: 'boolean', yarn: 'boolean', 'log-url': 'string', 'log-vkey': 'list', registry: 'string', 'plugin-path': 'string', help: 'boolean' });
     if (args.flags.help === true) {
@@ -48,7 +53,7 @@ and prints what to commit. Safe to run again: an existing policy and plugin are 
 
     const bundle = typeof args.flags['plugin-path'] === 'string' ? path.resolve(io.cwd, args.flags['plugin-path']) : findBundle(manager, root).file;
     if (bundle === undefined || !existsSync(bundle)) {
-      io.stderr(`sumgate init: the sumgate ${manager} plugin bundle was not found${bundle === undefined ? '' : ` at ${bundle}`}\n  fix: build it (${buildHint(manager)} in the sumgate checkout) or pass --plugin-path <file>\n`);
+      io.stderr(`sumgate init: the sumgate ${manager} plugin bundle was not found${bundle === undefined ? '' : ` at ${bundle}`}\n  fix: ${bundleHint()}, or pass --plugin-path <file>\n`);
       return 1;
     }
 
@@ -118,7 +123,7 @@ function newPolicy(root: string, manager: PackageManager, flags: Record<string, 
     logUrl: logUrl.endsWith('/') ? logUrl : `${logUrl}/`,
     vkeys,
     registry: { name, url },
-    schema: existsSync(path.join(root, SCHEMA)) ? `./${SCHEMA}` : undefined,
+    schema: projectSchemaPath(root),
   });
   parsePolicyText(text, path.join(root, POLICY_FILE_NAME)); // never write a policy the plugins would reject
   return text;

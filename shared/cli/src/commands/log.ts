@@ -4,9 +4,9 @@ import type { Command } from '../io.js';
 /** `sumgate log ...`: the checksum log server (shared/log) behind the one command. */
 export const log: Command = {
   name: 'log',
-  summary: 'run a checksum log: init, serve, ingest (sumgate log --help)',
-  usage: 'usage: sumgate log <init|serve|ingest> ... (sumgate log --help)',
+  summary: 'run a checksum log: init, serve, ingest, status, rotate-key (sumgate log --help)',
+  usage: 'usage: sumgate log <init|serve|ingest|status|rotate-key> ... (sumgate log --help)',
   run(argv, io) {
-    return runLogCommand([...argv], { stdout: io.stdout, stderr: io.stderr });
+    return runLogCommand([...argv], { stdout: io.stdout, stderr: io.stderr, cwd: io.cwd });
   },
 };

@@ -11,7 +11,11 @@ export const proofVerify: Command = {
 
 Checks that <file> (the exact record bytes) is included in the log whose signed checkpoint ends
 the tlog-proof, and that the checkpoint is signed by <vkey> (a signed-note verifier key).
-Exit 0 when valid, 1 with the reason when not, 2 on bad arguments.`,
+Exit 0 when valid, 1 with the reason when not, 2 on bad arguments.
+
+example:
+  sumgate proof verify --vkey 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8' \\
+    --record go-sumdb-43930254.record go-sumdb-43930254.tlog-proof`,
   async run(argv, io) {
     const args = parseArgs(argv, { vkey: 'string', record: 'string', help: 'boolean' });
     if (args.flags.help === true) {

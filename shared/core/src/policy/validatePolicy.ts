@@ -6,15 +6,47 @@ import type { Approval, LogPolicy, NpmKeyPolicy, Policy, SourcePolicy, WitnessPo
 type Json = unknown;
 
 /** A bad key: names the file, the key path and what was expected. */
-function bad(file: string, key: string, expected: string, got?: Json): never {
-  throw policyError(file, key, expected, got);
+function bad(file: string, key: string, expected: string, got?: Json, fix?: string): never {
+  throw policyError(file, key, expected, got, fix);
+}
+
+/** Edit distance (insertions, deletions, substitutions, and swaps of two neighbours count 1). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The known key a mistyped one most likely meant: same letters ignoring case, or close in spelling. */
+function closestKey(typed: string, allowed: readonly string[]): string | undefined {
+  const lower = typed.toLowerCase();
+  const sameLetters = allowed.find((k) => k.toLowerCase() === lower);
+  if (sameLetters !== undefined) return sameLetters;
+  const limit = Math.max(1, Math.min(3, Math.floor(typed.length / 3)));
+  let best: { key: string; distance: number } | undefined;
+  for (const k of allowed) {
+    const distance = editDistance(lower, k.toLowerCase());
+    if (distance <= limit && (best === undefined || distance < best.distance)) best = { key: k, distance };
+  }
+  return best?.key;
 }
 
 function object(file: string, key: string, v: Json, allowed: readonly string[]): Record<string, Json> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(file, key, 'an object', v);
   const o = v as Record<string, Json>;
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) bad(file, key === '' ? k : `${key}.${k}`, `one of the known keys (${allowed.join(', ')})`);
+    if (allowed.includes(k)) continue;
+    const path = key === '' ? k : `${key}.${k}`;
+    const meant = closestKey(k, allowed);
+    if (meant === undefined) bad(file, path, `one of the known keys (${allowed.join(', ')})`);
+    bad(file, path, `one of the known keys (${allowed.join(', ')}); did you mean "${meant}"?`, undefined, `rename "${k}" to "${meant}" in ${file}`);
   }
   return o;
 }

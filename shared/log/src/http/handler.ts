@@ -9,6 +9,7 @@
  *   GET  /proof/consistency/<m>/<n>       RFC 9162 §2.1.4 consistency proof, base64 hashes one per line
  *   GET  /evidence/<name>@<version>       refused conflicting observations (evidence.ts)
  *   POST /add                             test-only direct append, off unless allowDirectAppend
+ *   GET  /healthz                         200 {"ok": true, origin, size} while serving; 503 while shutting down
  *
  * Everything a client sees is bounded by the published checkpoint: tiles, entries and proofs
  * beyond it are 404, never partially written data.
@@ -33,6 +34,8 @@ export interface LogHandlerOptions {
   allowDirectAppend?: boolean | undefined;
   /** Called with unexpected (500) errors; clients only see a generic message. */
   onError?: ((e: unknown) => void) | undefined;
+  /** True once the server is shutting down: /healthz answers 503 so load balancers move away. */
+  isDraining?: (() => boolean) | undefined;
 }
 
 const MAX_URL = 4096;
@@ -65,13 +68,18 @@ async function route(log: Log, opts: LogHandlerOptions, req: IncomingMessage, re
     sendText(res, 200, log.checkpoint().note, { 'cache-control': 'no-cache' });
     return;
   }
+  if (path === '/healthz' && get) {
+    const draining = opts.isDraining?.() === true;
+    sendJson(res, draining ? 503 : 200, { ok: !draining, ...(draining ? { draining: true } : {}), origin: log.origin, size: log.checkpoint().size });
+    return;
+  }
   if (path.startsWith('/tile/') && get) return serveTile(log, path.slice(1), res);
   if (path.startsWith('/lookup/') && get) return serveLookup(log, opts, path.slice('/lookup/'.length), res);
   if (path === '/proofs' && method === 'POST') return handleProofs(log, opts.ingestor, req, res);
   if (path.startsWith('/proof/consistency/') && get) return serveConsistency(log, path.slice('/proof/consistency/'.length), res);
   if (path.startsWith('/evidence/') && get) return serveEvidence(log, path.slice('/evidence/'.length), res);
   if (path === '/add' && method === 'POST' && opts.allowDirectAppend === true) return serveAdd(log, req, res);
-  if (['/checkpoint', '/proofs', ...(opts.allowDirectAppend === true ? ['/add'] : [])].includes(path) || /^\/(tile|lookup|evidence|proof)\//.test(path)) {
+  if (['/checkpoint', '/healthz', '/proofs', ...(opts.allowDirectAppend === true ? ['/add'] : [])].includes(path) || /^\/(tile|lookup|evidence|proof)\//.test(path)) {
     throw new HttpError(405, `method ${method} not allowed on ${path}`);
   }
   throw new HttpError(404, `no such resource: ${path}`);
