@@ -58,7 +58,10 @@ function readHeader(tar: Uint8Array, at: number): Header {
   let hasPrefix = false;
   if (name === undefined) throw malformed('the name field has bytes after its NUL terminator, or is not UTF-8 (pnpm stops at the NUL, node-tar reads on to a newline)', entry);
   if (format === 'ustar') {
-    const prefix = stringField(tar, at + 345, 155);
+    // node-tar reads a 130-byte prefix (then atime and ctime, as star and some npm tools write them)
+    // when byte 475 is NUL, else 155 bytes; pnpm reads up to the first NUL of 155 bytes. They agree
+    // when the prefix text is followed by NULs up to the end of the field node-tar reads.
+    const prefix = stringField(tar, at + 345, tar[at + 475] === 0 ? 130 : 155);
     if (prefix === undefined) throw malformed('the ustar prefix field has bytes after its NUL terminator, or is not UTF-8', { at, name });
     if (prefix !== '') name = `${prefix}/${name}`;
     hasPrefix = prefix !== '';

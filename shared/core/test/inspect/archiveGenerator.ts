@@ -156,7 +156,8 @@ function cleanArchive(r: Rng): Uint8Array {
       case 4: parts.push(headerBlock({ name: `${top}/dir-${i}/`, type: '5' })); break;
       default: {
         const cut = name.lastIndexOf('/');
-        parts.push(headerBlock({ name: name.slice(cut + 1), prefix: name.slice(0, cut), size: data.length }), dataBlocks(data));
+        const times: Array<[number, string]> = r.chance(0.5) ? [[476, '14727160336\u0000'], [488, '14727160336\u0000']] : [];
+        parts.push(headerBlock({ name: name.slice(cut + 1), prefix: name.slice(0, cut), size: data.length, patch: times }), dataBlocks(data));
       }
     }
   }

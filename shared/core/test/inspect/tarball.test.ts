@@ -52,6 +52,13 @@ describe('readTarball', () => {
     expect(listTarball(t).filter((e) => e.type === 'directory').map((e) => e.path)).toEqual(['lib']);
   });
 
+  it('accepts atime and ctime after a short ustar prefix (bytes 476-499, as star and the @types packer write them)', () => {
+    const t = tgzOf(fileEntry('x.js', 'x', { prefix: 'package/lib', patch: [[476, '14727160336\u0000'], [488, '14727160336\u0000']] }), zeroBlocks(2));
+    expect([...readTarball(t, all).keys()]).toEqual(['lib/x.js']);
+    const long = `package/${'p'.repeat(130)}`;
+    malformed(() => openTarball(tgzOf(fileEntry('x.js', 'x', { prefix: long, patch: [[490, 'junk']] }), zeroBlocks(2))), /ustar prefix field has bytes after its NUL/);
+  });
+
   it('accepts one end-of-archive zero block, padding zeros, and concatenated gzip members', () => {
     expect([...readTarball(gzipSync(tar([{ path: 'package/a.js', content: 'a' }], { endBlocks: 1 })), all).keys()]).toEqual(['a.js']);
     expect([...readTarball(gzipSync(tar([{ path: 'package/a.js', content: 'a' }], { endBlocks: 20 })), all).keys()]).toEqual(['a.js']);
