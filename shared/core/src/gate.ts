@@ -199,7 +199,7 @@ export class Gate {
       throw this.explainSourceFailure(p, e, expected);
     });
     for (const f of fetched.failures) this.say(`sumgate: ${p.name}@${p.version}: source ${f.source} passed over (${f.reason})`);
-    const { installCode } = await inspectTarballAsync(fetched.value.bytes);
+    const { installCode } = await inspectTarballAsync(fetched.value.bytes, { pkg: `${p.name}@${p.version}` });
     const summary: InstallCodeSummary = { fingerprint: installCode.fingerprint, hooks: installCode.hooks.map((h) => h.hook) };
     const bytes = { integrity: fetched.value.integrity, installCode: summary, source: fetched.source.name };
     const verdict = exempt
