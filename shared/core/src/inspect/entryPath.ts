@@ -24,12 +24,17 @@ export function splitArchivePath(name: string, isDirectory: boolean): PathCheck 
     if (!isDirectory) return { ok: false, why: 'a file name ends in "/" (node-tar makes it a directory, pnpm a file)' };
     body = name.slice(0, -1);
   }
-  const parts = body.split('/');
-  for (const seg of parts) {
+  const [top = '', ...inner] = body.split('/');
+  if (top === '.' || top === '..') return { ok: false, why: `the name has a "${top}" segment (Yarn normalises it before stripping the top folder, pnpm after)` };
+  const rest: string[] = [];
+  for (const seg of [top, ...inner]) {
     if (seg === '') return { ok: false, why: 'the name has an empty segment ("//" or a trailing "/")' };
-    if (seg === '.' || seg === '..') return { ok: false, why: `the name has a "${seg}" segment (Yarn normalises it before stripping the top folder, pnpm after)` };
+    if (seg === '..') return { ok: false, why: 'the name has a ".." segment (pnpm clamps it at the package root, Yarn drops the entry)' };
   }
-  const [top = '', ...rest] = parts;
+  // Below the top folder every extractor drops "." segments (pnpm 10 through path.posix.join, Yarn
+  // through ppath.normalize, pnpm 12 in its segment split): proxy-agent 6.5.0 ships "package/./dist/...".
+  for (const seg of inner) if (seg !== '.') rest.push(seg);
+  if (rest.length === 0 && inner.length > 0) return { ok: false, why: 'the name is only "." segments below the top folder' };
   if (rest.length === 0) {
     if (isDirectory) return { ok: true, top, path: undefined };
     return { ok: false, why: 'the file is not inside a top folder (pnpm puts it at the package root, Yarn drops it)' };

@@ -174,11 +174,12 @@ export function indexTar(tar: Uint8Array): Map<string, TarEntry> {
     const key = foldedPath(path);
     const earlier = folded.get(key);
     if (earlier !== undefined) {
-      const existing = entries.get(earlier);
-      if (isDirectory && existing?.type === 'directory' && earlier === path) continue; // a directory listed twice is harmless
       throw malformed(earlier === path ? 'a second entry with the same path (pnpm keeps the last, other readers the first)' : `its path collides with "${earlier}" on case-insensitive file systems`, context);
     }
+    // Yarn creates each directory entry with mkdir, which fails with EEXIST on a folder that exists.
+    if (isDirectory && directories.has(key)) throw malformed('a directory entry for a folder that earlier entries already created (Yarn fails with EEXIST)', context);
     folded.set(key, path);
+    if (isDirectory) directories.add(key);
     for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) directories.add(foldedPath(path.slice(0, slash)));
     entries.set(path, { path, type: isDirectory ? 'directory' : 'file', offset: dataStart, size: isDirectory ? 0 : size });
   }

@@ -12,6 +12,8 @@ export const TREE_ROOTS = [
   'webpack', 'eslint', 'typescript', '@babel/core', 'jest', 'next', 'express', 'vite', 'rollup', 'esbuild',
   'react', 'react-dom', 'lodash', 'axios', 'prettier', 'mocha', 'sass', 'sharp', 'puppeteer', 'aws-sdk',
   '@angular/core', 'vue', 'svelte', 'tailwindcss', 'postcss', 'node-gyp', 'bcrypt', 'sqlite3', 'electron', 'moment',
+  'react-scripts', 'gatsby', '@nestjs/core', 'firebase', 'googleapis', 'webpack-dev-server', 'karma', 'gulp', 'nodemon', 'pm2',
+  'socket.io', 'mongoose', 'sequelize', 'typeorm', 'graphql', 'ts-node', 'nx', 'lerna', '@aws-sdk/client-s3', 'canvas',
 ];
 
 export interface TreeVersion {

@@ -25,6 +25,8 @@ describe('readTarball', () => {
     expect(packagePath('package/lib/x.js')).toBe('lib/x.js');
     expect(packagePath('package/')).toBeUndefined();
     expect(packagePath('./package/lib/x.js')).toBeUndefined();
+    // below the top folder, every extractor drops "." segments (proxy-agent 6.5.0 ships "package/./dist/index.js")
+    expect(packagePath('package/./dist/./index.js')).toBe('dist/index.js');
   });
 
   it('reads long names from pax headers, GNU L headers and the ustar prefix field', () => {
@@ -40,7 +42,6 @@ describe('readTarball', () => {
     const t = tgzOf(
       paxHeader([['comment', 'git commit id']], 'g'),
       headerBlock({ name: 'package/', type: '5' }),
-      headerBlock({ name: 'package/lib/', type: '5' }),
       headerBlock({ name: 'package/lib/', type: '5' }),
       fileEntry('package/a.js', 'aa', { magic: 'v7' }),
       fileEntry('package/b.js', 'bb', { magic: 'gnu', type: 0 }),
@@ -116,7 +117,7 @@ describe('readTarball refuses every ambiguous archive (MALFORMED_TARBALL, naming
   it('unsafe or non-canonical names', () => {
     const cases: Array<[string, RegExp]> = [
       ['package/../../evil.js', /"\.\." segment/],
-      ['package/./x.js', /"\." segment/],
+      ['./package/x.js', /"\." segment/],
       ['package//x.js', /empty segment/],
       ['/package/x.js', /absolute/],
       ['package/x.js/', /file name ends in "\/"/],
@@ -127,6 +128,8 @@ describe('readTarball refuses every ambiguous archive (MALFORMED_TARBALL, naming
     malformed(() => openTarball(tgzOf(fileEntry('package/ok.js', 'ok'), fileEntry(Uint8Array.from([0x70, 0x2f, 0xff]), 'x'), zeroBlocks(2))), /not UTF-8/);
     malformed(() => openTarball(tgzOf(fileEntry('package/a.js', 'a'), fileEntry('other/b.js', 'b'), zeroBlocks(2))), /top folder "other" differs from the first entry's "package"/);
     malformed(() => openTarball(tgzOf(fileEntry('package/lib', 'a'), fileEntry('package/lib/b.js', 'b'), zeroBlocks(2))), /"lib" is both a file and a folder/);
+    malformed(() => openTarball(tgzOf(fileEntry('package/lib/a.js', 'a'), headerBlock({ name: 'package/lib/', type: '5' }), zeroBlocks(2))), /entry "package\/lib\/" \(header at byte 1024\): a directory entry for a folder that earlier entries already created/);
+    malformed(() => openTarball(tgzOf(headerBlock({ name: 'package/lib/', type: '5' }), headerBlock({ name: 'package/lib/', type: '5' }), zeroBlocks(2))), /a second entry with the same path/);
     malformed(() => openTarball(tgzOf(fileEntry('package/caf\u00e9.js', 'a'), fileEntry('package/cafe\u0301.js', 'b'), zeroBlocks(2))), /collides with "caf\u00e9\.js"/);
   });
 
