@@ -174,7 +174,11 @@ export function indexTar(tar: Uint8Array): Map<string, TarEntry> {
     const key = foldedPath(path);
     const earlier = folded.get(key);
     if (earlier !== undefined) {
-      throw malformed(earlier === path ? 'a second entry with the same path (pnpm keeps the last, other readers the first)' : `its path collides with "${earlier}" on case-insensitive file systems`, context);
+      // The same bytes twice read alike whichever copy an extractor keeps (proxy-agent 6.5.0 ships
+      // dist/index.js as "package/./dist/index.js" and "package/dist/index.js").
+      const first = entries.get(earlier);
+      if (earlier === path && !isDirectory && first?.type === 'file' && sameBytes(tar, first, dataStart, size)) continue;
+      throw malformed(earlier === path ? 'a second entry with the same path and other contents (pnpm and Yarn keep the last, a reader keeping the first disagrees)' : `its path collides with "${earlier}" on case-insensitive file systems`, context);
     }
     // Yarn creates each directory entry with mkdir, which fails with EEXIST on a folder that exists.
     if (isDirectory && directories.has(key)) throw malformed('a directory entry for a folder that earlier entries already created (Yarn fails with EEXIST)', context);
@@ -190,6 +194,10 @@ export function indexTar(tar: Uint8Array): Map<string, TarEntry> {
     }
   }
   return entries;
+}
+
+function sameBytes(tar: Uint8Array, a: TarEntry, offset: number, size: number): boolean {
+  return a.size === size && Buffer.compare(tar.subarray(a.offset, a.offset + size), tar.subarray(offset, offset + size)) === 0;
 }
 
 function unsupportedType(flag: number): string {

@@ -60,6 +60,12 @@ describe('readTarball', () => {
     malformed(() => openTarball(tgzOf(fileEntry('x.js', 'x', { prefix: long, patch: [[490, 'junk']] }), zeroBlocks(2))), /ustar prefix field has bytes after its NUL/);
   });
 
+  it('accepts a path listed twice with the same bytes (proxy-agent 6.5.0), refuses it with other bytes', () => {
+    const t = tgzOf(fileEntry('package/./dist/index.js', 'same'), fileEntry('package/dist/index.js', 'same'), zeroBlocks(2));
+    expect([...readTarball(t, all)].map(([p, b]) => [p, text(b)])).toEqual([['dist/index.js', 'same']]);
+    malformed(() => openTarball(tgzOf(fileEntry('package/dist/index.js', 'same'), fileEntry('package/dist/index.js', 'other'), zeroBlocks(2))), /entry "package\/dist\/index\.js" \(header at byte 1024\): a second entry with the same path and other contents/);
+  });
+
   it('accepts one end-of-archive zero block, padding zeros, and concatenated gzip members', () => {
     expect([...readTarball(gzipSync(tar([{ path: 'package/a.js', content: 'a' }], { endBlocks: 1 })), all).keys()]).toEqual(['a.js']);
     expect([...readTarball(gzipSync(tar([{ path: 'package/a.js', content: 'a' }], { endBlocks: 20 })), all).keys()]).toEqual(['a.js']);
