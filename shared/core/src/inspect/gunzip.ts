@@ -1,8 +1,8 @@
 /**
  * Inflating a package tarball (.tgz), bounded, in memory. Every gzip member is inflated (pnpm and
- * Yarn both do), and the bytes must end exactly where the last member ends: Node's zlib silently
- * drops trailing zeros but fails on other trailing bytes, and other inflaters differ, so any
- * trailing byte is refused.
+ * Yarn both do). After the last member only zero bytes may follow: Node's zlib (pnpm) and minizlib
+ * (Yarn) both ignore trailing zeros (npm's first tarballs, e.g. debug 0.0.1, are padded with zeros to
+ * a 10240-byte record) and both fail on other trailing bytes.
  */
 import { promisify } from 'node:util';
 import { gunzip, gunzipSync } from 'node:zlib';
@@ -55,7 +55,9 @@ function checkGzipMagic(tgz: Uint8Array): void {
 
 function checkConsumed(out: Inflated, tgz: Uint8Array): Uint8Array {
   const used = out.engine.bytesWritten;
-  if (used !== tgz.length) throw malformed(`${tgz.length - used} bytes after the end of the gzip data`);
+  for (let i = used; i < tgz.length; i++) {
+    if (tgz[i] !== 0) throw malformed(`${tgz.length - used} bytes after the end of the gzip data, not all zero`);
+  }
   return out.buffer;
 }
 
