@@ -48,6 +48,30 @@ export function stringField(buf: Uint8Array, start: number, len: number): string
   return utf8(buf.subarray(start, nul));
 }
 
+/**
+ * Whether a numeric field sumgate does not use (uid, gid, mtime, device numbers, star's atime and
+ * ctime) reads without error in node-tar: octal text (digits, spaces, NULs), or positive base-256
+ * (first byte 0x80) within 2^53. node-tar throws on any other high-bit value and skips the whole
+ * header, reading its data as headers, while pnpm ignores these fields. (identity-obj-proxy 3.0.0
+ * has a base-256 uid and gid.)
+ */
+export function isReadableNumber(buf: Uint8Array, start: number, len: number): boolean {
+  if (buf[start]! & 0x80) {
+    if (buf[start] !== 0x80) return false;
+    let n = 0;
+    for (let i = start + 1; i < start + len; i++) {
+      n = n * 256 + buf[i]!;
+      if (n > Number.MAX_SAFE_INTEGER) return false;
+    }
+    return true;
+  }
+  for (let i = start; i < start + len; i++) {
+    const c = buf[i]!;
+    if (c !== 0 && c !== 0x20 && (c < 0x30 || c > 0x37)) return false;
+  }
+  return true;
+}
+
 /** Strict UTF-8 text, or undefined. */
 export function utf8(bytes: Uint8Array): string | undefined {
   try {

@@ -14,7 +14,7 @@ import { foldedPath, splitArchivePath } from './entryPath.js';
 import { malformed } from './malformed.js';
 import type { EntryContext } from './malformed.js';
 import { parsePaxRecords } from './paxRecords.js';
-import { BLOCK, headerChecksum, headerFormat, isZero, octalField, stringField, utf8 } from './tarFields.js';
+import { BLOCK, headerChecksum, headerFormat, isReadableNumber, isZero, octalField, stringField, utf8 } from './tarFields.js';
 
 /** Largest pax extended header or GNU long name we accept. */
 const MAX_META_BYTES = 1024 * 1024;
@@ -71,6 +71,12 @@ function readHeader(tar: Uint8Array, at: number): Header {
   }
   const flag = tar[at + 156]!;
   const named: EntryContext = { at, name };
+  const unused: Array<[string, number, number]> = [['mode', 100, 8], ['uid', 108, 8], ['gid', 116, 8], ['mtime', 136, 12]];
+  if (format === 'ustar') unused.push(['devmajor', 329, 8], ['devminor', 337, 8]);
+  if (format === 'ustar' && tar[at + 475] === 0) unused.push(['atime', 476, 12], ['ctime', 488, 12]);
+  for (const [field, offset, len] of unused) {
+    if (!isReadableNumber(tar, at + offset, len)) throw malformed(`a ${field} field node-tar cannot parse (it rejects the header and reads its data as headers; pnpm ignores the field)`, named);
+  }
   if (tar[at + 124]! & 0x80) throw malformed('a base-256 size (node-tar reads it, pnpm 10 does not)', named);
   const size = octalField(tar, at + 124, 12);
   if (size === undefined) throw malformed('a size field that is not plain octal (padding that pnpm and node-tar read differently)', named);

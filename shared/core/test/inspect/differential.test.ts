@@ -13,7 +13,7 @@ import { HOSTILE_SHAPES } from './hostileArchives.js';
 import { pnpm10Files, removePnpmStore, yarn4Files } from './realExtractors.js';
 import type { Extracted } from './realExtractors.js';
 
-afterAll(removePnpmStore);
+afterAll(removePnpmStore, 300_000); // a long run leaves a big content-addressed store
 
 const ARCHIVES = Number(process.env['DIFFERENTIAL_ARCHIVES'] ?? 400);
 const SEED = Number(process.env['DIFFERENTIAL_SEED'] ?? 20261201);

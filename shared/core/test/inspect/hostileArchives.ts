@@ -175,6 +175,15 @@ export const HOSTILE_SHAPES: readonly HostileShape[] = [
     },
   },
   {
+    id: 'uid-beyond-2-pow-53',
+    description: 'a base-256 uid too large for node-tar, which then skips the header and reads its data (an embedded manifest) as headers',
+    refusal: /a uid field node-tar cannot parse/,
+    build: (p) => {
+      const inner = embedded(p);
+      return tgzOf(benign(p), install(p), headerBlock({ name: 'package/notes.txt', size: inner.length, patch: [[108, [0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]]] }), inner, end());
+    },
+  },
+  {
     id: 'pax-path-with-ustar-prefix',
     description: 'a pax path "package.json" on a header whose ustar prefix is "package"',
     refusal: /a long name \(pax path or GNU long name\) and a ustar prefix on one entry/,

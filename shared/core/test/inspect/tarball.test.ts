@@ -113,7 +113,15 @@ describe('readTarball refuses every ambiguous archive (MALFORMED_TARBALL, naming
     for (const size of ['0000000001x\u0000', '\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000', ' 1 2\u0000']) {
       malformed(() => openTarball(tgzOf(headerBlock({ name: 'package/a.js', patch: [[124, size]] }), dataBlocks('a'), zeroBlocks(2))), /size field that is not plain octal/);
     }
-    malformed(() => openTarball(tgzOf(fileEntry('package/a.js', 'a', { patch: [[100, '0000abc\u0000']] }), zeroBlocks(2))), /mode field that is not plain octal/);
+    malformed(() => openTarball(tgzOf(fileEntry('package/a.js', 'a', { patch: [[100, '0000abc\u0000']] }), zeroBlocks(2))), /mode field (that is not plain octal|node-tar cannot parse)/);
+  });
+
+  it('numbers node-tar cannot parse in fields pnpm ignores; positive base-256 within 2^53 is fine (identity-obj-proxy 3.0.0)', () => {
+    const ok = tgzOf(fileEntry('package/a.js', 'a', { patch: [[108, [0x80, 0, 0, 0, 0x60, 0x3c, 0x1a, 0x0a]], [116, [0x80, 0, 0, 0, 0x0e, 0x6f, 0xd3, 0x2d]]] }), zeroBlocks(2));
+    expect([...readTarball(ok, all).keys()]).toEqual(['a.js']);
+    for (const [field, at, bytes] of [['uid', 108, [0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]], ['gid', 116, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe]], ['mtime', 136, [0x81]], ['devmajor', 329, 'x'], ['atime', 476, [0x90]]] as const) {
+      malformed(() => openTarball(tgzOf(fileEntry('package/a.js', 'a', { patch: [[at, [...bytes].map((b) => (typeof b === 'string' ? b.charCodeAt(0) : b))]] }), zeroBlocks(2))), new RegExp(`a ${field} field node-tar cannot parse`));
+    }
   });
 
   it('entry data past the end of the archive, and an archive with no end block', () => {
