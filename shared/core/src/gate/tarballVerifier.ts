@@ -30,7 +30,7 @@ export class TarballVerifier {
     }).catch((e: unknown) => {
       throw this.explainSourceFailure(p, e, expected);
     });
-    const { installCode } = await inspectTarballAsync(fetched.value.bytes);
+    const { installCode } = await inspectTarballAsync(fetched.value.bytes, { pkg: `${p.name}@${p.version}` });
     return { fetched, installCode: { fingerprint: installCode.fingerprint, hooks: installCode.hooks.map((h) => h.hook) } };
   }
 

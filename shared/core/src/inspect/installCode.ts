@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SumgateError } from '../errors.js';
+import { withPackage } from './malformed.js';
 import { openTarball, openTarballAsync } from './tarball.js';
 import type { Tarball } from './tarball.js';
 
@@ -25,6 +26,8 @@ export interface InstallCode {
 export interface InstallCodeOptions {
   /** Git dependencies also run `prepare` on install. */
   gitDependency?: boolean;
+  /** `name@version` of the package, put in front of MALFORMED_TARBALL messages. */
+  pkg?: string;
 }
 
 export const NO_INSTALL_CODE = 'none';
@@ -172,7 +175,11 @@ export function inspectTarball(
   tgz: Uint8Array,
   opts: InstallCodeOptions = {},
 ): { manifest: Record<string, unknown>; installCode: InstallCode } {
-  return inspectOpened(openTarball(tgz), opts);
+  try {
+    return inspectOpened(openTarball(tgz), opts);
+  } catch (e) {
+    throw withPackage(e, opts.pkg);
+  }
 }
 
 /** {@link inspectTarball}, inflating off the main thread (what the adapters use while a package manager downloads). */
@@ -180,7 +187,11 @@ export async function inspectTarballAsync(
   tgz: Uint8Array,
   opts: InstallCodeOptions = {},
 ): Promise<{ manifest: Record<string, unknown>; installCode: InstallCode }> {
-  return inspectOpened(await openTarballAsync(tgz), opts);
+  try {
+    return inspectOpened(await openTarballAsync(tgz), opts);
+  } catch (e) {
+    throw withPackage(e, opts.pkg);
+  }
 }
 
 function inspectOpened(tarball: Tarball, opts: InstallCodeOptions): { manifest: Record<string, unknown>; installCode: InstallCode } {

@@ -111,15 +111,18 @@ describe('inspectTarball: files named by hooks', () => {
     expect(installCode.files.map((f) => f.path)).toEqual(['hooks/pre.cjs', 'lib/install/index.js', 'post.js', 'scripts/build.sh', 'tools/fetch.mjs']);
   });
 
-  it('follows in-package links, so content behind a symlink is covered', () => {
-    const files = (target: string): Uint8Array => tgz([
-      { path: 'package/package.json', content: manifest({ scripts: { postinstall: 'node install.js' } }) },
-      { path: 'package/lib/real.js', content: target },
-      { path: 'package/install.js', type: '2', linkname: 'lib/real.js' },
-    ]);
-    const a = inspectTarball(files('a')).installCode;
-    expect(a.files).toEqual([{ path: 'install.js', sha256: sha256Hex('a') }]);
-    expect(inspectTarball(files('b')).installCode.fingerprint).not.toBe(a.fingerprint);
+  it('refuses a hook file behind a link: pnpm drops symlinks and Yarn drops hard links, so no reading of it is shared', () => {
+    for (const type of ['1', '2']) {
+      const t = tgz([
+        { path: 'package/package.json', content: manifest({ scripts: { postinstall: 'node install.js' } }) },
+        { path: 'package/lib/real.js', content: 'a' },
+        { path: 'package/install.js', type, linkname: type === '1' ? 'package/lib/real.js' : 'lib/real.js' },
+      ]);
+      expect(() => inspectTarball(t, { pkg: 'linked@1.0.0' })).toThrow(expect.objectContaining({
+        code: 'MALFORMED_TARBALL',
+        message: expect.stringMatching(/^linked@1\.0\.0: malformed package tarball: entry "package\/install\.js" \(header at byte 2048\): a (hard|symbolic) link/),
+      }));
+    }
   });
 
   it('ignores tokens that leave the package or name directories', () => {

@@ -12,6 +12,7 @@ import { verifyRegistrySignature, type NpmRegistryKey } from '../../../core/src/
 import { formatRecord, parseRecord, recordKey, type NpmRecord } from '../../../core/src/record/npmRecord.js';
 import type { Log } from '../log.js';
 import { Limiter, SingleFlight } from './limiter.js';
+import { keepMalformedTarball } from './malformedEvidence.js';
 import { DEFAULT_LIMITS, getBytes, packumentUrl, type FetchLimits } from './upstream.js';
 
 export interface IngestorOptions {
@@ -151,7 +152,7 @@ export class Ingestor {
       // Throws REGISTRY_SIGNATURE for a signature by a known key that does not verify.
       verifyRegistrySignature({ name, version, integrity, signatures, keys: [...this.opts.npmKeys] });
     }
-    const { installCode } = inspectTarball(tgz);
+    const { installCode } = await inspectOrKeep(this.log.dir, tgz, { key: recordKey(name, version), pkg, upstream, tarballUrl, integrity });
     const record: NpmRecord = {
       name,
       version,
@@ -161,6 +162,28 @@ export class Ingestor {
     };
     formatRecord(record); // validates (MALFORMED_RECORD) before anything is appended
     return record;
+  }
+}
+
+/**
+ * Fingerprints the install code with the canonical tar reader. A tarball it refuses is never logged
+ * (every client would trust the record), and its bytes and the reason are kept as evidence.
+ */
+async function inspectOrKeep(
+  logDir: string,
+  tgz: Uint8Array,
+  seen: { key: string; pkg: string; upstream: string; tarballUrl: string; integrity: string },
+): Promise<ReturnType<typeof inspectTarball>> {
+  try {
+    return inspectTarball(tgz, { pkg: seen.pkg });
+  } catch (e) {
+    if (!(e instanceof SumgateError) || e.code !== 'MALFORMED_TARBALL') throw e;
+    const kept = await keepMalformedTarball(logDir, { key: seen.key, upstream: seen.upstream, tarballUrl: seen.tarballUrl, integrity: seen.integrity, reason: e.message }, tgz);
+    throw new SumgateError('MALFORMED_TARBALL', `${e.message}; not logged (the tarball from ${seen.tarballUrl} is kept as evidence: ${kept})`, {
+      pkg: seen.pkg,
+      fix: e.fix,
+      data: { ...e.data, evidence: kept },
+    });
   }
 }
 
