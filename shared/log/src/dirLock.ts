@@ -43,7 +43,8 @@ export function lockLogDir(dir: string): DirLock {
   throw new SumgateError('USAGE', `could not lock the log in ${dir}`, { fix: `delete ${path} if it is stale` });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

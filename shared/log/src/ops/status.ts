@@ -3,6 +3,7 @@
  * without opening the log (so it works while `sumgate log serve` has the directory locked).
  * The checkpoint's signature is verified with the directory's own verifier key.
  */
+import { isAlive } from '../dirLock.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../../core/src/tlog/checkpoint.js';
@@ -41,15 +42,6 @@ function bytesUnder(dir: string): number {
     total += entry.isDirectory() ? bytesUnder(p) : entry.isFile() ? statSync(p).size : 0;
   }
   return total;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function logStatus(dir: string): LogStatus {
