@@ -7,8 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { recordKey } from '../../../core/src/record/npmRecord.js';
 import type { Ingestor } from '../ingest/ingestor.js';
-import type { Log } from '../log.js';
-import { buildProofBatch, type ProofRequest } from '../proofBatch.js';
+import type { LogView } from '../logView.js';
+import type { ProofRequest } from '../proofBatch.js';
 import { readJson } from './body.js';
 import { HttpError, sendJson } from './httpError.js';
 
@@ -22,7 +22,7 @@ export function splitSpec(spec: string): { name: string; version: string } | und
   return { name: spec.slice(0, at), version: spec.slice(at + 1) };
 }
 
-export async function handleProofs(log: Log, ingestor: Ingestor | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleProofs(log: LogView, ingestor: Ingestor | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJson(req, MAX_PROOFS_BODY);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(400, 'expected {"packages": ["name@version", ...], "ingest": true|false}');
@@ -53,9 +53,10 @@ export async function handleProofs(log: Log, ingestor: Ingestor | undefined, req
   }
 
   if (ingest === true && ingestor !== undefined) {
+    const absent = await Promise.all(wanted.map(async (p) => ((await log.lookupIndex(recordKey(p.name, p.version))) === undefined ? p : undefined)));
     await Promise.all(
-      wanted
-        .filter((p) => log.lookupIndex(recordKey(p.name, p.version)) === undefined)
+      absent
+        .filter((p): p is ProofRequest => p !== undefined)
         .map((p) =>
           ingestor.ingest(p.name, p.version).catch((e: unknown) => {
             const code = (e as { code?: unknown }).code;
@@ -64,7 +65,7 @@ export async function handleProofs(log: Log, ingestor: Ingestor | undefined, req
         ),
     );
   }
-  const batch = buildProofBatch(log, wanted);
+  const batch = await log.proofBatch(wanted);
   batch.missing.push(...malformed);
   sendJson(res, 200, batch);
 }

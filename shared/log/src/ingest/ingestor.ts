@@ -10,7 +10,7 @@ import { SumgateError } from '../../../core/src/errors.js';
 import { inspectTarball } from '../../../core/src/inspect/installCode.js';
 import { verifyRegistrySignature, type NpmRegistryKey } from '../../../core/src/npm/registrySignature.js';
 import { formatRecord, parseRecord, recordKey, type NpmRecord } from '../../../core/src/record/npmRecord.js';
-import type { Log } from '../log.js';
+import type { AppendableLogView } from '../logView.js';
 import { Limiter, SingleFlight } from './limiter.js';
 import { DEFAULT_LIMITS, getBytes, packumentUrl, type FetchLimits } from './upstream.js';
 
@@ -48,7 +48,7 @@ export class Ingestor {
   private readonly limits: FetchLimits;
 
   constructor(
-    private readonly log: Log,
+    private readonly log: AppendableLogView,
     private readonly opts: IngestorOptions,
   ) {
     if (opts.upstreams.length === 0) throw new RangeError('an Ingestor needs at least one upstream');
@@ -64,12 +64,12 @@ export class Ingestor {
    */
   async ingest(name: string, version: string, opts: { recheck?: boolean } = {}): Promise<IngestResult> {
     const key = recordKey(name, version);
-    const logged = this.log.lookup(key);
+    const logged = await this.log.lookup(key);
     if (logged !== undefined && opts.recheck !== true) return { ...logged, existing: true };
     const flight = opts.recheck === true ? `recheck ${key}` : key;
     return this.flights.run(flight, () =>
       this.limiter.run(async () => {
-        const now = this.log.lookup(key);
+        const now = await this.log.lookup(key);
         if (now !== undefined && opts.recheck !== true) return { ...now, existing: true };
         const seen = await this.observe(name, version);
         if (now !== undefined && sameContent(parseRecord(now.record), seen.record)) return { ...now, existing: true };
