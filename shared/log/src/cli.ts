@@ -8,6 +8,7 @@ import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySi
 import { ingestFromListFile, ingestFromLockfile, type IngestProgress } from './bulkIngest.js';
 import { initLog } from './init.js';
 import { serveLog } from './serve.js';
+import { parseWitnessFlag, type WitnessEndpoint } from './witness/witnessSubmitter.js';
 
 export interface LogCommandIo {
   stdout: (s: string) => void;
@@ -24,6 +25,10 @@ export const LOG_HELP = `usage:
                      [--npm-keys <keys.json>]
       Serve the log over HTTP (default 127.0.0.1, an ephemeral port). With --upstream, unknown
       versions are ingested from those registries (tried in order) when looked up.
+  sumgate log serve  --postgres <url> (--dir <dir> | --read-only) [--witness <url>=<vkey>[,...]] ...
+      Keep the log in PostgreSQL: with --dir (the keys), the one sequencer; with --read-only, a
+      stateless read frontend (run any number). --witness (also without --postgres): witnesses
+      (c2sp.org/tlog-witness) asked to cosign each new checkpoint before it is served.
   sumgate log ingest --dir <dir> (--lockfile <path> | --list <file>) --upstream <url>[,<url>...]
                      [--npm-keys <keys.json>] [--concurrency <n>] [--recheck]
       Add every registry version of a lockfile (pnpm-lock.yaml, package-lock.json, yarn.lock) or
@@ -37,7 +42,7 @@ type Flags = Map<string, string | true>;
 
 const COMMANDS: Record<string, { values: string[]; switches: string[] }> = {
   init: { values: ['dir', 'origin'], switches: [] },
-  serve: { values: ['dir', 'port', 'host', 'upstream', 'npm-keys', 'batch-delay-ms'], switches: ['allow-direct-append'] },
+  serve: { values: ['dir', 'port', 'host', 'upstream', 'npm-keys', 'batch-delay-ms', 'postgres', 'witness'], switches: ['allow-direct-append', 'read-only'] },
   ingest: { values: ['dir', 'lockfile', 'list', 'upstream', 'npm-keys', 'concurrency'], switches: ['recheck'] },
 };
 
@@ -98,6 +103,26 @@ function npmKeys(flags: Flags): NpmRegistryKey[] | undefined {
   return typeof v === 'string' ? parseNpmKeys(JSON.parse(readFileSync(v, 'utf8'))) : undefined;
 }
 
+function postgresFlag(flags: Flags): string | undefined {
+  const v = flags.get('postgres');
+  if (v === undefined) {
+    if (flags.get('read-only') === true) throw new UsageError('--read-only needs --postgres');
+    return undefined;
+  }
+  if (typeof v !== 'string' || !/^postgres(ql)?:\/\//.test(v)) throw new UsageError('--postgres must be a postgres:// URL');
+  return v;
+}
+
+function witnessFlags(flags: Flags): WitnessEndpoint[] | undefined {
+  const v = flags.get('witness');
+  if (typeof v !== 'string') return undefined;
+  try {
+    return v.split(',').map((w) => parseWitnessFlag(w.trim()));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 export async function runLogCommand(argv: string[], io: LogCommandIo): Promise<number> {
   const args = argv[0] === 'log' ? argv.slice(1) : argv;
   const command = args[0];
@@ -139,7 +164,10 @@ async function runInit(flags: Flags, io: LogCommandIo): Promise<number> {
 
 async function runServe(flags: Flags, io: LogCommandIo): Promise<number> {
   const server = await serveLog({
-    dir: need(flags, 'dir'),
+    dir: flags.get('read-only') === true ? '' : need(flags, 'dir'),
+    postgres: postgresFlag(flags),
+    readOnly: flags.get('read-only') === true,
+    witnesses: witnessFlags(flags),
     port: intFlag(flags, 'port', 0, 65535) ?? 0,
     host: typeof flags.get('host') === 'string' ? (flags.get('host') as string) : '127.0.0.1',
     upstreams: upstreams(flags),

@@ -5,6 +5,8 @@ import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySi
 import { createLogHandler } from './http/handler.js';
 import { Ingestor } from './ingest/ingestor.js';
 import { openLog, type Log } from './log.js';
+import { servePgLog, type PgLogServer } from './servePostgres.js';
+import { WitnessSubmitter, type WitnessEndpoint } from './witness/witnessSubmitter.js';
 
 export interface ServeLogOptions {
   dir: string;
@@ -23,6 +25,14 @@ export interface ServeLogOptions {
   allowDirectAppend?: boolean;
   /** Unexpected errors (500s); default: ignored. */
   onError?: (e: unknown) => void;
+  /** Store the log in this PostgreSQL database instead of `dir` (servePostgres.ts); `dir` then holds only the keys. */
+  postgres?: string | undefined;
+  /** With `postgres`: a stateless read frontend (no keys, no appends). */
+  readOnly?: boolean | undefined;
+  /** With `readOnly`: how long a checkpoint read from the database is served (default 500 ms). */
+  checkpointTtlMs?: number | undefined;
+  /** c2sp.org/tlog-witness witnesses asked to cosign every new checkpoint. */
+  witnesses?: readonly WitnessEndpoint[] | undefined;
 }
 
 export interface LogServer {
@@ -38,8 +48,15 @@ function normaliseKeys(keys: unknown): NpmRegistryKey[] | undefined {
   return parseNpmKeys(keys);
 }
 
-export async function serveLog(opts: ServeLogOptions): Promise<LogServer> {
-  const log = await openLog(opts.dir, opts.batchMaxDelayMs === undefined ? {} : { batchMaxDelayMs: opts.batchMaxDelayMs });
+export async function serveLog(opts: ServeLogOptions & { postgres?: undefined }): Promise<LogServer>;
+export async function serveLog(opts: ServeLogOptions & { postgres: string }): Promise<PgLogServer>;
+export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLogServer>;
+export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLogServer> {
+  if (opts.postgres !== undefined) return servePgLog({ ...opts, postgres: opts.postgres, dir: opts.readOnly === true ? undefined : opts.dir });
+  const witnesses = opts.witnesses === undefined || opts.witnesses.length === 0
+    ? undefined
+    : new WitnessSubmitter(opts.witnesses, { onRefusal: (url, why) => opts.onError?.(new Error(`witness ${url} gave no cosignature: ${why}`)) });
+  const log = await openLog(opts.dir, { ...(opts.batchMaxDelayMs === undefined ? {} : { batchMaxDelayMs: opts.batchMaxDelayMs }), witnesses });
   try {
     const upstreams = opts.upstreams ?? [];
     const ingestor =

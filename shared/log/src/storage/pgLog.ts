@@ -99,7 +99,7 @@ export class PgLog extends PgLogReader implements AppendableLogView {
     let lockConn: Awaited<ReturnType<typeof sql.reserve>> | undefined;
     try {
       lockConn = await sql.reserve();
-      const [got] = await lockConn<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${SEQUENCER_LOCK}) AS ok`;
+      const [got] = await lockConn<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${SEQUENCER_LOCK}::bigint) AS ok`;
       if (got?.ok !== true) {
         throw new SumgateError('USAGE', `another sequencer already runs on ${redact(opts.url)}`, {
           fix: 'run one sequencer per database; start more readers with --read-only',

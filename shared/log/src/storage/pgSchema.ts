@@ -19,13 +19,13 @@ import type { Sql } from 'postgres';
 
 export const SCHEMA_FORMAT = 'sumgate-log-pg/1';
 
-/** pg_advisory_lock key held by the one sequencer of a database ("sumgate" in ASCII). */
-export const SEQUENCER_LOCK = 0x73756d67617465;
+/** pg_advisory_lock key held by the one sequencer of a database ("sumg" in ASCII). */
+export const SEQUENCER_LOCK = 0x73756d67;
 
 export async function createSchema(sql: Sql): Promise<void> {
   await sql.begin(async (tx) => {
     // Serialises concurrent first starts.
-    await tx`SELECT pg_advisory_xact_lock(${SEQUENCER_LOCK + 1})`;
+    await tx`SELECT pg_advisory_xact_lock(${SEQUENCER_LOCK + 1}::bigint)`;
     await tx`CREATE TABLE IF NOT EXISTS sumgate_meta (
       id int PRIMARY KEY CHECK (id = 1), format text NOT NULL, origin text NOT NULL, vkey text NOT NULL)`;
     await tx`CREATE TABLE IF NOT EXISTS sumgate_checkpoint (
