@@ -8,3 +8,12 @@ export { Ingestor, type IngestorOptions, type IngestResult } from './ingest/inge
 export { ingestList, ingestFromLockfile, ingestFromListFile, type IngestListOptions, type IngestSummary, type IngestProgress } from './bulkIngest.js';
 export { readLockfile, readList, parsePnpmLock, parsePackageLock, parseYarnLock, parseList, type PackageVersion } from './lockfiles.js';
 export { runLogCommand, LOG_HELP, type LogCommandIo } from './cli.js';
+export type { LogView, AppendableLogView } from './logView.js';
+export { servePgLog, type ServePgLogOptions, type PgLogServer } from './servePostgres.js';
+export { PgLog, type OpenPgLogOptions } from './storage/pgLog.js';
+export { PgLogReader, type PgReaderOptions } from './storage/pgReader.js';
+export { WitnessSubmitter, parseWitnessFlag, type WitnessEndpoint, type WitnessSubmitterOptions } from './witness/witnessSubmitter.js';
+export { Witness, type WitnessResponse } from './witness/witness.js';
+export { initWitness, addWitnessedLog, readWitnessConfig, type WitnessConfig, type WitnessLog } from './witness/witnessFiles.js';
+export { serveWitness, type ServeWitnessOptions, type WitnessServer } from './witness/witnessServer.js';
+export { runWitnessCommand, WITNESS_HELP, type WitnessCommandIo } from './witness/witnessCli.js';
