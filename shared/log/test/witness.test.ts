@@ -145,3 +145,27 @@ describe('a witness between a log and its fork', () => {
     }
   }, 60_000);
 });
+
+describe('sumgate witness (CLI)', () => {
+  it('inits a witness, trusts a log, serves add-checkpoint until stopped; usage errors exit 2', async () => {
+    const { runWitnessCommand } = await import('../src/index.js');
+    const out: string[] = [];
+    const io = (signal?: AbortSignal) => ({ stdout: (s: string) => out.push(s), stderr: (s: string) => out.push(s), ...(signal === undefined ? {} : { signal }) });
+    const dir = join(tempDir('sumgate-witness-cli-'), 'w');
+    expect(await runWitnessCommand(['init', '--dir', dir, '--name', 'witness.test/cli'], io())).toBe(0);
+    expect(out.join('')).toMatch(/vkey: witness\.test\/cli\+[0-9a-f]{8}\+/);
+    expect(await runWitnessCommand(['add-log', '--dir', dir, '--vkey', GO_VKEY, '--origin', 'go.sum database tree'], io())).toBe(0);
+    const stop = new AbortController();
+    const serving = runWitnessCommand(['serve', '--dir', dir], io(stop.signal));
+    await expect.poll(() => out.join(''), { timeout: 10_000 }).toMatch(/at http:\/\/127\.0\.0\.1:\d+\n/);
+    const url = /at (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out.join(''))![1]!;
+    const res = await fetch(`${url}/add-checkpoint`, { method: 'POST', body: `old 0\n\n${goNote()}` });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^— witness\.test\/cli [A-Za-z0-9+/=]+\n$/);
+    expect((await fetch(`${url}/add-checkpoint`)).status).toBe(405);
+    stop.abort();
+    expect(await serving).toBe(0);
+    expect(await runWitnessCommand(['serve'], io())).toBe(2);
+    expect(await runWitnessCommand(['init', '--dir', dir, '--name', 'again'], io())).toBe(2);
+  });
+});
