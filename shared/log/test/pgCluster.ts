@@ -16,6 +16,8 @@ export interface PgCluster {
   port: number;
   /** A URL for a new, empty database (created on the cluster). */
   createDatabase(name: string): string;
+  /** A crash of the database server (`pg_ctl stop -m immediate`: no checkpoint, WAL replay on start), then a start on the same port. */
+  crashAndRestart(): void;
   stop(): void;
 }
 
@@ -65,7 +67,8 @@ export async function startPgCluster(opts: { fsync?: boolean } = {}): Promise<Pg
   // fsync stays on by default: the crash test depends on committed meaning durable.
   const settings = [`-p ${port}`, `-k ${sock}`, '-c listen_addresses=127.0.0.1', '-c max_connections=200', '-c shared_buffers=256MB'];
   if (opts.fsync === false) settings.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
-  run('pg_ctl', ['-D', data, '-l', join(root, 'server.log'), '-w', '-t', '60', '-o', settings.join(' '), 'start']);
+  const start = (): void => run('pg_ctl', ['-D', data, '-l', join(root, 'server.log'), '-w', '-t', '60', '-o', settings.join(' '), 'start']);
+  start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let stopped = false;
   return {
@@ -78,6 +81,10 @@ export async function startPgCluster(opts: { fsync?: boolean } = {}): Promise<Pg
         : [join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', name]];
       execFileSync(file, argv, { stdio: 'pipe', cwd: root });
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    crashAndRestart(): void {
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      start();
     },
     stop(): void {
       if (stopped) return;

@@ -19,6 +19,8 @@ export interface TestLogHandle {
   /** Arguments of `serve` for this log (without --port). */
   serveArgs: string[];
   serve(opts?: { witnesses?: readonly WitnessEndpoint[]; onError?: (e: unknown) => void }): Promise<ServedLog>;
+  /** Crashes the storage engine too, where it is a separate server (PostgreSQL). */
+  crashStorage?(): void;
   /** PostgreSQL only: a stateless read frontend. */
   serveReader?(): Promise<ServedLog>;
 }
@@ -66,6 +68,7 @@ export function postgresBackend(): Backend {
         vkey,
         serveArgs: ['--dir', dir, '--postgres', url],
         serve: async (opts = {}) => serveLog({ dir, postgres: url, batchMaxDelayMs: 1, allowDirectAppend: true, ...opts }),
+        crashStorage: () => cluster!.crashAndRestart(),
         serveReader: async () => serveLog({ dir: '', postgres: url, readOnly: true, checkpointTtlMs: 50 }),
       };
     },

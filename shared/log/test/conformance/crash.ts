@@ -102,6 +102,7 @@ export async function crashScenario(log: TestLogHandle): Promise<void> {
     await Promise.all(running);
     await new Promise((r) => (first.child.exitCode !== null || first.child.signalCode !== null ? r(undefined) : first.child.once('exit', r)));
     expect(first.child.signalCode).toBe('SIGKILL');
+    log.crashStorage?.(); // the database server crashes as well: only committed transactions survive
     expect(acked.size).toBeGreaterThan(1000);
 
     const second = await start();
