@@ -6,10 +6,11 @@ import { explain } from './commands/explain.js';
 import { init } from './commands/init.js';
 import { log } from './commands/log.js';
 import { proofVerify } from './commands/proofVerify.js';
+import { witness } from './commands/witness.js';
 import type { Command, Io } from './io.js';
 import { CLI_VERSION } from './version.js';
 
-const COMMANDS: readonly Command[] = [init, audit, approve, explain, log, proofVerify];
+const COMMANDS: readonly Command[] = [init, audit, approve, explain, log, proofVerify, witness];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -13,6 +13,7 @@ import { jsonLineLogger } from './ops/jsonLines.js';
 import { commitKeyRotation, prepareKeyRotation } from './ops/rotateKey.js';
 import { formatStatus, logStatus } from './ops/status.js';
 import { serveLog } from './serve.js';
+import { parseWitnessFlag, type WitnessEndpoint } from './witness/witnessSubmitter.js';
 
 export interface LogCommandIo {
   stdout: (s: string) => void;
@@ -35,6 +36,10 @@ export const LOG_HELP = `usage:
       (tried in order) when looked up. Prints one JSON line per request and per ingestion.
       GET /healthz answers 200 while serving. On SIGTERM or SIGINT it stops accepting, lets
       requests in flight finish (up to --drain-timeout-ms, default 30000), then exits 0.
+  sumgate log serve  --postgres <url> (--dir <dir> | --read-only) [--witness <url>=<vkey>[,...]] ...
+      Keep the log in PostgreSQL: with --dir (the keys), the one sequencer; with --read-only, a
+      stateless read frontend (run any number). --witness (also without --postgres): witnesses
+      (c2sp.org/tlog-witness) asked to cosign each new checkpoint before it is served.
   sumgate log ingest --dir <dir> (--lockfile <path> | --list <file>) --upstream <url>[,<url>...]
                      [--npm-keys <keys.json>] [--concurrency <n>] [--recheck]
       Add every registry version of a lockfile (pnpm-lock.yaml, package-lock.json, yarn.lock) or
@@ -61,7 +66,7 @@ type Flags = Map<string, string | true>;
 
 const COMMANDS: Record<string, { values: string[]; switches: string[] }> = {
   init: { values: ['dir', 'origin'], switches: [] },
-  serve: { values: ['dir', 'port', 'host', 'upstream', 'npm-keys', 'batch-delay-ms', 'tls-cert', 'tls-key', 'drain-timeout-ms'], switches: ['allow-direct-append'] },
+  serve: { values: ['dir', 'port', 'host', 'upstream', 'npm-keys', 'batch-delay-ms', 'tls-cert', 'tls-key', 'drain-timeout-ms', 'postgres', 'witness'], switches: ['allow-direct-append', 'read-only'] },
   ingest: { values: ['dir', 'lockfile', 'list', 'upstream', 'npm-keys', 'concurrency'], switches: ['recheck'] },
   status: { values: ['dir'], switches: ['json'] },
   'rotate-key': { values: ['dir'], switches: ['prepare', 'commit'] },
@@ -127,6 +132,26 @@ function npmKeys(flags: Flags): NpmRegistryKey[] | undefined {
   return typeof v === 'string' ? parseNpmKeys(JSON.parse(readFileSync(v, 'utf8'))) : undefined;
 }
 
+function postgresFlag(flags: Flags): string | undefined {
+  const v = flags.get('postgres');
+  if (v === undefined) {
+    if (flags.get('read-only') === true) throw new UsageError('--read-only needs --postgres');
+    return undefined;
+  }
+  if (typeof v !== 'string' || !/^postgres(ql)?:\/\//.test(v)) throw new UsageError('--postgres must be a postgres:// URL');
+  return v;
+}
+
+function witnessFlags(flags: Flags): WitnessEndpoint[] | undefined {
+  const v = flags.get('witness');
+  if (typeof v !== 'string') return undefined;
+  try {
+    return v.split(',').map((w) => parseWitnessFlag(w.trim()));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 export async function runLogCommand(argv: string[], io: LogCommandIo): Promise<number> {
   const args = argv[0] === 'log' ? argv.slice(1) : argv;
   const command = args[0];
@@ -190,7 +215,10 @@ function tlsFiles(flags: Flags): { cert: Buffer; key: Buffer } | undefined {
 async function runServe(flags: Flags, io: LogCommandIo): Promise<number> {
   const opsLog = jsonLineLogger(io.stdout);
   const server = await serveLog({
-    dir: need(flags, 'dir'),
+    dir: flags.get('read-only') === true ? '' : need(flags, 'dir'),
+    postgres: postgresFlag(flags),
+    readOnly: flags.get('read-only') === true,
+    witnesses: witnessFlags(flags),
     port: intFlag(flags, 'port', 0, 65535) ?? 0,
     host: typeof flags.get('host') === 'string' ? (flags.get('host') as string) : '127.0.0.1',
     tls: tlsFiles(flags),
@@ -219,9 +247,10 @@ async function runServe(flags: Flags, io: LogCommandIo): Promise<number> {
     process.on('SIGTERM', onSigterm);
   });
   const started = performance.now();
-  opsLog('shutdown', { signal, inFlight: server.inFlight() });
+  opsLog('shutdown', { signal, inFlight: 'inFlight' in server ? server.inFlight() : undefined });
+  const size = (await server.log.checkpoint()).size;
   await server.close();
-  opsLog('stopped', { size: server.log.checkpoint().size, drainMs: Math.round(performance.now() - started) });
+  opsLog('stopped', { size, drainMs: Math.round(performance.now() - started) });
   io.stdout('log server stopped\n');
   return 0;
 }

@@ -19,12 +19,16 @@ import { logFile, readLogConfig } from './logFiles.js';
 import { Sequencer, type QueuedEntry } from './sequencer.js';
 import { LogStorage } from './storage.js';
 import { MAX_ENTRY_SIZE } from './frames.js';
+import { buildProofBatch, type ProofBatch, type ProofRequest } from './proofBatch.js';
+import type { WitnessSubmitter } from './witness/witnessSubmitter.js';
 
 export interface OpenLogOptions {
   /** How long the first entry of a batch waits for company (default 5 ms). */
   batchMaxDelayMs?: number;
   /** Most entries per batch, i.e. per fsync and checkpoint (default 8192). */
   batchMaxEntries?: number;
+  /** Witnesses to cosign every new checkpoint before it is published (witness/witnessSubmitter.ts). */
+  witnesses?: WitnessSubmitter | undefined;
   /**
    * On open, re-parse and re-hash every entry and check every stored tile against the level above
    * (slower). Without it, open checks the signed root, which covers the right edge of every level.
@@ -92,7 +96,7 @@ export class Log {
     private readonly storage: LogStorage,
     private readonly lock: DirLock,
     published: PublishedCheckpoint,
-    opts: OpenLogOptions,
+    private readonly opts: OpenLogOptions,
   ) {
     this.published = published;
     this.evidenceStore = new EvidenceStore(dir);
@@ -134,8 +138,9 @@ export class Log {
         throw corrupt(dir, `the stored tree of size ${checkpoint.size} has root ${toBase64(root)}, the signed checkpoint says ${toBase64(checkpoint.root)}`);
       }
       const log = new Log(dir, origin, vkey, signer, verifier, storage, lock, { size: checkpoint.size, root, note }, opts);
-      if (extra > 0) {
-        // Intact entries written after the last checkpoint: durable now, so publish them.
+      if (extra > 0 || opts.witnesses !== undefined) {
+        // Intact entries written after the last checkpoint: durable now, so publish them. With
+        // witnesses, the checkpoint on disk is signed but not cosigned yet: ask them.
         await storage.sync();
         await log.publish(storage.size, () => undefined);
       }
@@ -244,8 +249,10 @@ export class Log {
     const text = formatCheckpoint({ origin: this.origin, size, root, extensions: [] });
     const note = signNote(text, [this.signer]);
     await writeFileAtomic(logFile.checkpoint(this.dir), note);
+    // c2sp.org/tlog-witness: cosignatures are collected for the durable checkpoint before clients see it.
+    const served = this.opts.witnesses === undefined ? note : await this.opts.witnesses.cosign(note, size, (m, n) => proveConsistency(m, n, this.storage.read));
     // One synchronous step: no request can see the new checkpoint without the new index entries.
-    this.published = { size, root, note };
+    this.published = { size, root, note: served };
     indexNewEntries();
   }
 
@@ -284,6 +291,11 @@ export class Log {
   proveConsistency(m: number, n: number): Hash[] {
     if (n > this.published.size) throw new RangeError('tree size beyond the published checkpoint');
     return proveConsistency(m, n, this.storage.read);
+  }
+
+  /** Batch inclusion proofs against the published checkpoint (proofBatch.ts). */
+  proofBatch(packages: readonly ProofRequest[]): ProofBatch {
+    return buildProofBatch(this, packages);
   }
 
   evidence(key: string): Evidence | undefined {

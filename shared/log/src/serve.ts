@@ -14,6 +14,8 @@ import { Ingestor } from './ingest/ingestor.js';
 import { openLog, type Log } from './log.js';
 import { elapsedMs, type OpsLogger } from './ops/jsonLines.js';
 import { LoggedIngestor } from './ops/loggedIngestor.js';
+import { servePgLog, type PgLogServer } from './servePostgres.js';
+import { WitnessSubmitter, type WitnessEndpoint } from './witness/witnessSubmitter.js';
 
 export interface ServeLogOptions {
   dir: string;
@@ -38,6 +40,14 @@ export interface ServeLogOptions {
   opsLog?: OpsLogger | undefined;
   /** How long close() waits for requests in flight (default 30 s). */
   drainTimeoutMs?: number;
+  /** Store the log in this PostgreSQL database instead of `dir` (servePostgres.ts); `dir` then holds only the keys. */
+  postgres?: string | undefined;
+  /** With `postgres`: a stateless read frontend (no keys, no appends). */
+  readOnly?: boolean | undefined;
+  /** With `readOnly`: how long a checkpoint read from the database is served (default 500 ms). */
+  checkpointTtlMs?: number | undefined;
+  /** c2sp.org/tlog-witness witnesses asked to cosign every new checkpoint. */
+  witnesses?: readonly WitnessEndpoint[] | undefined;
 }
 
 export interface LogServer {
@@ -57,8 +67,15 @@ function normaliseKeys(keys: unknown): NpmRegistryKey[] | undefined {
 
 const MAX_LOGGED_PATH = 300;
 
-export async function serveLog(opts: ServeLogOptions): Promise<LogServer> {
-  const log = await openLog(opts.dir, opts.batchMaxDelayMs === undefined ? {} : { batchMaxDelayMs: opts.batchMaxDelayMs });
+export async function serveLog(opts: ServeLogOptions & { postgres?: undefined }): Promise<LogServer>;
+export async function serveLog(opts: ServeLogOptions & { postgres: string }): Promise<PgLogServer>;
+export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLogServer>;
+export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLogServer> {
+  if (opts.postgres !== undefined) return servePgLog({ ...opts, postgres: opts.postgres, dir: opts.readOnly === true ? undefined : opts.dir });
+  const witnesses = opts.witnesses === undefined || opts.witnesses.length === 0
+    ? undefined
+    : new WitnessSubmitter(opts.witnesses, { onRefusal: (url, why) => opts.onError?.(new Error(`witness ${url} gave no cosignature: ${why}`)) });
+  const log = await openLog(opts.dir, { ...(opts.batchMaxDelayMs === undefined ? {} : { batchMaxDelayMs: opts.batchMaxDelayMs }), witnesses });
   try {
     const upstreams = opts.upstreams ?? [];
     const ingestorOptions = { upstreams, npmKeys: normaliseKeys(opts.npmKeys), concurrency: opts.ingestConcurrency };

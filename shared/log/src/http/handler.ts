@@ -22,7 +22,7 @@ import { toBase64 } from '../../../core/src/tlog/hash.js';
 import { parseTilePath, TILE_HEIGHT, TILE_WIDTH } from '../../../core/src/tlog/tile.js';
 import { parseRecordKey } from '../../../core/src/record/npmRecord.js';
 import type { Ingestor } from '../ingest/ingestor.js';
-import type { Log } from '../log.js';
+import type { AppendableLogView, LogView } from '../logView.js';
 import { readJson } from './body.js';
 import { describeError, HttpError, sendJson, sendText } from './httpError.js';
 import { handleProofs } from './proofsRoute.js';
@@ -38,10 +38,13 @@ export interface LogHandlerOptions {
   isDraining?: (() => boolean) | undefined;
 }
 
+/** The embedded Log or a PostgreSQL sequencer or read frontend (logView.ts). */
+type ServedLog = LogView;
+
 const MAX_URL = 4096;
 const MAX_ADD_BODY = 16 << 20;
 
-export function createLogHandler(log: Log, opts: LogHandlerOptions = {}) {
+export function createLogHandler(log: ServedLog, opts: LogHandlerOptions = {}) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     route(log, opts, req, res).catch((e: unknown) => {
       const { status, message, internal } = describeError(e);
@@ -55,7 +58,7 @@ export function createLogHandler(log: Log, opts: LogHandlerOptions = {}) {
   };
 }
 
-async function route(log: Log, opts: LogHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(log: ServedLog, opts: LogHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = req.url ?? '/';
   if (url.length > MAX_URL) throw new HttpError(414, `request path longer than ${MAX_URL} characters`);
   // Paths are used verbatim: lookup keys are already escaped (record-format.md "Names").
@@ -65,12 +68,12 @@ async function route(log: Log, opts: LogHandlerOptions, req: IncomingMessage, re
 
   if (path === '/checkpoint' && get) {
     // c2sp.org/tlog-tiles: the checkpoint is mutable; clients must not cache it for long.
-    sendText(res, 200, log.checkpoint().note, { 'cache-control': 'no-cache' });
+    sendText(res, 200, (await log.checkpoint()).note, { 'cache-control': 'no-cache' });
     return;
   }
   if (path === '/healthz' && get) {
     const draining = opts.isDraining?.() === true;
-    sendJson(res, draining ? 503 : 200, { ok: !draining, ...(draining ? { draining: true } : {}), origin: log.origin, size: log.checkpoint().size });
+    sendJson(res, draining ? 503 : 200, { ok: !draining, ...(draining ? { draining: true } : {}), origin: log.origin, size: (await log.checkpoint()).size });
     return;
   }
   if (path.startsWith('/tile/') && get) return serveTile(log, path.slice(1), res);
@@ -86,21 +89,22 @@ async function route(log: Log, opts: LogHandlerOptions, req: IncomingMessage, re
 }
 
 /** c2sp.org/tlog-tiles "Merkle Tree" and "Log entries": bytes of a full or partial tile. */
-function serveTile(log: Log, tilePath: string, res: ServerResponse): void {
+async function serveTile(log: ServedLog, tilePath: string, res: ServerResponse): Promise<void> {
   let t;
   try {
     t = parseTilePath(tilePath);
   } catch (e) {
     throw new HttpError(400, (e as Error).message);
   }
-  const size = log.checkpoint().size;
   const first = t.index * TILE_WIDTH;
+  const needed = t.entries ? first + t.width : (first + t.width) * TILE_WIDTH ** t.level;
+  const size = (await (log.checkpointCovering?.(needed) ?? log.checkpoint())).size;
   // Tile level L holds the hashes of complete subtrees of 256^L leaves: floor(size / 256^L) exist.
   const available = t.entries ? size : Math.floor(size / TILE_WIDTH ** t.level);
   if (first + t.width > available) throw new HttpError(404, `${tilePath} is beyond the current tree (size ${size})`);
   const body = t.entries
-    ? encodeEntryBundle(log.readEntries(first, t.width))
-    : log.readStoredHashes(t.level * TILE_HEIGHT, first, t.width);
+    ? encodeEntryBundle(await log.readEntries(first, t.width))
+    : await log.readStoredHashes(t.level * TILE_HEIGHT, first, t.width);
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-length': String(body.length),
@@ -120,9 +124,9 @@ function parseKey(key: string): { name: string; version: string } {
 }
 
 /** Go's sumdb /lookup shape: `<index>\n<record>\n` (a blank line ends the record) followed by the signed checkpoint covering it. */
-async function serveLookup(log: Log, opts: LogHandlerOptions, key: string, res: ServerResponse): Promise<void> {
+async function serveLookup(log: ServedLog, opts: LogHandlerOptions, key: string, res: ServerResponse): Promise<void> {
   const { name, version } = parseKey(key);
-  let found = log.lookup(key);
+  let found = await log.lookup(key);
   if (found === undefined) {
     if (opts.ingestor === undefined) {
       throw new SumgateError('LOG_ABSENT', `${name}@${version} is not in the log (this log has no upstream to ingest from)`, {
@@ -133,33 +137,35 @@ async function serveLookup(log: Log, opts: LogHandlerOptions, key: string, res: 
     found = { index: r.index, record: r.record };
   }
   // Read the checkpoint after the entry: appends resolve only once a checkpoint covers them.
-  sendText(res, 200, formatLookupResponse(found.index, found.record, log.checkpoint().note), { 'cache-control': 'no-cache' });
+  sendText(res, 200, formatLookupResponse(found.index, found.record, (await (log.checkpointCovering?.(found.index + 1) ?? log.checkpoint())).note), { 'cache-control': 'no-cache' });
 }
 
-function serveConsistency(log: Log, rest: string, res: ServerResponse): void {
+async function serveConsistency(log: ServedLog, rest: string, res: ServerResponse): Promise<void> {
   const m = /^(0|[1-9][0-9]{0,15})\/(0|[1-9][0-9]{0,15})$/.exec(rest);
-  const size = log.checkpoint().size;
   if (m === null) throw new HttpError(400, 'expected /proof/consistency/<old size>/<new size>');
   const [a, b] = [Number(m[1]), Number(m[2])];
   if (!(a >= 1 && a <= b)) throw new HttpError(400, 'need 1 <= old size <= new size');
+  const size = (await (log.checkpointCovering?.(b) ?? log.checkpoint())).size;
   if (b > size) throw new HttpError(404, `tree size ${b} is beyond the current tree (size ${size})`);
-  const proof = log.proveConsistency(a, b);
+  const proof = await log.proveConsistency(a, b);
   sendText(res, 200, proof.map((h) => `${toBase64(h)}\n`).join(''), { 'cache-control': 'public, max-age=31536000, immutable' });
 }
 
-function serveEvidence(log: Log, key: string, res: ServerResponse): void {
+async function serveEvidence(log: ServedLog, key: string, res: ServerResponse): Promise<void> {
   const { name, version } = parseKey(key);
-  const ev = log.evidence(key);
+  const ev = await log.evidence(key);
   if (ev === undefined) throw new HttpError(404, `no conflicting observation of ${name}@${version} is on record`);
   sendJson(res, 200, ev);
 }
 
-async function serveAdd(log: Log, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveAdd(log: ServedLog, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJson(req, MAX_ADD_BODY);
   const records = (body as { records?: unknown }).records;
   if (!Array.isArray(records) || !records.every((r) => typeof r === 'string')) {
     throw new HttpError(400, 'expected {"records": ["<record text>", ...]}');
   }
-  const results = await Promise.all(records.map((r: string) => log.append(r)));
-  sendJson(res, 200, { entries: results, checkpoint: log.checkpoint().note });
+  if (!('append' in log)) throw new HttpError(405, 'this log server is read-only');
+  const writable = log as AppendableLogView;
+  const results = await Promise.all(records.map((r: string) => writable.append(r)));
+  sendJson(res, 200, { entries: results, checkpoint: (await log.checkpoint()).note });
 }

@@ -9,8 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { recordKey } from '../../../core/src/record/npmRecord.js';
 import type { Ingestor } from '../ingest/ingestor.js';
-import type { Log } from '../log.js';
-import { buildProofBatch, type ProofRequest } from '../proofBatch.js';
+import type { LogView } from '../logView.js';
+import type { ProofRequest } from '../proofBatch.js';
 import { readJson } from './body.js';
 import { HttpError, sendJson } from './httpError.js';
 
@@ -24,7 +24,7 @@ export function splitSpec(spec: string): { name: string; version: string } | und
   return { name: spec.slice(0, at), version: spec.slice(at + 1) };
 }
 
-export async function handleProofs(log: Log, ingestor: Ingestor | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleProofs(log: LogView, ingestor: Ingestor | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJson(req, MAX_PROOFS_BODY);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(400, 'expected {"packages": ["name@version", ...], "ingest": true|false}');
@@ -59,8 +59,9 @@ export async function handleProofs(log: Log, ingestor: Ingestor | undefined, req
 
   const pending = new Set<ProofRequest>();
   if (ingest === true && ingestor !== undefined) {
-    const tasks = wanted
-      .filter((p) => log.lookupIndex(recordKey(p.name, p.version)) === undefined)
+    const absent = await Promise.all(wanted.map(async (p) => ((await log.lookupIndex(recordKey(p.name, p.version))) === undefined ? p : undefined)));
+    const tasks = absent
+      .filter((p): p is ProofRequest => p !== undefined)
       .map((p) => {
         pending.add(p);
         return ingestor.ingest(p.name, p.version).then(
@@ -82,7 +83,7 @@ export async function handleProofs(log: Log, ingestor: Ingestor | undefined, req
       clearTimeout(timer);
     }
   }
-  const batch = buildProofBatch(log, wanted.filter((p) => !pending.has(p)));
+  const batch = await log.proofBatch(wanted.filter((p) => !pending.has(p)));
   batch.missing.push(...malformed);
   sendJson(res, 200, { ...batch, pending: [...pending].map((p) => ({ name: p.name, version: p.version })) });
 }

@@ -10,7 +10,7 @@ import { SumgateError } from '../../../core/src/errors.js';
 import { inspectTarball } from '../../../core/src/inspect/installCode.js';
 import { verifyRegistrySignature, type NpmRegistryKey } from '../../../core/src/npm/registrySignature.js';
 import { formatRecord, parseRecord, recordKey, type NpmRecord } from '../../../core/src/record/npmRecord.js';
-import type { Log } from '../log.js';
+import type { AppendableLogView } from '../logView.js';
 import { Limiter, SingleFlight } from './limiter.js';
 import { keepMalformedTarball } from './malformedEvidence.js';
 import { DEFAULT_LIMITS, getBytes, packumentUrl, type FetchLimits } from './upstream.js';
@@ -49,7 +49,7 @@ export class Ingestor {
   private readonly limits: FetchLimits;
 
   constructor(
-    private readonly log: Log,
+    private readonly log: AppendableLogView,
     private readonly opts: IngestorOptions,
   ) {
     if (opts.upstreams.length === 0) throw new RangeError('an Ingestor needs at least one upstream');
@@ -65,12 +65,12 @@ export class Ingestor {
    */
   async ingest(name: string, version: string, opts: { recheck?: boolean } = {}): Promise<IngestResult> {
     const key = recordKey(name, version);
-    const logged = this.log.lookup(key);
+    const logged = await this.log.lookup(key);
     if (logged !== undefined && opts.recheck !== true) return { ...logged, existing: true };
     const flight = opts.recheck === true ? `recheck ${key}` : key;
     return this.flights.run(flight, () =>
       this.limiter.run(async () => {
-        const now = this.log.lookup(key);
+        const now = await this.log.lookup(key);
         if (now !== undefined && opts.recheck !== true) return { ...now, existing: true };
         const seen = await this.observe(name, version);
         if (now !== undefined && sameContent(parseRecord(now.record), seen.record)) return { ...now, existing: true };
@@ -152,7 +152,7 @@ export class Ingestor {
       // Throws REGISTRY_SIGNATURE for a signature by a known key that does not verify.
       verifyRegistrySignature({ name, version, integrity, signatures, keys: [...this.opts.npmKeys] });
     }
-    const { installCode } = await inspectOrKeep(this.log.dir, tgz, { key: recordKey(name, version), pkg, upstream, tarballUrl, integrity });
+    const { installCode } = await inspectOrKeep('dir' in this.log && typeof this.log.dir === 'string' ? this.log.dir : undefined, tgz, { key: recordKey(name, version), pkg, upstream, tarballUrl, integrity });
     const record: NpmRecord = {
       name,
       version,
@@ -170,7 +170,8 @@ export class Ingestor {
  * (every client would trust the record), and its bytes and the reason are kept as evidence.
  */
 async function inspectOrKeep(
-  logDir: string,
+  /** Where evidence is kept; undefined for a log with no directory (PostgreSQL): refused, not kept. */
+  logDir: string | undefined,
   tgz: Uint8Array,
   seen: { key: string; pkg: string; upstream: string; tarballUrl: string; integrity: string },
 ): Promise<ReturnType<typeof inspectTarball>> {
@@ -178,8 +179,10 @@ async function inspectOrKeep(
     return inspectTarball(tgz, { pkg: seen.pkg });
   } catch (e) {
     if (!(e instanceof SumgateError) || e.code !== 'MALFORMED_TARBALL') throw e;
-    const kept = await keepMalformedTarball(logDir, { key: seen.key, upstream: seen.upstream, tarballUrl: seen.tarballUrl, integrity: seen.integrity, reason: e.message }, tgz);
-    throw new SumgateError('MALFORMED_TARBALL', `${e.message}; not logged (the tarball from ${seen.tarballUrl} is kept as evidence: ${kept})`, {
+    const kept = logDir === undefined
+      ? 'is not kept: this log has no evidence directory'
+      : `is kept as evidence: ${await keepMalformedTarball(logDir, { key: seen.key, upstream: seen.upstream, tarballUrl: seen.tarballUrl, integrity: seen.integrity, reason: e.message }, tgz)}`;
+    throw new SumgateError('MALFORMED_TARBALL', `${e.message}; not logged (the tarball from ${seen.tarballUrl} ${kept})`, {
       pkg: seen.pkg,
       fix: e.fix,
       data: { ...e.data, evidence: kept },

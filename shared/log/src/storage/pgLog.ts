@@ -1,0 +1,304 @@
+/**
+ * The one sequencer of a log in PostgreSQL (`sumgate log serve --dir <keys> --postgres <url>`).
+ *
+ * - It holds a session advisory lock for its lifetime: a second sequencer on the same database is
+ *   refused, and the lock goes away with a killed process's connection.
+ * - Group commit (sequencer.ts): each batch gets contiguous leaf indices, and its leaves (the
+ *   name@version index), entry bundles, hash tiles and the signed checkpoint are written in ONE
+ *   transaction, fenced on the signed size it started from. The commit is the durability point;
+ *   only then is the checkpoint published (after the witness round, when witnesses are configured).
+ * - Start time does not depend on the log's size: it reads the checkpoint and the right edge of the
+ *   tree (at most one tile per tile level, one bundle) and checks the recomputed root against the
+ *   signed one (LOG_MISMATCH otherwise).
+ */
+import { readFileSync } from 'node:fs';
+import { SumgateError } from '../../../core/src/errors.js';
+import { formatCheckpoint, openCheckpoint } from '../../../core/src/tlog/checkpoint.js';
+import { decodeEntryBundle, encodeEntryBundle } from '../../../core/src/tlog/entryBundle.js';
+import { EMPTY_TREE_HASH, hashEqual, recordHash, toBase64, type Hash } from '../../../core/src/tlog/hash.js';
+import { neededSubtrees, proveConsistency } from '../../../core/src/tlog/proof.js';
+import { parseSignerKey, parseVerifierKey, signNote, type Signer } from '../../../core/src/tlog/note.js';
+import { treeHash, type SubtreeReader } from '../../../core/src/tlog/subtree.js';
+import { TILE_WIDTH } from '../../../core/src/tlog/tile.js';
+import { formatRecord, parseRecord, type NpmRecord } from '../../../core/src/record/npmRecord.js';
+import type { Evidence, Observation } from '../evidence.js';
+import { MAX_ENTRY_SIZE } from '../frames.js';
+import type { AppendResult, PublishedCheckpoint } from '../log.js';
+import type { AppendableLogView } from '../logView.js';
+import { logFile, readLogConfig } from '../logFiles.js';
+import { Sequencer, type QueuedEntry } from '../sequencer.js';
+import type { WitnessSubmitter } from '../witness/witnessSubmitter.js';
+import { connect, PgLogReader, redact } from './pgReader.js';
+import { createSchema, readMeta, readStoredCheckpoint, SCHEMA_FORMAT, SEQUENCER_LOCK } from './pgSchema.js';
+import { TreeEdge } from './pgTiles.js';
+
+export interface OpenPgLogOptions {
+  /** The log directory holding log.json, log.skey and log.vkey (sumgate log init). */
+  dir: string;
+  url: string;
+  batchMaxDelayMs?: number;
+  batchMaxEntries?: number;
+  maxConnections?: number;
+  witnesses?: WitnessSubmitter | undefined;
+}
+
+/** `npm <escaped> <version> ...` -> recordKey `<escaped>@<version>`, sliced from the text. */
+export function keyOfRecordText(text: string): string {
+  const sp1 = text.indexOf(' ', 4);
+  const sp2 = text.indexOf(' ', sp1 + 1);
+  if (!text.startsWith('npm ') || sp1 < 0 || sp2 < 0) throw new Error('Assertion failed: not an npm record');
+  return `${text.slice(4, sp1)}@${text.slice(sp1 + 1, sp2)}`;
+}
+
+/** The entry bundle still growing at the right edge. */
+class GrowingBundle {
+  constructor(
+    public index: number,
+    public entries: Uint8Array[],
+  ) {}
+}
+
+export class PgLog extends PgLogReader implements AppendableLogView {
+  private readonly sequencer: Sequencer;
+  private readonly inflight = new Map<string, { bytes: Uint8Array; done: Promise<number> }>();
+  private published: PublishedCheckpoint;
+  private signedSize: number;
+  private closed = false;
+
+  private constructor(
+    sql: ReturnType<typeof connect>,
+    origin: string,
+    vkey: string,
+    private readonly signer: Signer,
+    private readonly lockConn: Awaited<ReturnType<ReturnType<typeof connect>['reserve']>>,
+    private readonly edge: TreeEdge,
+    private bundle: GrowingBundle,
+    published: PublishedCheckpoint,
+    signedSize: number,
+    private readonly opts: OpenPgLogOptions,
+  ) {
+    super(sql, origin, vkey, 0);
+    this.published = published;
+    this.signedSize = signedSize;
+    this.cached = { cp: published, at: Number.POSITIVE_INFINITY };
+    this.sequencer = new Sequencer((batch) => this.commit(batch), {
+      maxDelayMs: opts.batchMaxDelayMs ?? 5,
+      maxEntries: opts.batchMaxEntries ?? 8192,
+    });
+  }
+
+  static async openSequencer(opts: OpenPgLogOptions): Promise<PgLog> {
+    const { origin } = readLogConfig(opts.dir);
+    const signer = parseSignerKey(readFileSync(logFile.skey(opts.dir), 'utf8').trim());
+    const vkey = readFileSync(logFile.vkey(opts.dir), 'utf8').trim();
+    const verifier = parseVerifierKey(vkey);
+    if (signer.name !== origin || verifier.name !== origin || signer.keyHash !== verifier.keyHash) {
+      throw new SumgateError('USAGE', `the keys in ${opts.dir} do not belong to log ${origin}`, { fix: 'restore log.skey and log.vkey from the same sumgate log init' });
+    }
+    const sql = connect(opts.url, opts.maxConnections ?? 8);
+    let lockConn: Awaited<ReturnType<typeof sql.reserve>> | undefined;
+    try {
+      lockConn = await sql.reserve();
+      const [got] = await lockConn<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${SEQUENCER_LOCK}::bigint) AS ok`;
+      if (got?.ok !== true) {
+        throw new SumgateError('USAGE', `another sequencer already runs on ${redact(opts.url)}`, {
+          fix: 'run one sequencer per database; start more readers with --read-only',
+        });
+      }
+      await createSchema(sql);
+      await initialise(sql, origin, vkey, signer);
+      const meta = (await readMeta(sql))!;
+      if (meta.origin !== origin || meta.vkey !== vkey || meta.format !== SCHEMA_FORMAT) {
+        throw new SumgateError('USAGE', `${redact(opts.url)} holds log ${meta.origin} (${meta.format}), not ${origin} with the key in ${opts.dir}`, {
+          fix: 'use one database per log',
+        });
+      }
+      const stored = (await readStoredCheckpoint(sql))!;
+      const signed = openCheckpoint(stored.signedNote, verifier, undefined, { expectOrigin: origin }).checkpoint;
+      const served = openCheckpoint(stored.note, verifier, undefined, { expectOrigin: origin }).checkpoint;
+      if (signed.size !== stored.signedSize || served.size !== stored.size || served.size > signed.size) {
+        throw mismatch(opts.url, 'the checkpoint row disagrees with its signed notes');
+      }
+      const edge = await TreeEdge.load(signed.size, async (level, index) => {
+        const rows = await sql<{ width: number; hashes: Buffer }[]>`SELECT width, hashes FROM sumgate_tile WHERE level = ${level} AND idx = ${index}`;
+        if (rows[0] === undefined) throw mismatch(opts.url, `tile ${level}/${index} is missing`);
+        return { row: rows[0].hashes, width: rows[0].width };
+      });
+      const root = signed.size === 0 ? EMPTY_TREE_HASH : treeHash(signed.size, edge.read);
+      if (!hashEqual(root, signed.root)) {
+        throw mismatch(opts.url, `the stored tree of size ${signed.size} has root ${toBase64(root)}, the signed checkpoint says ${toBase64(signed.root)}`);
+      }
+      const bundleIndex = Math.floor(signed.size / TILE_WIDTH);
+      const bundleWidth = signed.size % TILE_WIDTH;
+      let entries: Uint8Array[] = [];
+      if (bundleWidth > 0) {
+        const loaded = await new PgBundleLoader(sql).load(bundleIndex);
+        if (loaded.length < bundleWidth) throw mismatch(opts.url, `entry bundle ${bundleIndex} holds ${loaded.length} entries, the signed size needs ${bundleWidth}`);
+        entries = loaded.slice(0, bundleWidth);
+      }
+      const log = new PgLog(sql, origin, vkey, signer, lockConn, edge, new GrowingBundle(bundleIndex, entries), { size: served.size, root: served.root, note: stored.note }, signed.size, opts);
+      if (served.size < signed.size || opts.witnesses !== undefined) {
+        // Committed but not yet published (a crash during a witness round), or witnesses to ask.
+        await log.publish(signed.size, stored.signedNote, signed.root);
+      }
+      return log;
+    } catch (e) {
+      lockConn?.release();
+      await sql.end({ timeout: 1 });
+      throw e;
+    }
+  }
+
+  override async checkpoint(): Promise<PublishedCheckpoint> {
+    return this.published;
+  }
+
+  override async checkpointCovering(): Promise<PublishedCheckpoint> {
+    return this.published;
+  }
+
+  get size(): number {
+    return this.published.size;
+  }
+
+  /** Same contract as the embedded Log.append: the first record per name@version wins forever. */
+  async append(record: NpmRecord | string, source = 'append'): Promise<AppendResult> {
+    if (this.closed) throw new SumgateError('USAGE', 'the log is closed');
+    const text = typeof record === 'string' ? (parseRecord(record), record) : formatRecord(record);
+    const key = keyOfRecordText(text);
+    const bytes = Buffer.from(text, 'latin1');
+    if (bytes.length > MAX_ENTRY_SIZE) throw new SumgateError('MALFORMED_RECORD', `record for ${key} is longer than ${MAX_ENTRY_SIZE} bytes`);
+    const pending = this.inflight.get(key);
+    if (pending !== undefined) {
+      const index = await pending.done;
+      if (Buffer.compare(pending.bytes, bytes) === 0) return { index, existing: true };
+      return this.refuse(key, index, text, source);
+    }
+    let existing: { index: number; record: string } | undefined;
+    const done = (async () => {
+      existing = await this.storedLeaf(key);
+      if (existing !== undefined) return existing.index;
+      return this.sequencer.enqueue(key, bytes);
+    })();
+    this.inflight.set(key, { bytes, done });
+    let index: number;
+    try {
+      index = await done;
+    } catch (e) {
+      this.inflight.delete(key);
+      throw e;
+    }
+    this.inflight.delete(key);
+    if (existing === undefined) return { index, existing: false };
+    if (existing.record === text) return { index, existing: true };
+    return this.refuse(key, index, text, source);
+  }
+
+  private async refuse(key: string, index: number, text: string, source: string): Promise<never> {
+    const logged = (await this.storedLeaf(key))?.record ?? '';
+    const observation: Observation = { record: text, source, observedAt: new Date().toISOString() };
+    const ev: Evidence = (await this.evidence(key)) ?? { key, index, logged, observations: [] };
+    if (!ev.observations.some((o) => o.record === text) && ev.observations.length < 100) {
+      ev.observations.push(observation);
+      await this.sql`INSERT INTO sumgate_evidence (key, body) VALUES (${key}, ${JSON.stringify(ev)})
+        ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body`;
+    }
+    const { name, version } = parseRecord(text);
+    throw new SumgateError('LOG_CONFLICT', `${name}@${version} is already in the log (index ${index}) with a different record; the new observation from ${source} was refused and kept as evidence`, {
+      pkg: `${name}@${version}`,
+      fix: `the first record wins forever; compare both at /evidence/${key} and find out which source changed the package`,
+      data: { index, key },
+    });
+  }
+
+  /** One transaction per batch; then the witness round and publication. */
+  private async commit(batch: readonly QueuedEntry[]): Promise<number> {
+    const first = this.signedSize;
+    const size = first + batch.length;
+    this.edge.appendLeaves(batch.map((b) => recordHash(b.bytes)));
+    const tiles = this.edge.takeChanged();
+    const touched = new Map<number, GrowingBundle>();
+    for (const b of batch) {
+      if (this.bundle.entries.length === TILE_WIDTH) this.bundle = new GrowingBundle(this.bundle.index + 1, []);
+      this.bundle.entries.push(b.bytes);
+      touched.set(this.bundle.index, this.bundle);
+    }
+    const bundleData = [...touched.values()].map((g) => ({ idx: g.index, width: g.entries.length, data: Buffer.from(encodeEntryBundle(g.entries)) }));
+    const root = treeHash(size, this.edge.read);
+    const note = signNote(formatCheckpoint({ origin: this.origin, size, root, extensions: [] }), [this.signer]);
+    const publishNow = this.opts.witnesses === undefined;
+    const keys = batch.map((b) => b.key);
+    const records = batch.map((b) => Buffer.from(b.bytes).toString('latin1'));
+    await this.sql.begin(async (tx) => {
+      const [row] = await tx<{ signed_size: string }[]>`SELECT signed_size FROM sumgate_checkpoint WHERE id = 1 FOR UPDATE`;
+      if (row === undefined || Number(row.signed_size) !== first) {
+        throw mismatch(this.opts.url, `another writer moved the log to size ${row?.signed_size ?? '?'} (this sequencer was at ${first})`);
+      }
+      await Promise.all([
+        tx`INSERT INTO sumgate_leaf (key, idx, record)
+          SELECT k, ${first}::bigint + o - 1, r FROM unnest(${keys}::text[], ${records}::text[]) WITH ORDINALITY AS t(k, r, o)`,
+        ...tiles.map((t) => tx`INSERT INTO sumgate_tile (level, idx, width, hashes) VALUES (${t.level}, ${t.index}, ${t.width}, ${t.row()})
+          ON CONFLICT (level, idx) DO UPDATE SET width = EXCLUDED.width, hashes = EXCLUDED.hashes`),
+        ...bundleData.map((b) => tx`INSERT INTO sumgate_bundle (idx, width, data) VALUES (${b.idx}, ${b.width}, ${b.data})
+          ON CONFLICT (idx) DO UPDATE SET width = EXCLUDED.width, data = EXCLUDED.data`),
+        publishNow
+          ? tx`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note}, size = ${size}, root = ${Buffer.from(root)}, note = ${note} WHERE id = 1`
+          : tx`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note} WHERE id = 1`,
+      ]);
+    });
+    this.signedSize = size;
+    if (publishNow) this.published = { size, root, note };
+    else await this.publish(size, note, root);
+    this.cached = { cp: this.published, at: Number.POSITIVE_INFINITY };
+    return first;
+  }
+
+  /** Asks the witnesses to cosign a committed checkpoint, then publishes it (database row first). */
+  private async publish(size: number, note: string, root: Uint8Array): Promise<void> {
+    const served = this.opts.witnesses === undefined ? note : await this.opts.witnesses.cosign(note, size, (m, n) => this.proveCommitted(m, n));
+    await this.sql`UPDATE sumgate_checkpoint SET size = ${size}, root = ${Buffer.from(root)}, note = ${served} WHERE id = 1 AND signed_size = ${size}`;
+    this.published = { size, root, note: served };
+    this.cached = { cp: this.published, at: Number.POSITIVE_INFINITY };
+  }
+
+  /** Consistency proofs up to the committed (not necessarily published) size, for witnesses. */
+  private async proveCommitted(m: number, n: number): Promise<Hash[]> {
+    const fn = (read: SubtreeReader): Hash[] => proveConsistency(m, n, read);
+    return fn(await this.subtrees(neededSubtrees(fn)));
+  }
+
+  /** Waits for queued appends, then releases the sequencer lock. */
+  override async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.sequencer.flush().catch(() => undefined);
+    this.lockConn.release();
+    await super.close();
+  }
+}
+
+/** First start on an empty database: the metadata row and a signed checkpoint of size 0. */
+async function initialise(sql: ReturnType<typeof connect>, origin: string, vkey: string, signer: Signer): Promise<void> {
+  const note = signNote(formatCheckpoint({ origin, size: 0, root: EMPTY_TREE_HASH, extensions: [] }), [signer]);
+  await sql.begin(async (tx) => {
+    await tx`INSERT INTO sumgate_meta (id, format, origin, vkey) VALUES (1, ${SCHEMA_FORMAT}, ${origin}, ${vkey}) ON CONFLICT (id) DO NOTHING`;
+    await tx`INSERT INTO sumgate_checkpoint (id, signed_size, signed_note, size, root, note)
+      VALUES (1, 0, ${note}, 0, ${Buffer.from(EMPTY_TREE_HASH)}, ${note}) ON CONFLICT (id) DO NOTHING`;
+  });
+}
+
+class PgBundleLoader {
+  constructor(private readonly sql: ReturnType<typeof connect>) {}
+
+  async load(index: number): Promise<Uint8Array[]> {
+    const rows = await this.sql<{ width: number; data: Buffer }[]>`SELECT width, data FROM sumgate_bundle WHERE idx = ${index}`;
+    if (rows[0] === undefined) return [];
+    return decodeEntryBundle(rows[0].data, rows[0].width).map((e) => Buffer.from(e));
+  }
+}
+
+function mismatch(url: string, why: string): SumgateError {
+  return new SumgateError('LOG_MISMATCH', `the log in ${redact(url)} does not match its signed checkpoint: ${why}`, {
+    fix: 'do not serve this log; restore the database from a backup (every checkpoint it ever published must stay consistent)',
+  });
+}
