@@ -248,8 +248,9 @@ async function runServe(flags: Flags, io: LogCommandIo): Promise<number> {
   });
   const started = performance.now();
   opsLog('shutdown', { signal, inFlight: 'inFlight' in server ? server.inFlight() : undefined });
-  const size = (await server.log.checkpoint()).size;
   await server.close();
+  // The size after the drain (the embedded log still answers; a PostgreSQL log's connection is closed).
+  const size = 'inFlight' in server ? (await server.log.checkpoint()).size : undefined;
   opsLog('stopped', { size, drainMs: Math.round(performance.now() - started) });
   io.stdout('log server stopped\n');
   return 0;

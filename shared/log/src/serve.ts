@@ -14,7 +14,7 @@ import { Ingestor } from './ingest/ingestor.js';
 import { openLog, type Log } from './log.js';
 import { elapsedMs, type OpsLogger } from './ops/jsonLines.js';
 import { LoggedIngestor } from './ops/loggedIngestor.js';
-import { servePgLog, type PgLogServer } from './servePostgres.js';
+import type { PgLogServer } from './servePostgres.js';
 import { WitnessSubmitter, type WitnessEndpoint } from './witness/witnessSubmitter.js';
 
 export interface ServeLogOptions {
@@ -71,7 +71,11 @@ export async function serveLog(opts: ServeLogOptions & { postgres?: undefined })
 export async function serveLog(opts: ServeLogOptions & { postgres: string }): Promise<PgLogServer>;
 export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLogServer>;
 export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLogServer> {
-  if (opts.postgres !== undefined) return servePgLog({ ...opts, postgres: opts.postgres, dir: opts.readOnly === true ? undefined : opts.dir });
+  if (opts.postgres !== undefined) {
+    // Loaded only when asked for: the embedded log needs no PostgreSQL driver.
+    const { servePgLog } = await import('./servePostgres.js');
+    return servePgLog({ ...opts, postgres: opts.postgres, dir: opts.readOnly === true ? undefined : opts.dir });
+  }
   const witnesses = opts.witnesses === undefined || opts.witnesses.length === 0
     ? undefined
     : new WitnessSubmitter(opts.witnesses, { onRefusal: (url, why) => opts.onError?.(new Error(`witness ${url} gave no cosignature: ${why}`)) });
