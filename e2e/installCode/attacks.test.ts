@@ -44,3 +44,22 @@ describe.each(INSTALLERS)('%s without sumgate: the payloads run', (pm) => {
     expect(markerRuns(world.markerDir, 'bin-node-ok'), r.output).toBe(pm === 'pnpm 12' ? 1 : 0);
   });
 });
+
+/**
+ * What each package manager does with `"gypfile": false` beside a binding.gyp, measured (no network
+ * here, so node-gyp cannot fetch headers and stops before configure; that it starts is the point):
+ * pnpm 10 runs node-gyp rebuild, Yarn 4 tries to (`yarn run node-gyp`), pnpm 12 does not build.
+ * sumgate takes the union: the implicit build counts whenever there is no install script.
+ */
+describe.each(INSTALLERS)('%s without sumgate: gypfile false beside binding.gyp', (pm) => {
+  it(pm === 'pnpm 12' ? 'does not run node-gyp' : 'runs node-gyp anyway', async () => {
+    const project = await makeInstallProject(world, pm, { 'gyp-off': '1.1.0' }, ['gyp-off'], false);
+    const r = await project.install();
+    if (pm === 'pnpm 10') expect(r.output).toMatch(/gyp-off install: gyp ERR! command .*node-gyp\.js" "rebuild"/);
+    if (pm === 'yarn 4') expect(r.output).toContain('Couldn\'t find a script name "node-gyp" in the top-level (used by gyp-off@npm:1.1.0)');
+    if (pm === 'pnpm 12') {
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).not.toContain('node-gyp');
+    }
+  });
+});
