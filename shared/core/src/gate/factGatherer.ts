@@ -6,6 +6,7 @@ import type { NpmKeyPolicy, Policy } from '../policy/policy.js';
 import type { InstallCodeSummary } from '../verdict/verdict.js';
 import type { Packument, Sources } from '../sources/sources.js';
 import type { SourceMetadata } from '../verdict/decide.js';
+import { coveringApproval } from '../verdict/approvalCover.js';
 import { previousVersion } from '../verdict/previousVersion.js';
 import { entryOf, keyOf } from './recordProver.js';
 import type { PackageKey, RecordProver } from './recordProver.js';
@@ -39,7 +40,7 @@ export class FactGatherer {
 
   async gather(p: PackageKey, logged: LoggedRecord, installCode: InstallCodeSummary, cached: CachedFacts | undefined): Promise<GatheredFacts> {
     const npmKeys = await this.npmKeysFor(p.name, logged);
-    const approved = this.policy.approvals.some((a) => a.package === keyOf(p) && a.installCode === installCode.fingerprint);
+    const approved = coveringApproval(this.policy.approvals, p.name, p.version, installCode.fingerprint) !== undefined;
     const needPrevious = this.policy.quarantine && installCode.fingerprint !== 'none' && !approved;
     const needMetadata = needPrevious || this.policy.minimumReleaseAgeMinutes > 0;
     if (!needMetadata) return { previous: undefined, previousEntry: undefined, metadata: cached?.metadata, npmKeys };

@@ -2,6 +2,7 @@ import { SumgateError } from '../errors.js';
 import { verifyRegistrySignature } from '../npm/registrySignature.js';
 import type { NpmKeyPolicy, Policy } from '../policy/policy.js';
 import type { NpmRecord } from '../record/npmRecord.js';
+import { coveringApproval } from './approvalCover.js';
 import { matchesDeny, matchesNameGlob } from './matchers.js';
 import type { Decision, InstallCodeSummary, Verdict } from './verdict.js';
 
@@ -187,11 +188,14 @@ function checkRegistrySignature(policy: Policy, keys: readonly NpmKeyPolicy[], r
 /** Returns true when an approval let new install-time code through. */
 function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg: string, problems: SumgateError[], notes: string[]): boolean {
   if (code.fingerprint === 'none' || !policy.quarantine) return false;
-  const approval = policy.approvals.find((a) => a.package === pkg);
-  if (approval !== undefined && approval.installCode === code.fingerprint) {
-    notes.push(`install-time code approved (${code.fingerprint})`);
+  const cover = coveringApproval(policy.approvals, facts.name, facts.version, code.fingerprint);
+  if (cover !== undefined) {
+    notes.push(cover.carriedFrom === undefined
+      ? `install-time code approved (${code.fingerprint})`
+      : `install-time code approved by the approval of ${cover.approval.package}: the same install-time code (${code.fingerprint}), carried forward to later versions`);
     return true;
   }
+  const approval = policy.approvals.find((a) => a.package === pkg);
   const hooks = code.hooks.join(', ');
   const approve = `sumgate approve ${pkg}`;
   const stale = approval === undefined ? '' : ` (an approval exists for other install code, ${approval.installCode})`;
