@@ -118,7 +118,7 @@ export function validatePolicy(doc: Json, file: string, defaults: { sources: rea
     strategy: o.strategy === undefined ? DEFAULT_POLICY.strategy : oneOf(file, 'strategy', o.strategy, ['ordered', 'spread'] as const),
     log,
     exempt: o.exempt === undefined ? [] : strings(file, 'exempt', o.exempt, NAME_GLOB, 'a package-name glob like "@corp/*"'),
-    quarantine: o.quarantine === undefined ? DEFAULT_POLICY.quarantine : boolean(file, 'quarantine', o.quarantine),
+    ...quarantineOf(file, o.quarantine),
     minimumReleaseAgeMinutes: o.minimumReleaseAgeMinutes === undefined ? 0 : integer(file, 'minimumReleaseAgeMinutes', o.minimumReleaseAgeMinutes, 0, 525_600),
     unknownReleaseAge: o.unknownReleaseAge === undefined ? DEFAULT_POLICY.unknownReleaseAge : oneOf(file, 'unknownReleaseAge', o.unknownReleaseAge, ['refuse', 'allow'] as const),
     approvals: o.approvals === undefined ? [] : approvalsOf(file, o.approvals),
@@ -128,6 +128,14 @@ export function validatePolicy(doc: Json, file: string, defaults: { sources: rea
     requireRegistrySignatures: o.requireRegistrySignatures === undefined ? false : boolean(file, 'requireRegistrySignatures', o.requireRegistrySignatures),
     cacheDir: o.cacheDir === undefined ? undefined : string(file, 'cacheDir', o.cacheDir),
   };
+}
+
+/** `quarantine`: true, false, or `{"baselineDays"?: 0-365}` (an object means on). */
+function quarantineOf(file: string, v: Json | undefined): { quarantine: boolean; baselineDays: number } {
+  if (v === undefined) return { quarantine: DEFAULT_POLICY.quarantine, baselineDays: DEFAULT_POLICY.baselineDays };
+  if (typeof v === 'boolean') return { quarantine: v, baselineDays: DEFAULT_POLICY.baselineDays };
+  const q = object(file, 'quarantine', v, ['baselineDays'] as const);
+  return { quarantine: true, baselineDays: q.baselineDays === undefined ? DEFAULT_POLICY.baselineDays : integer(file, 'quarantine.baselineDays', q.baselineDays, 0, 365) };
 }
 
 function sourcesOf(file: string, v: Json): SourcePolicy[] {

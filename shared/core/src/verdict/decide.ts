@@ -3,6 +3,8 @@ import { verifyRegistrySignature } from '../npm/registrySignature.js';
 import type { NpmKeyPolicy, Policy } from '../policy/policy.js';
 import type { NpmRecord } from '../record/npmRecord.js';
 import { coveringApproval } from './approvalCover.js';
+import { humanDuration } from './baseline.js';
+import type { VersionFacts } from './baseline.js';
 import { matchesDeny, matchesNameGlob } from './matchers.js';
 import type { Decision, InstallCodeSummary, Verdict } from './verdict.js';
 
@@ -26,6 +28,8 @@ export interface Facts {
   readonly bytes?: { readonly integrity: string; readonly installCode: InstallCodeSummary; readonly source: string } | undefined;
   /** The previous version and its install code from the log (undefined version: there is none). */
   readonly previous?: { readonly version: string | undefined; readonly installCode: InstallCodeSummary | undefined } | undefined;
+  /** Versions published between the baseline (`previous`) and this one, oldest first (verdict/baseline.ts). */
+  readonly between?: readonly VersionFacts[] | undefined;
   /** What the source's metadata claimed for this version (for manifest confusion and release age). */
   readonly metadata?: SourceMetadata | undefined;
   readonly notes?: readonly string[];
@@ -185,6 +189,25 @@ function checkRegistrySignature(policy: Policy, keys: readonly NpmKeyPolicy[], r
   }
 }
 
+/**
+ * `; first appeared in 1.0.1, published 2 hours before 1.0.2` when this code (or code other than the
+ * baseline's) first showed up in a version published between the baseline and this one.
+ */
+function firstAppearance(facts: Facts, code: InstallCodeSummary): string {
+  const between = facts.between ?? [];
+  const base = facts.previous?.installCode?.fingerprint;
+  const differing = between.filter((b) => b.installCode === undefined || b.installCode.fingerprint !== base);
+  if (differing.length === 0) return '';
+  const first = between.find((b) => b.installCode?.fingerprint === code.fingerprint) ?? differing[0]!;
+  const published = facts.between?.find((b) => b.version === first.version)?.publishedAt;
+  const self = (facts.logged !== undefined && 'record' in facts.logged ? facts.logged.record.published : undefined) ?? facts.metadata?.publishedAt;
+  const gap = published !== undefined && self !== undefined && !Number.isNaN(Date.parse(published)) && !Number.isNaN(Date.parse(self))
+    ? `, published ${humanDuration(Date.parse(self) - Date.parse(published))} before ${facts.version}` : '';
+  const same = first.installCode?.fingerprint === code.fingerprint ? 'this install-time code first appeared in' : 'install-time code changed in';
+  const others = differing.filter((b) => b.version !== first.version).map((b) => b.version);
+  return `; ${same} ${first.version}${gap}${others.length > 0 ? ` (also changed in ${others.join(', ')})` : ''}`;
+}
+
 /** Returns true when an approval let new install-time code through. */
 function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg: string, problems: SumgateError[], notes: string[]): boolean {
   if (code.fingerprint === 'none' || !policy.quarantine) return false;
@@ -209,7 +232,12 @@ function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg:
     }
   }
   const prev = facts.previous;
-  if (prev?.version === undefined) {
+  const origin = firstAppearance(facts, code);
+  if (prev?.version === undefined && (facts.between ?? []).length > 0) {
+    problems.push(new SumgateError('QUARANTINE_FIRST', `${pkg} is quarantined: it has install-time code (${hooks}) and no version published at least ${policy.baselineDays} days before it to compare with${origin}; nothing was run${stale}`, {
+      pkg, fix: approve, data: { installCode: code, between: facts.between },
+    }));
+  } else if (prev?.version === undefined) {
     problems.push(new SumgateError('QUARANTINE_FIRST', `${pkg} is quarantined: it has install-time code (${hooks}) and no earlier version to compare with; nothing was run${stale}`, {
       pkg, fix: approve, data: { installCode: code },
     }));
@@ -218,11 +246,11 @@ function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg:
       pkg, fix: approve, data: { installCode: code, previous: prev },
     }));
   } else if (prev.installCode.fingerprint === 'none') {
-    problems.push(new SumgateError('QUARANTINE_ADDED', `${pkg} is quarantined: it adds install-time code (${hooks}) that ${prev.version} did not have; nothing was run${stale}`, {
+    problems.push(new SumgateError('QUARANTINE_ADDED', `${pkg} is quarantined: it adds install-time code (${hooks}) that ${prev.version} did not have${origin}; nothing was run${stale}`, {
       pkg, fix: approve, data: { installCode: code, previous: prev },
     }));
   } else if (prev.installCode.fingerprint !== code.fingerprint) {
-    problems.push(new SumgateError('QUARANTINE_CHANGED', `${pkg} is quarantined: its install-time code (${hooks}) changed since ${prev.version} (${prev.installCode.hooks.join(', ')}); nothing was run${stale}`, {
+    problems.push(new SumgateError('QUARANTINE_CHANGED', `${pkg} is quarantined: its install-time code (${hooks}) changed since ${prev.version} (${prev.installCode.hooks.join(', ')})${origin}; nothing was run${stale}`, {
       pkg, fix: approve, data: { installCode: code, previous: prev },
     }));
   } else {
