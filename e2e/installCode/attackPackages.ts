@@ -65,13 +65,14 @@ export function attackPackages(markerDir: string, now = Date.now()): FixturePack
     // Yarn 4 adds `node-gyp@latest` to a package whose scripts name node-gyp: the registry must have one
     { name: 'node-gyp', versions: [{ version: '10.0.0', packageJson: { bin: { 'node-gyp': 'bin.sh' } }, files: { 'bin.sh': shellMarker(markerDir, 'node-gyp-bin') } }] },
     { name: 'fake-node', versions: [{ version: '1.0.0', packageJson: { bin: { node: 'bin/node' } }, files: { 'bin/node': shellMarker(markerDir, 'bin-node') } }] },
-    // the stepping stone: 1.0.1 adds a postinstall, 1.0.2 (an hour later) keeps it
+    // the stepping stone: 1.0.1 adds a postinstall, 1.0.2 (an hour later) keeps it; both older than
+    // pnpm 12's and Yarn's built-in one-day release-age gates, both within sumgate's 7-day baseline
     {
       name: 'stepping-stone',
       versions: [
         { version: '1.0.0', publishedAt: new Date(now - 30 * 24 * HOUR).toISOString() },
-        { version: '1.0.1', packageJson: post('node install.js'), files: { 'install.js': evil('stepping-stone') }, publishedAt: new Date(now - 3 * HOUR).toISOString() },
-        { version: '1.0.2', packageJson: post('node install.js'), files: { 'install.js': evil('stepping-stone') }, publishedAt: new Date(now - 2 * HOUR).toISOString() },
+        { version: '1.0.1', packageJson: post('node install.js'), files: { 'install.js': evil('stepping-stone') }, publishedAt: new Date(now - 49 * HOUR).toISOString() },
+        { version: '1.0.2', packageJson: post('node install.js'), files: { 'install.js': evil('stepping-stone') }, publishedAt: new Date(now - 48 * HOUR).toISOString() },
       ],
     },
   ];
