@@ -80,6 +80,11 @@ export interface Policy {
    * on its track published at least this many days before it (0: the immediately preceding one).
    */
   readonly baselineDays: number;
+  /**
+   * `quarantine.releaseAfterDays` (0: off): new or changed install-time code that has been public,
+   * unchanged, this many days is released instead of held until approved (a waiting period).
+   */
+  readonly releaseAfterDays: number;
   /** Versions published less than this many minutes ago are refused (0: off). */
   readonly minimumReleaseAgeMinutes: number;
   /** When no source says when a version was published: refuse it (default, fail closed) or allow it with a note. */
@@ -108,6 +113,7 @@ export const DEFAULT_POLICY: Omit<Policy, 'file' | 'sources' | 'log'> = {
   exempt: [],
   quarantine: true,
   baselineDays: 7,
+  releaseAfterDays: 0,
   minimumReleaseAgeMinutes: 0,
   unknownReleaseAge: 'refuse',
   approvals: [],

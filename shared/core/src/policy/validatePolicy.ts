@@ -130,12 +130,17 @@ export function validatePolicy(doc: Json, file: string, defaults: { sources: rea
   };
 }
 
-/** `quarantine`: true, false, or `{"baselineDays"?: 0-365}` (an object means on). */
-function quarantineOf(file: string, v: Json | undefined): { quarantine: boolean; baselineDays: number } {
-  if (v === undefined) return { quarantine: DEFAULT_POLICY.quarantine, baselineDays: DEFAULT_POLICY.baselineDays };
-  if (typeof v === 'boolean') return { quarantine: v, baselineDays: DEFAULT_POLICY.baselineDays };
-  const q = object(file, 'quarantine', v, ['baselineDays'] as const);
-  return { quarantine: true, baselineDays: q.baselineDays === undefined ? DEFAULT_POLICY.baselineDays : integer(file, 'quarantine.baselineDays', q.baselineDays, 0, 365) };
+/** `quarantine`: true, false, or `{"baselineDays"?: 0-365, "releaseAfterDays"?: 0-365}` (an object means on). */
+function quarantineOf(file: string, v: Json | undefined): { quarantine: boolean; baselineDays: number; releaseAfterDays: number } {
+  const defaults = { baselineDays: DEFAULT_POLICY.baselineDays, releaseAfterDays: DEFAULT_POLICY.releaseAfterDays };
+  if (v === undefined) return { quarantine: DEFAULT_POLICY.quarantine, ...defaults };
+  if (typeof v === 'boolean') return { quarantine: v, ...defaults };
+  const q = object(file, 'quarantine', v, ['baselineDays', 'releaseAfterDays'] as const);
+  return {
+    quarantine: true,
+    baselineDays: q.baselineDays === undefined ? defaults.baselineDays : integer(file, 'quarantine.baselineDays', q.baselineDays, 0, 365),
+    releaseAfterDays: q.releaseAfterDays === undefined ? defaults.releaseAfterDays : integer(file, 'quarantine.releaseAfterDays', q.releaseAfterDays, 0, 365),
+  };
 }
 
 function sourcesOf(file: string, v: Json): SourcePolicy[] {

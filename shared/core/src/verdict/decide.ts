@@ -4,6 +4,7 @@ import type { NpmKeyPolicy, Policy } from '../policy/policy.js';
 import type { NpmRecord } from '../record/npmRecord.js';
 import { coveringApproval } from './approvalCover.js';
 import { humanDuration } from './baseline.js';
+import { waitingPeriod } from './waitingPeriod.js';
 import type { VersionFacts } from './baseline.js';
 import { matchesDeny, matchesNameGlob } from './matchers.js';
 import type { Decision, InstallCodeSummary, Verdict } from './verdict.js';
@@ -119,7 +120,7 @@ export function decide(policy: Policy, facts: Facts, now: Date = new Date()): Ve
 
   checkReleaseAge(policy, facts, pkg, now, problems, notes);
 
-  const approved = quarantine(policy, facts, installCode ?? record.installCode, pkg, problems, notes);
+  const approved = quarantine(policy, facts, installCode ?? record.installCode, pkg, problems, notes, now);
   if (problems.length > 0) return finish(policy, verdict, problems);
   return verdict(approved ? 'approved' : 'verified');
 }
@@ -209,7 +210,7 @@ function firstAppearance(facts: Facts, code: InstallCodeSummary): string {
 }
 
 /** Returns true when an approval let new install-time code through. */
-function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg: string, problems: SumgateError[], notes: string[]): boolean {
+function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg: string, problems: SumgateError[], notes: string[], now: Date): boolean {
   if (code.fingerprint === 'none' || !policy.quarantine) return false;
   const cover = coveringApproval(policy.approvals, facts.name, facts.version, code.fingerprint);
   if (cover !== undefined) {
@@ -219,6 +220,7 @@ function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg:
     return true;
   }
   const approval = policy.approvals.find((a) => a.package === pkg);
+  const held = problems.length;
   const hooks = code.hooks.join(', ');
   const approve = `sumgate approve ${pkg}`;
   const stale = approval === undefined ? '' : ` (an approval exists for other install code, ${approval.installCode})`;
@@ -256,5 +258,23 @@ function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg:
   } else {
     notes.push(`install-time code unchanged since ${prev.version}`);
   }
+  releaseAfterWait(policy, facts, code, problems, notes, held, now);
   return false;
+}
+
+/** The waiting period (waitingPeriod.ts): releases a held version, or says when it will be released. */
+function releaseAfterWait(policy: Policy, facts: Facts, code: InstallCodeSummary, problems: SumgateError[], notes: string[], held: number, now: Date): void {
+  const quarantined = problems.slice(held).filter((p) => p.code.startsWith('QUARANTINE_'));
+  if (quarantined.length === 0 || problems.slice(held).some((p) => p.code === 'MANIFEST_CONFUSION')) return;
+  const self = (facts.logged !== undefined && 'record' in facts.logged ? facts.logged.record.published : undefined) ?? facts.metadata?.publishedAt;
+  const wait = waitingPeriod(policy.releaseAfterDays, code.fingerprint, facts.between ?? [], { version: facts.version, publishedAt: self }, now);
+  if (wait === undefined) return;
+  if (wait.released) {
+    problems.splice(held);
+    notes.push(`${wait.note} (${quarantined.map((p) => p.message.replace(/; nothing was run.*$/, '')).join('; ')})`);
+    return;
+  }
+  for (const p of quarantined) {
+    problems[problems.indexOf(p)] = new SumgateError(p.code, `${p.message}; released on ${wait.until} by "quarantine.releaseAfterDays" if nobody approves it sooner`, { pkg: p.pkg, fix: p.fix, data: p.data });
+  }
 }

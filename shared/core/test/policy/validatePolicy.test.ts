@@ -66,7 +66,7 @@ describe('policy', () => {
       if (key === '$schema' || key === 'log' || key === 'sources') continue;
       if (key === 'quarantine') {
         // an object value is the settings object: its own keys are checked
-        expect(fails(`{ "mode": "off", "quarantine": {"bogus": true} }`).message).toContain('"quarantine.bogus" must be one of the known keys (baselineDays)');
+        expect(fails(`{ "mode": "off", "quarantine": {"bogus": true} }`).message).toContain('"quarantine.bogus" must be one of the known keys (baselineDays, releaseAfterDays)');
         continue;
       }
       // Every documented top-level key is known to the validator (a wrong value fails on the value, not the key).
