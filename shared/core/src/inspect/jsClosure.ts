@@ -10,7 +10,9 @@
  *   static directory prefix (`require('./lib/' + name)` -> all of lib/), or the whole package;
  * - `require` used as a value, `module.require`, `createRequire`, or a JavaScript file acorn
  *   cannot parse: the whole package.
- * Widened files are part of the closure (and followed in turn).
+ * Widened files are part of the closure (and followed in turn): the files Node can load
+ * (.js/.cjs/.mjs/.json/.node/.wasm, and .sh), not documentation or types; the root package.json
+ * is covered by the install code's own lines (hooks, scripts, dependencies).
  */
 import { builtinModules } from 'node:module';
 import { posix } from 'node:path';
@@ -36,6 +38,8 @@ export interface Closure {
 const JS_EXTENSIONS = ['.js', '.cjs', '.mjs'];
 const CODE_LITERAL = /\.(?:c?js|mjs|node|sh)$/;
 const BUILTINS = new Set(builtinModules);
+/** What a computed require/import can load (Node's loaders; `.sh` for spawned scripts). Docs, types and the root manifest are not. */
+const WIDENED_KINDS = /\.(?:c?js|mjs|json|node|sh|wasm)$/;
 
 export function isJsPath(path: string): boolean {
   return JS_EXTENSIONS.some((e) => path.endsWith(e));
@@ -157,7 +161,7 @@ export function jsClosure(read: ReadFile, allPaths: readonly string[], entries: 
   const add = (path: string): void => { if (!files.has(path) && read(path) !== undefined) queue.push(path); };
   const widen = (from: string, scope: string, reason: string): void => {
     widened.push({ from, scope, reason });
-    for (const p of allPaths) if (scope === '' || p.startsWith(`${scope}/`)) add(p);
+    for (const p of allPaths) if ((scope === '' || p.startsWith(`${scope}/`)) && WIDENED_KINDS.test(p) && p !== 'package.json') add(p);
   };
   while (queue.length > 0) {
     const path = queue.shift()!;

@@ -41,8 +41,9 @@ describe('install code v2: the closure of what runs', () => {
     const c = code(files);
     expect(c.files.map((f) => f.path)).toEqual(['i.js', 'plugins/a.js']);
     expect(c.widened).toEqual([{ from: 'i.js', scope: 'plugins', reason: 'require() with a computed argument' }]);
-    const whole = code({ ...files, 'i.js': 'const r = require; r(x)' });
-    expect(whole.files.map((f) => f.path)).toEqual(['i.js', 'other.js', 'package.json', 'plugins/a.js']);
+    const whole = code({ ...files, 'i.js': 'const r = require; r(x)', 'README.md': 'docs', 'types.d.ts': '' });
+    // what Node can load: not docs, types or the root manifest (its install-relevant parts have their own lines)
+    expect(whole.files.map((f) => f.path)).toEqual(['i.js', 'other.js', 'plugins/a.js']);
     expect(whole.widened?.[0]?.scope).toBe('');
     expect(fp({ ...files, 'i.js': 'import(`./plugins/${n}`)', 'plugins/b.js': 'new()' })).not.toBe(fp({ ...files, 'i.js': 'import(`./plugins/${n}`)' }));
   });
@@ -104,6 +105,12 @@ describe('install code v2: normalisation', () => {
     expect(fp({ ...files, 'install.js': files['install.js'].replace('"x"', '"y"') })).not.toBe(fp(files));
     expect(fp({ ...files, 'a.js': 'module.exports = 2' })).not.toBe(fp(files));
     expect(fp({ ...files, 'install.js': `"use strict";\n${files['install.js']}` })).not.toBe(fp(files));
+  });
+
+  it('a hook that requires its own package.json does not change with the version alone', () => {
+    const at = (v: string, extra: Record<string, unknown> = {}) => fp({ 'package.json': post('node p.js', extra, v), 'p.js': 'console.log(require("./package.json").version)' });
+    expect(at('1.0.1')).toBe(at('1.0.0'));
+    expect(at('1.0.0', { binary: { host: 'evil' } })).not.toBe(at('1.0.0'));
   });
 
   it("the hook's own copy of the package version is normalised; another version is not", () => {
