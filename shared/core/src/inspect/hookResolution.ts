@@ -93,7 +93,11 @@ export function hookInputs(
   }
   const closure = jsClosure(read, allPaths, entries);
   for (const f of steering) if (!closure.files.has(f)) closure.files.set(f, read(f)!);
-  // A hook that reads its own package.json (for its version) is not new code each release.
-  if (closure.files.has('package.json')) closure.files.set('package.json', `json:${JSON.stringify({ ...manifest, version: '<version>' })}`);
+  // A hook that reads its own package.json (for its version) is not new code each release: every
+  // string equal to the version (the `version` field, exact pins of its own platform packages) is normalised.
+  const version = manifest['version'];
+  if (closure.files.has('package.json')) {
+    closure.files.set('package.json', `json:${JSON.stringify(manifest, (_k, v: unknown) => (typeof version === 'string' && v === version ? '<version>' : v))}`);
+  }
   return { files: closure.files, scripts: named.sort((a, b) => (a.name < b.name ? -1 : 1)), dependencies: dependencyNames(manifest), widened: closure.widened };
 }

@@ -110,6 +110,8 @@ describe('install code v2: normalisation', () => {
   it('a hook that requires its own package.json does not change with the version alone', () => {
     const at = (v: string, extra: Record<string, unknown> = {}) => fp({ 'package.json': post('node p.js', extra, v), 'p.js': 'console.log(require("./package.json").version)' });
     expect(at('1.0.1')).toBe(at('1.0.0'));
+    expect(at('1.0.1', { optionalDependencies: { 'p-linux': '1.0.1' } })).toBe(at('1.0.0', { optionalDependencies: { 'p-linux': '1.0.0' } }));
+    expect(at('1.0.1', { optionalDependencies: { 'p-linux': '1.0.0' } })).not.toBe(at('1.0.0', { optionalDependencies: { 'p-linux': '1.0.0' } }));
     expect(at('1.0.0', { binary: { host: 'evil' } })).not.toBe(at('1.0.0'));
   });
 
