@@ -102,6 +102,9 @@ interface PackageEntry {
 }
 
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+const EIGHT_DAYS_MS = 8 * 24 * 60 * 60 * 1000;
+/** Default times stay older than 30 days for this many versions per registry. */
+const MAX_DEFAULT_VERSIONS = 2000;
 const CORGI = 'application/vnd.npm.install-v1+json';
 const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'] as const;
 
@@ -128,8 +131,9 @@ class FixtureStore {
       typeof rawManifest === 'string' ? rawManifest : Buffer.from(rawManifest ?? '{}').toString('utf8'),
     ) as Record<string, unknown>;
     const tarball = packTarball(files);
-    // Default publish times keep the listed order, one minute apart, 30 days back.
-    const publishedAt = v.publishedAt ?? new Date(this.baseTime + this.countVersions() * 60_000).toISOString();
+    // Default publish times keep the listed order, 8 days apart (more than sumgate's 7-day install-code
+    // baseline), all more than 30 days back.
+    const publishedAt = v.publishedAt ?? new Date(this.baseTime - (MAX_DEFAULT_VERSIONS - this.countVersions()) * EIGHT_DAYS_MS).toISOString();
     pkg.versions.set(v.version, {
       version: v.version,
       fixture: v,

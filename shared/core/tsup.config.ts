@@ -9,5 +9,5 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   platform: 'node',
-  noExternal: ['semver'],
+  noExternal: ['semver', 'acorn'],
 });

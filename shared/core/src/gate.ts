@@ -262,6 +262,7 @@ export class Gate {
     const g = await this.gatherer.gather(p, proven, installCode, cached);
     const verdict = decide(this.policy, {
       name: p.name, version: p.version, integrity: p.integrity, logged, bytes, npmKeys: g.npmKeys, previous: g.previous, metadata: g.metadata,
+      between: g.between, notes: g.baselineNote === undefined ? [] : [g.baselineNote],
     });
     return { verdict, facts: { v: 3, proven: entryOf(proven), previous: g.previousEntry, metadata: g.metadata } };
   }

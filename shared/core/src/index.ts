@@ -39,6 +39,8 @@ export * from './verdict/verdict.js';
 export { decide } from './verdict/decide.js';
 export type { Facts, SourceMetadata } from './verdict/decide.js';
 export { isSemver, previousVersion } from './verdict/previousVersion.js';
+export { coveringApproval } from './verdict/approvalCover.js';
+export type { Cover } from './verdict/approvalCover.js';
 export { matchesDeny, matchesNameGlob } from './verdict/matchers.js';
 export { Gate } from './gate.js';
 export { sha512Of, sha512Sri } from './sri.js';

@@ -52,6 +52,12 @@ export function renderCodeDiff(current: InstalledCodeView, previous: InstalledCo
     }
   }
 
+  const deps = current.installCode.dependencies ?? [];
+  if (deps.length > 0) out.push('', `dependencies (their bins are on the hooks' PATH): ${deps.map(visible).join(', ')}`);
+  for (const w of current.installCode.widened ?? []) {
+    out.push(`widened: ${visible(w.from)} has ${w.reason}, so every file ${w.scope === '' ? 'of the package' : `under ${visible(w.scope)}/`} is part of the install code`);
+  }
+
   out.push('', 'files the hooks run:');
   const prevFiles = new Map((previous?.installCode.files ?? []).map((f) => [f.path, f.sha256]));
   const curFiles = new Map(current.installCode.files.map((f) => [f.path, f.sha256]));

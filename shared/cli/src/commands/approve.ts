@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Gate, parsePolicyText, previousVersion, SumgateError, writeFileAtomic } from '@sumgate/core';
+import { coveringApproval, Gate, parsePolicyText, previousVersion, SumgateError, writeFileAtomic } from '@sumgate/core';
 import type { LoggedRecord } from '@sumgate/core';
 import { parseArgs, UsageError } from '../args.js';
 import { renderCodeDiff } from '../approve/renderCodeDiff.js';
@@ -56,8 +56,11 @@ examples:
       io.stdout(`${pkg} has no install-time code (no preinstall, install or postinstall script, no binding.gyp): nothing to approve, the policy is unchanged.\n`);
       return 0;
     }
-    if (gate.policy.approvals.some((a) => a.package === pkg && a.installCode === code.fingerprint)) {
-      io.stdout(`${pkg} is already approved for this install-time code (${code.fingerprint}) in ${policyFile}: unchanged.\n`);
+    const cover = coveringApproval(gate.policy.approvals, name, version, code.fingerprint);
+    if (cover !== undefined) {
+      io.stdout(cover.carriedFrom === undefined
+        ? `${pkg} is already approved for this install-time code (${code.fingerprint}) in ${policyFile}: unchanged.\n`
+        : `${pkg} is not quarantined: the approval of ${cover.approval.package} in ${policyFile} covers it (the same install-time code, ${code.fingerprint}, carries forward to later versions): unchanged.\n`);
       return 0;
     }
 

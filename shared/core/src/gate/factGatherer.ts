@@ -6,7 +6,9 @@ import type { NpmKeyPolicy, Policy } from '../policy/policy.js';
 import type { InstallCodeSummary } from '../verdict/verdict.js';
 import type { Packument, Sources } from '../sources/sources.js';
 import type { SourceMetadata } from '../verdict/decide.js';
-import { previousVersion } from '../verdict/previousVersion.js';
+import { coveringApproval } from '../verdict/approvalCover.js';
+import { establishedBaseline, lowerOnTrack } from '../verdict/baseline.js';
+import type { VersionFacts } from '../verdict/baseline.js';
 import { entryOf, keyOf } from './recordProver.js';
 import type { PackageKey, RecordProver } from './recordProver.js';
 
@@ -17,6 +19,10 @@ export interface GatheredFacts {
   readonly previousEntry: CachedFacts['previous'];
   readonly metadata: SourceMetadata | undefined;
   readonly npmKeys: readonly NpmKeyPolicy[] | undefined;
+  /** Versions between the baseline and this one (verdict/baseline.ts), oldest first. */
+  readonly between?: readonly VersionFacts[];
+  /** Why the baseline is the preceding version instead of an established one. */
+  readonly baselineNote?: string | undefined;
 }
 
 /**
@@ -39,7 +45,7 @@ export class FactGatherer {
 
   async gather(p: PackageKey, logged: LoggedRecord, installCode: InstallCodeSummary, cached: CachedFacts | undefined): Promise<GatheredFacts> {
     const npmKeys = await this.npmKeysFor(p.name, logged);
-    const approved = this.policy.approvals.some((a) => a.package === keyOf(p) && a.installCode === installCode.fingerprint);
+    const approved = coveringApproval(this.policy.approvals, p.name, p.version, installCode.fingerprint) !== undefined;
     const needPrevious = this.policy.quarantine && installCode.fingerprint !== 'none' && !approved;
     const needMetadata = needPrevious || this.policy.minimumReleaseAgeMinutes > 0;
     if (!needMetadata) return { previous: undefined, previousEntry: undefined, metadata: cached?.metadata, npmKeys };
@@ -47,28 +53,39 @@ export class FactGatherer {
     let previous = cached?.previous === undefined ? undefined : await this.cachedPrevious(p, cached.previous);
     let previousEntry = previous === undefined ? undefined : cached?.previous;
     let metadata = cached?.metadata;
+    let between: readonly VersionFacts[] | undefined;
+    let baselineNote: string | undefined;
     if (metadata === undefined || (needPrevious && previous === undefined)) {
       const { packument, source } = await this.packument(p.name);
       const v = packument.versions[p.version];
       metadata = { installHooks: v === undefined ? undefined : claimedInstallHooks(v), publishedAt: packument.time?.[p.version], source };
       if (needPrevious) {
-        const prevVersion = previousVersion(p.version, Object.keys(packument.versions));
-        let prevLogged: LoggedRecord | undefined;
-        if (prevVersion !== undefined) {
-          const ref = { name: p.name, version: prevVersion };
+        // Times from the log's v2 records where it has them, else the source's packument.
+        const timeOf = (version: string, record: LoggedRecord['record'] | undefined): string | undefined => record?.published ?? packument.time?.[version];
+        const proven = new Map<string, LoggedRecord | undefined>();
+        const factsOf = async (version: string): Promise<VersionFacts> => {
+          const ref = { name: p.name, version };
           // Absent from the log is a fact (QUARANTINE_ADDED says so); a failure to ask is not: it propagates.
-          prevLogged = (await this.prover.cached(ref))?.logged;
+          let prevLogged = (await this.prover.cached(ref))?.logged;
           if (prevLogged === undefined) {
             await this.prover.prove([ref]);
             prevLogged = this.prover.get(ref);
           }
-        }
-        previous = { version: prevVersion, installCode: prevLogged?.record.installCode };
-        previousEntry = { version: prevVersion, proven: prevLogged === undefined ? undefined : entryOf(prevLogged) };
+          proven.set(version, prevLogged);
+          return { version, publishedAt: timeOf(version, prevLogged?.record), installCode: prevLogged?.record.installCode };
+        };
+        const baseline = await establishedBaseline(
+          p.version, timeOf(p.version, logged.record), lowerOnTrack(p.version, Object.keys(packument.versions)), factsOf, this.policy.baselineDays,
+        );
+        between = baseline.between;
+        baselineNote = baseline.note;
+        const prevLogged = baseline.version === undefined ? undefined : proven.get(baseline.version);
+        previous = { version: baseline.version, installCode: prevLogged?.record.installCode };
+        previousEntry = { version: baseline.version, proven: prevLogged === undefined ? undefined : entryOf(prevLogged) };
       }
       this.prover.remember(p, logged, { previous: previousEntry, metadata });
     }
-    return { previous, previousEntry, metadata, npmKeys };
+    return { previous, previousEntry, metadata, npmKeys, between, baselineNote };
   }
 
   /** A cached previous version, its record proven again from its own proof (a forged one is re-gathered). */

@@ -8,6 +8,8 @@ import { SumgateError } from '../errors.js';
 import { withPackage } from './malformed.js';
 import { openTarball, openTarballAsync } from './tarball.js';
 import type { Tarball } from './tarball.js';
+import { hookInputs } from './hookResolution.js';
+import type { Widening } from './jsClosure.js';
 
 export type InstallHook = 'preinstall' | 'install' | 'node-gyp' | 'postinstall' | 'prepare';
 
@@ -17,8 +19,17 @@ export const INSTALL_HOOKS: readonly InstallHook[] = ['preinstall', 'install', '
 export interface InstallCode {
   /** In {@link INSTALL_HOOKS} order. */
   hooks: Array<{ hook: InstallHook; command: string }>;
-  /** Content hashes (lowercase hex SHA-256) of the files the hooks run, sorted by path. */
-  files: Array<{ path: string; sha256: string }>;
+  /**
+   * Content hashes (lowercase hex SHA-256) of the files the hooks run, sorted by path; for
+   * JavaScript also the hash of its normalised syntax tree (normalizedJs.ts), which the fingerprint uses.
+   */
+  files: Array<{ path: string; sha256: string; normalized?: string }>;
+  /** Package scripts a hook command runs (`npm run build`), sorted by name. */
+  scripts?: Array<{ name: string; command: string }>;
+  /** Dependency names (their bins are on the hooks' PATH), sorted. */
+  dependencies?: string[];
+  /** Where a dynamic require/import widened the closure. */
+  widened?: Widening[];
   /** {@link NO_INSTALL_CODE} or `sha256-<base64>` over the canonical text. */
   fingerprint: string;
 }
@@ -35,10 +46,7 @@ export const NO_INSTALL_CODE = 'none';
 /** The implicit build npm, pnpm and Yarn run for a package with a binding.gyp. */
 export const NODE_GYP_COMMAND = 'node-gyp rebuild';
 
-const CANONICAL_HEADER = 'sumgate-install-code/v1\n';
-
-/** Files a `node <token>` may resolve to when the token has no extension (Node's CommonJS resolution). */
-const NODE_SUFFIXES = ['', '.js', '.cjs', '.mjs', '.json', '/index.js', '/index.cjs', '/index.mjs'];
+const CANONICAL_HEADER = 'sumgate-install-code/v2\n';
 
 function scriptOf(scripts: unknown, name: string): string | undefined {
   if (typeof scripts !== 'object' || scripts === null || Array.isArray(scripts)) return undefined;
@@ -59,8 +67,9 @@ function hooksOf(
   const hooks: Array<{ hook: InstallHook; command: string }> = [];
   if (preinstall !== undefined) hooks.push({ hook: 'preinstall', command: preinstall });
   if (install !== undefined) hooks.push({ hook: 'install', command: install });
-  // npm's implicit build (@npmcli/package-json normalize "gypfile"; pnpm and Yarn do the same).
-  if (install === undefined && preinstall === undefined && manifest['gypfile'] !== false && hasFile('binding.gyp')) {
+  // The implicit build, as the union of the package managers: npm skips it for a preinstall or
+  // `"gypfile": false`, pnpm 10 and Yarn 4 do not; only an install script replaces it everywhere.
+  if (install === undefined && hasFile('binding.gyp')) {
     hooks.push({ hook: 'node-gyp', command: NODE_GYP_COMMAND });
   }
   if (postinstall !== undefined) hooks.push({ hook: 'postinstall', command: postinstall });
@@ -99,45 +108,49 @@ function sha256Hex(data: Uint8Array): string {
 }
 
 /** record-format.md §"Install code" rule 3: the canonical text and its hash. */
-export function canonicalInstallText(code: Pick<InstallCode, 'hooks' | 'files'>): string {
+export function canonicalInstallText(code: Pick<InstallCode, 'hooks' | 'files' | 'scripts' | 'dependencies'>, version?: string): string {
   let text = CANONICAL_HEADER;
-  for (const { hook, command } of code.hooks) text += `hook ${hook} ${JSON.stringify(command)}\n`;
-  for (const { path, sha256 } of code.files) text += `file ${JSON.stringify(path)} ${sha256}\n`;
+  for (const { hook, command } of code.hooks) text += `hook ${hook} ${JSON.stringify(withoutVersion(command, version))}\n`;
+  for (const { name, command } of code.scripts ?? []) text += `script ${JSON.stringify(name)} ${JSON.stringify(withoutVersion(command, version))}\n`;
+  if (code.dependencies !== undefined && code.dependencies.length > 0) text += `dependencies ${JSON.stringify(code.dependencies)}\n`;
+  for (const { path, sha256, normalized } of code.files) text += `file ${JSON.stringify(path)} ${normalized ?? sha256}\n`;
   return text;
+}
+
+/** A command's own copy of the package version (`napi-postinstall pkg 1.11.1 check`) becomes `<version>`. */
+function withoutVersion(command: string, version: string | undefined): string {
+  if (version === undefined || version === '') return command;
+  return command.split(version).reduce((acc, part, i, parts) => {
+    if (i === 0) return part;
+    const before = parts[i - 1]!;
+    const boundary = !/[\w.+-]$/.test(before) && !/^[\w.+-]/.test(part);
+    return `${acc}${boundary ? '<version>' : version}${part}`;
+  }, '');
 }
 
 function computeInstallCode(
   manifest: Record<string, unknown>,
   read: (path: string) => Uint8Array | undefined,
   opts: InstallCodeOptions,
+  allPaths: readonly string[],
 ): InstallCode {
   const hooks = hooksOf(manifest, (p) => read(p) !== undefined, opts);
   if (hooks.length === 0) return { hooks, files: [], fingerprint: NO_INSTALL_CODE };
-  // record-format.md §"Install code" rule 2: the files the hooks run.
-  const files = new Map<string, string>();
-  for (const { hook, command } of hooks) {
-    if (hook === 'node-gyp') {
-      const gyp = read('binding.gyp');
-      if (gyp !== undefined) files.set('binding.gyp', sha256Hex(gyp));
-      continue;
-    }
-    for (const token of pathTokens(command)) {
-      for (const suffix of NODE_SUFFIXES) {
-        const path = token + suffix;
-        if (files.has(path)) break;
-        const data = read(path);
-        if (data !== undefined) {
-          files.set(path, sha256Hex(data));
-          break;
-        }
-      }
-    }
-  }
-  const sorted = [...files.entries()]
+  // record-format.md §"Install code" rule 2: what the hooks run (hookResolution.ts).
+  const inputs = hookInputs(
+    manifest, hooks.filter((h) => h.hook !== 'node-gyp').map((h) => h.command),
+    hooks.some((h) => h.hook === 'node-gyp'), read, allPaths, pathTokens,
+  );
+  const sorted = [...inputs.files.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([path, sha256]) => ({ path, sha256 }));
-  const digest = createHash('sha256').update(canonicalInstallText({ hooks, files: sorted })).digest('base64');
-  return { hooks, files: sorted, fingerprint: `sha256-${digest}` };
+    .map(([path, content]) => {
+      const sha256 = sha256Hex(read(path)!);
+      return typeof content === 'string' ? { path, sha256, normalized: sha256Hex(new TextEncoder().encode(content)) } : { path, sha256 };
+    });
+  const code = { hooks, files: sorted, scripts: inputs.scripts, dependencies: inputs.dependencies, widened: inputs.widened };
+  const version = typeof manifest['version'] === 'string' ? manifest['version'] : undefined;
+  const digest = createHash('sha256').update(canonicalInstallText(code, version)).digest('base64');
+  return { ...code, fingerprint: `sha256-${digest}` };
 }
 
 /** Install code from a manifest and the package's files (path relative to the package root -> bytes). */
@@ -146,7 +159,7 @@ export function installCodeOf(
   files: Map<string, Uint8Array>,
   opts: InstallCodeOptions = {},
 ): InstallCode {
-  return computeInstallCode(manifest, (p) => files.get(p), opts);
+  return computeInstallCode(manifest, (p) => files.get(p), opts, [...files.keys()]);
 }
 
 /** Parses package.json bytes the way npm does (UTF-8, optional BOM, must be an object). */
@@ -200,5 +213,6 @@ function inspectOpened(tarball: Tarball, opts: InstallCodeOptions): { manifest: 
     throw new SumgateError('MALFORMED_TARBALL', 'malformed package tarball: no package.json at the package root');
   }
   const manifest = parseManifest(bytes);
-  return { manifest, installCode: computeInstallCode(manifest, (p) => tarball.read(p), opts) };
+    const paths = [...tarball.entries.keys()].filter((p) => tarball.read(p) !== undefined);
+  return { manifest, installCode: computeInstallCode(manifest, (p) => tarball.read(p), opts, paths) };
 }

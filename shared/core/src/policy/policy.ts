@@ -75,6 +75,16 @@ export interface Policy {
   readonly exempt: readonly string[];
   /** Quarantine versions that add or change install-time code. */
   readonly quarantine: boolean;
+  /**
+   * `quarantine.baselineDays`: a version's install code is compared with the highest lower version
+   * on its track published at least this many days before it (0: the immediately preceding one).
+   */
+  readonly baselineDays: number;
+  /**
+   * `quarantine.releaseAfterDays` (0: off): new or changed install-time code that has been public,
+   * unchanged, this many days is released instead of held until approved (a waiting period).
+   */
+  readonly releaseAfterDays: number;
   /** Versions published less than this many minutes ago are refused (0: off). */
   readonly minimumReleaseAgeMinutes: number;
   /** When no source says when a version was published: refuse it (default, fail closed) or allow it with a note. */
@@ -102,6 +112,8 @@ export const DEFAULT_POLICY: Omit<Policy, 'file' | 'sources' | 'log'> = {
   strategy: 'ordered',
   exempt: [],
   quarantine: true,
+  baselineDays: 7,
+  releaseAfterDays: 0,
   minimumReleaseAgeMinutes: 0,
   unknownReleaseAge: 'refuse',
   approvals: [],

@@ -118,7 +118,7 @@ export function validatePolicy(doc: Json, file: string, defaults: { sources: rea
     strategy: o.strategy === undefined ? DEFAULT_POLICY.strategy : oneOf(file, 'strategy', o.strategy, ['ordered', 'spread'] as const),
     log,
     exempt: o.exempt === undefined ? [] : strings(file, 'exempt', o.exempt, NAME_GLOB, 'a package-name glob like "@corp/*"'),
-    quarantine: o.quarantine === undefined ? DEFAULT_POLICY.quarantine : boolean(file, 'quarantine', o.quarantine),
+    ...quarantineOf(file, o.quarantine),
     minimumReleaseAgeMinutes: o.minimumReleaseAgeMinutes === undefined ? 0 : integer(file, 'minimumReleaseAgeMinutes', o.minimumReleaseAgeMinutes, 0, 525_600),
     unknownReleaseAge: o.unknownReleaseAge === undefined ? DEFAULT_POLICY.unknownReleaseAge : oneOf(file, 'unknownReleaseAge', o.unknownReleaseAge, ['refuse', 'allow'] as const),
     approvals: o.approvals === undefined ? [] : approvalsOf(file, o.approvals),
@@ -127,6 +127,19 @@ export function validatePolicy(doc: Json, file: string, defaults: { sources: rea
     npmKeys: o.npmKeys === undefined ? [] : npmKeysOf(file, o.npmKeys),
     requireRegistrySignatures: o.requireRegistrySignatures === undefined ? false : boolean(file, 'requireRegistrySignatures', o.requireRegistrySignatures),
     cacheDir: o.cacheDir === undefined ? undefined : string(file, 'cacheDir', o.cacheDir),
+  };
+}
+
+/** `quarantine`: true, false, or `{"baselineDays"?: 0-365, "releaseAfterDays"?: 0-365}` (an object means on). */
+function quarantineOf(file: string, v: Json | undefined): { quarantine: boolean; baselineDays: number; releaseAfterDays: number } {
+  const defaults = { baselineDays: DEFAULT_POLICY.baselineDays, releaseAfterDays: DEFAULT_POLICY.releaseAfterDays };
+  if (v === undefined) return { quarantine: DEFAULT_POLICY.quarantine, ...defaults };
+  if (typeof v === 'boolean') return { quarantine: v, ...defaults };
+  const q = object(file, 'quarantine', v, ['baselineDays', 'releaseAfterDays'] as const);
+  return {
+    quarantine: true,
+    baselineDays: q.baselineDays === undefined ? defaults.baselineDays : integer(file, 'quarantine.baselineDays', q.baselineDays, 0, 365),
+    releaseAfterDays: q.releaseAfterDays === undefined ? defaults.releaseAfterDays : integer(file, 'quarantine.releaseAfterDays', q.releaseAfterDays, 0, 365),
   };
 }
 

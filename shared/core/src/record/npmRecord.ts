@@ -1,5 +1,6 @@
 /**
- * The npm checksum log record, v1: one leaf of the log per package version.
+ * The npm checksum log record, v1 or v2 (v2 adds the `time` line: the publish time the upstream
+ * gave when the log ingested it): one leaf of the log per package version.
  * Spec: shared/core/docs/record-format.md. Parsing is strict: a record has exactly one text form,
  * so parseRecord(formatRecord(r)) deep-equals r and formatRecord(parseRecord(t)) === t.
  */
@@ -18,6 +19,23 @@ export interface NpmRecord {
   installCode: { fingerprint: string; hooks: string[] };
   /** The npm registry's `dist.signatures`, when the source served them. */
   signatures: Array<{ keyid: string; sig: string }>;
+  /** v2: the upstream's publish time (`time[version]`), canonical ISO-8601 UTC with milliseconds. */
+  published?: string;
+}
+
+const PUBLISHED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** An upstream's `time[version]` as the record's canonical time, or undefined when it is not a time. */
+export function canonicalPublishTime(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+function checkPublished(published: string, line?: number): void {
+  if (!PUBLISHED.test(published) || canonicalPublishTime(published) !== published) {
+    throw malformed(`publish time ${JSON.stringify(published)} is not canonical ISO-8601 UTC (YYYY-MM-DDTHH:MM:SS.sssZ)`, line);
+  }
 }
 
 /** record-format.md §"Limits". */
@@ -84,6 +102,10 @@ export function formatRecord(r: NpmRecord): string {
   text += r.installCode.hooks.length === 0
     ? `install ${r.installCode.fingerprint}\n`
     : `install ${r.installCode.fingerprint} ${r.installCode.hooks.join(',')}\n`;
+  if (r.published !== undefined) {
+    checkPublished(r.published);
+    text += `time ${r.published}\n`;
+  }
   const seen = new Set<string>();
   for (const s of r.signatures) {
     checkSignature(s);
@@ -136,20 +158,27 @@ export function parseRecord(text: string): NpmRecord {
   const installCode = { fingerprint: installParts[1]!, hooks: installParts[2]?.split(',') ?? [] };
   checkInstallCode(installCode, 2);
 
+  let published: string | undefined;
+  let first = 2;
+  if (lines[2]?.startsWith('time ') === true) {
+    published = fields(lines[2], 2, 3)[1]!;
+    checkPublished(published, 3);
+    first = 3;
+  }
   const signatures: Array<{ keyid: string; sig: string }> = [];
   const seen = new Set<string>();
-  for (let i = 2; i < lines.length; i++) {
+  for (let i = first; i < lines.length; i++) {
     const line = lines[i]!;
     const space = line.indexOf(' ');
     const kind = space < 0 ? line : line.slice(0, space);
-    if (kind !== 'sig') throw malformed(`unknown line kind ${JSON.stringify(kind)} (expected "sig")`, i + 1);
+    if (kind !== 'sig') throw malformed(`unknown line kind ${JSON.stringify(kind)} (expected ${i === 2 ? '"time" or ' : ''}"sig")`, i + 1);
     const [, keyid, sig] = fields(line, 3, i + 1) as [string, string, string];
     checkSignature({ keyid, sig }, i + 1);
     if (seen.has(line)) throw malformed('duplicate signature line', i + 1);
     seen.add(line);
     signatures.push({ keyid, sig });
   }
-  return { name, version, integrity, installCode, signatures };
+  return published === undefined ? { name, version, integrity, installCode, signatures } : { name, version, integrity, installCode, signatures, published };
 }
 
 /** The lookup key, `<escaped name>@<version>`, as in GET /lookup/<key>. */

@@ -2,6 +2,10 @@ import { SumgateError } from '../errors.js';
 import { verifyRegistrySignature } from '../npm/registrySignature.js';
 import type { NpmKeyPolicy, Policy } from '../policy/policy.js';
 import type { NpmRecord } from '../record/npmRecord.js';
+import { coveringApproval } from './approvalCover.js';
+import { humanDuration } from './baseline.js';
+import { waitingPeriod } from './waitingPeriod.js';
+import type { VersionFacts } from './baseline.js';
 import { matchesDeny, matchesNameGlob } from './matchers.js';
 import type { Decision, InstallCodeSummary, Verdict } from './verdict.js';
 
@@ -25,6 +29,8 @@ export interface Facts {
   readonly bytes?: { readonly integrity: string; readonly installCode: InstallCodeSummary; readonly source: string } | undefined;
   /** The previous version and its install code from the log (undefined version: there is none). */
   readonly previous?: { readonly version: string | undefined; readonly installCode: InstallCodeSummary | undefined } | undefined;
+  /** Versions published between the baseline (`previous`) and this one, oldest first (verdict/baseline.ts). */
+  readonly between?: readonly VersionFacts[] | undefined;
   /** What the source's metadata claimed for this version (for manifest confusion and release age). */
   readonly metadata?: SourceMetadata | undefined;
   readonly notes?: readonly string[];
@@ -114,7 +120,7 @@ export function decide(policy: Policy, facts: Facts, now: Date = new Date()): Ve
 
   checkReleaseAge(policy, facts, pkg, now, problems, notes);
 
-  const approved = quarantine(policy, facts, installCode ?? record.installCode, pkg, problems, notes);
+  const approved = quarantine(policy, facts, installCode ?? record.installCode, pkg, problems, notes, now);
   if (problems.length > 0) return finish(policy, verdict, problems);
   return verdict(approved ? 'approved' : 'verified');
 }
@@ -184,14 +190,37 @@ function checkRegistrySignature(policy: Policy, keys: readonly NpmKeyPolicy[], r
   }
 }
 
+/**
+ * `; first appeared in 1.0.1, published 2 hours before 1.0.2` when this code (or code other than the
+ * baseline's) first showed up in a version published between the baseline and this one.
+ */
+function firstAppearance(facts: Facts, code: InstallCodeSummary): string {
+  const between = facts.between ?? [];
+  const base = facts.previous?.installCode?.fingerprint;
+  const differing = between.filter((b) => b.installCode === undefined || b.installCode.fingerprint !== base);
+  if (differing.length === 0) return '';
+  const first = between.find((b) => b.installCode?.fingerprint === code.fingerprint) ?? differing[0]!;
+  const published = facts.between?.find((b) => b.version === first.version)?.publishedAt;
+  const self = (facts.logged !== undefined && 'record' in facts.logged ? facts.logged.record.published : undefined) ?? facts.metadata?.publishedAt;
+  const gap = published !== undefined && self !== undefined && !Number.isNaN(Date.parse(published)) && !Number.isNaN(Date.parse(self))
+    ? `, published ${humanDuration(Date.parse(self) - Date.parse(published))} before ${facts.version}` : '';
+  const same = first.installCode?.fingerprint === code.fingerprint ? 'this install-time code first appeared in' : 'install-time code changed in';
+  const others = differing.filter((b) => b.version !== first.version).map((b) => b.version);
+  return `; ${same} ${first.version}${gap}${others.length > 0 ? ` (also changed in ${others.join(', ')})` : ''}`;
+}
+
 /** Returns true when an approval let new install-time code through. */
-function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg: string, problems: SumgateError[], notes: string[]): boolean {
+function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg: string, problems: SumgateError[], notes: string[], now: Date): boolean {
   if (code.fingerprint === 'none' || !policy.quarantine) return false;
-  const approval = policy.approvals.find((a) => a.package === pkg);
-  if (approval !== undefined && approval.installCode === code.fingerprint) {
-    notes.push(`install-time code approved (${code.fingerprint})`);
+  const cover = coveringApproval(policy.approvals, facts.name, facts.version, code.fingerprint);
+  if (cover !== undefined) {
+    notes.push(cover.carriedFrom === undefined
+      ? `install-time code approved (${code.fingerprint})`
+      : `install-time code approved by the approval of ${cover.approval.package}: the same install-time code (${code.fingerprint}), carried forward to later versions`);
     return true;
   }
+  const approval = policy.approvals.find((a) => a.package === pkg);
+  const held = problems.length;
   const hooks = code.hooks.join(', ');
   const approve = `sumgate approve ${pkg}`;
   const stale = approval === undefined ? '' : ` (an approval exists for other install code, ${approval.installCode})`;
@@ -205,7 +234,12 @@ function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg:
     }
   }
   const prev = facts.previous;
-  if (prev?.version === undefined) {
+  const origin = firstAppearance(facts, code);
+  if (prev?.version === undefined && (facts.between ?? []).length > 0) {
+    problems.push(new SumgateError('QUARANTINE_FIRST', `${pkg} is quarantined: it has install-time code (${hooks}) and no version published at least ${policy.baselineDays} days before it to compare with${origin}; nothing was run${stale}`, {
+      pkg, fix: approve, data: { installCode: code, between: facts.between },
+    }));
+  } else if (prev?.version === undefined) {
     problems.push(new SumgateError('QUARANTINE_FIRST', `${pkg} is quarantined: it has install-time code (${hooks}) and no earlier version to compare with; nothing was run${stale}`, {
       pkg, fix: approve, data: { installCode: code },
     }));
@@ -214,15 +248,33 @@ function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg:
       pkg, fix: approve, data: { installCode: code, previous: prev },
     }));
   } else if (prev.installCode.fingerprint === 'none') {
-    problems.push(new SumgateError('QUARANTINE_ADDED', `${pkg} is quarantined: it adds install-time code (${hooks}) that ${prev.version} did not have; nothing was run${stale}`, {
+    problems.push(new SumgateError('QUARANTINE_ADDED', `${pkg} is quarantined: it adds install-time code (${hooks}) that ${prev.version} did not have${origin}; nothing was run${stale}`, {
       pkg, fix: approve, data: { installCode: code, previous: prev },
     }));
   } else if (prev.installCode.fingerprint !== code.fingerprint) {
-    problems.push(new SumgateError('QUARANTINE_CHANGED', `${pkg} is quarantined: its install-time code (${hooks}) changed since ${prev.version} (${prev.installCode.hooks.join(', ')}); nothing was run${stale}`, {
+    problems.push(new SumgateError('QUARANTINE_CHANGED', `${pkg} is quarantined: its install-time code (${hooks}) changed since ${prev.version} (${prev.installCode.hooks.join(', ')})${origin}; nothing was run${stale}`, {
       pkg, fix: approve, data: { installCode: code, previous: prev },
     }));
   } else {
     notes.push(`install-time code unchanged since ${prev.version}`);
   }
+  releaseAfterWait(policy, facts, code, problems, notes, held, now);
   return false;
+}
+
+/** The waiting period (waitingPeriod.ts): releases a held version, or says when it will be released. */
+function releaseAfterWait(policy: Policy, facts: Facts, code: InstallCodeSummary, problems: SumgateError[], notes: string[], held: number, now: Date): void {
+  const quarantined = problems.slice(held).filter((p) => p.code.startsWith('QUARANTINE_'));
+  if (quarantined.length === 0 || problems.slice(held).some((p) => p.code === 'MANIFEST_CONFUSION')) return;
+  const self = (facts.logged !== undefined && 'record' in facts.logged ? facts.logged.record.published : undefined) ?? facts.metadata?.publishedAt;
+  const wait = waitingPeriod(policy.releaseAfterDays, code.fingerprint, facts.between ?? [], { version: facts.version, publishedAt: self }, now);
+  if (wait === undefined) return;
+  if (wait.released) {
+    problems.splice(held);
+    notes.push(`${wait.note} (${quarantined.map((p) => p.message.replace(/; nothing was run.*$/, '')).join('; ')})`);
+    return;
+  }
+  for (const p of quarantined) {
+    problems[problems.indexOf(p)] = new SumgateError(p.code, `${p.message}; released on ${wait.until} by "quarantine.releaseAfterDays" if nobody approves it sooner`, { pkg: p.pkg, fix: p.fix, data: p.data });
+  }
 }

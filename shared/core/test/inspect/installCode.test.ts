@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { parse } from 'acorn';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
@@ -25,8 +26,10 @@ describe('inspectTarball: hooks', () => {
     const script = 'console.log("hi")';
     const { installCode } = inspectTarball(pkg({ 'package.json': manifest({ scripts: { postinstall: 'node ./install.js --quiet' } }), 'install.js': script }));
     expect(installCode.hooks).toEqual([{ hook: 'postinstall', command: 'node ./install.js --quiet' }]);
-    expect(installCode.files).toEqual([{ path: 'install.js', sha256: sha256Hex(script) }]);
-    const canonical = `sumgate-install-code/v1\nhook postinstall "node ./install.js --quiet"\nfile "install.js" ${sha256Hex(script)}\n`;
+    expect(installCode.files.map(({ path, sha256 }) => ({ path, sha256 }))).toEqual([{ path: 'install.js', sha256: sha256Hex(script) }]);
+    // v2 hashes JavaScript as its syntax tree without positions or raw text
+    const tree = JSON.stringify(parse(script, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true }), (k, v: unknown) => (['start', 'end', 'raw'].includes(k) ? undefined : v));
+    const canonical = `sumgate-install-code/v2\nhook postinstall "node ./install.js --quiet"\nfile "install.js" ${sha256Hex(`js:${tree}`)}\n`;
     expect(canonicalInstallText(installCode)).toBe(canonical);
     expect(installCode.fingerprint).toBe(`sha256-${createHash('sha256').update(canonical).digest('base64')}`);
   });
@@ -52,22 +55,23 @@ describe('inspectTarball: hooks', () => {
   it('binding.gyp only -> implicit node-gyp rebuild, with binding.gyp hashed', () => {
     const { installCode } = inspectTarball(pkg({ 'package.json': manifest(), 'binding.gyp': '{"targets":[]}', 'src/a.cc': '' }));
     expect(installCode.hooks).toEqual([{ hook: 'node-gyp', command: 'node-gyp rebuild' }]);
-    expect(installCode.files).toEqual([{ path: 'binding.gyp', sha256: sha256Hex('{"targets":[]}') }]);
+    expect(installCode.files.map(({ path, sha256 }) => ({ path, sha256 }))).toEqual([{ path: 'binding.gyp', sha256: sha256Hex('{"targets":[]}') }]);
     expect(fingerprintOf({ 'package.json': manifest(), 'binding.gyp': '{"targets":[1]}' })).not.toBe(installCode.fingerprint);
   });
 
-  it('binding.gyp with an install or preinstall script -> no implicit node-gyp', () => {
-    for (const scripts of [{ install: 'node-pre-gyp install' }, { preinstall: 'node check.js' }]) {
-      const { installCode } = inspectTarball(pkg({ 'package.json': manifest({ scripts }), 'binding.gyp': '{}', 'check.js': '' }));
-      expect(installCode.hooks.map((h) => h.hook)).toEqual(Object.keys(scripts));
-    }
+  it('binding.gyp with an install script -> no implicit node-gyp; a preinstall does not suppress it (Yarn 4 still builds)', () => {
+    const install = inspectTarball(pkg({ 'package.json': manifest({ scripts: { install: 'node-pre-gyp install' } }), 'binding.gyp': '{}' }));
+    expect(install.installCode.hooks.map((h) => h.hook)).toEqual(['install']);
+    const pre = inspectTarball(pkg({ 'package.json': manifest({ scripts: { preinstall: 'node check.js' } }), 'binding.gyp': '{}', 'check.js': '' }));
+    expect(pre.installCode.hooks.map((h) => h.hook)).toEqual(['preinstall', 'node-gyp']);
     // postinstall does not suppress it
     const post = inspectTarball(pkg({ 'package.json': manifest({ scripts: { postinstall: 'node p.js' } }), 'binding.gyp': '{}' }));
     expect(post.installCode.hooks.map((h) => h.hook)).toEqual(['node-gyp', 'postinstall']);
   });
 
-  it('gypfile: false turns the implicit build off; binding.gyp must be at the root', () => {
-    expect(fingerprintOf({ 'package.json': manifest({ gypfile: false }), 'binding.gyp': '{}' })).toBe(NO_INSTALL_CODE);
+  it('gypfile: false does not turn the implicit build off (pnpm 10 and Yarn 4 ignore it); binding.gyp must be at the root', () => {
+    expect(fingerprintOf({ 'package.json': manifest({ gypfile: false }), 'binding.gyp': '{}' })).toBe(fingerprintOf({ 'package.json': manifest(), 'binding.gyp': '{}' }));
+    expect(fingerprintOf({ 'package.json': manifest({ gypfile: false }), 'binding.gyp': '{}' })).not.toBe(NO_INSTALL_CODE);
     expect(fingerprintOf({ 'package.json': manifest({ gypfile: 'false' }), 'binding.gyp': '{}' })).not.toBe(NO_INSTALL_CODE);
     expect(fingerprintOf({ 'package.json': manifest(), 'deps/binding.gyp': '{}' })).toBe(NO_INSTALL_CODE);
   });
@@ -128,7 +132,7 @@ describe('inspectTarball: files named by hooks', () => {
   it('ignores tokens that leave the package or name directories', () => {
     expect(pathTokens('node ../x.js /etc/passwd ./a/../b.js ok.js')).toEqual(['node', 'ok.js']);
     const { installCode } = inspectTarball(pkg({ 'package.json': manifest({ scripts: { install: 'node lib' } }), 'lib/a.js': '' }));
-    expect(installCode.files).toEqual([]);
+    expect(installCode.files.map(({ path, sha256 }) => ({ path, sha256 }))).toEqual([]);
   });
 
   it('reads long-named hook files from pax and GNU L entries', () => {
@@ -138,7 +142,7 @@ describe('inspectTarball: files named by hooks', () => {
         { path: 'package/package.json', content: manifest({ scripts: { postinstall: `node ${long}` } }) },
         { path: `package/${long}`, content: 'x', longName },
       ]));
-      expect(installCode.files).toEqual([{ path: long, sha256: sha256Hex('x') }]);
+      expect(installCode.files.map(({ path, sha256 }) => ({ path, sha256 }))).toEqual([{ path: long, sha256: sha256Hex('x') }]);
     }
   });
 });

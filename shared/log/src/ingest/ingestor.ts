@@ -9,7 +9,7 @@ import { sha512Of, sha512Sri } from '../../../core/src/sri.js';
 import { SumgateError } from '../../../core/src/errors.js';
 import { inspectTarball } from '../../../core/src/inspect/installCode.js';
 import { verifyRegistrySignature, type NpmRegistryKey } from '../../../core/src/npm/registrySignature.js';
-import { formatRecord, parseRecord, recordKey, type NpmRecord } from '../../../core/src/record/npmRecord.js';
+import { canonicalPublishTime, formatRecord, parseRecord, recordKey, type NpmRecord } from '../../../core/src/record/npmRecord.js';
 import type { AppendableLogView } from '../logView.js';
 import { Limiter, SingleFlight } from './limiter.js';
 import { keepMalformedTarball } from './malformedEvidence.js';
@@ -85,7 +85,7 @@ export class Ingestor {
     const pkg = `${name}@${version}`;
     const failures: string[] = [];
     for (const upstream of this.opts.upstreams) {
-      let meta: Json | undefined;
+      let meta: { meta: Json; published: string | undefined } | undefined;
       try {
         meta = await this.versionMetadata(upstream, name, version);
       } catch (e) {
@@ -93,7 +93,7 @@ export class Ingestor {
         continue;
       }
       if (meta === undefined) continue;
-      return { record: await this.recordFrom(upstream, name, version, meta), source: upstream };
+      return { record: { ...await this.recordFrom(upstream, name, version, meta.meta), ...(meta.published === undefined ? {} : { published: meta.published }) }, source: upstream };
     }
     if (failures.length > 0) {
       throw new SumgateError('SOURCE_FAILED', `could not read ${pkg} from the upstream registries: ${failures.join('; ')}`, {
@@ -107,7 +107,8 @@ export class Ingestor {
     });
   }
 
-  private async versionMetadata(upstream: string, name: string, version: string): Promise<Json | undefined> {
+  /** The version's metadata and its publish time (`time[version]`, recorded in v2 records). */
+  private async versionMetadata(upstream: string, name: string, version: string): Promise<{ meta: Json; published: string | undefined } | undefined> {
     const url = packumentUrl(upstream, name);
     const bytes = await getBytes(url, this.limits.maxPackumentBytes, this.limits.timeoutMs, 'packument');
     if (bytes === undefined) return undefined;
@@ -119,7 +120,8 @@ export class Ingestor {
     }
     const versions = isObject(packument) ? packument['versions'] : undefined;
     const meta = isObject(versions) ? versions[version] : undefined;
-    return isObject(meta) ? meta : undefined;
+    const time = isObject(packument) && isObject(packument['time']) ? packument['time'][version] : undefined;
+    return isObject(meta) ? { meta, published: canonicalPublishTime(time) } : undefined;
   }
 
   private async recordFrom(upstream: string, name: string, version: string, meta: Json): Promise<NpmRecord> {

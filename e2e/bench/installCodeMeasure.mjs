@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * [network] Install code v1 vs v2 on real packages: for the last N+1 stable versions of each package,
+ * the quarantines (fingerprint differs from the preceding version's) under the v1 rule (only the files
+ * named on a hook's command line, raw bytes: re-implemented here as it was) and v2 (the core's
+ * inspectTarball: resolution, closure, node-gyp inputs, dependency names, normalised JavaScript),
+ * what changed for each v2 quarantine, and the v2 fingerprinting time per tarball.
+ * Run after `pnpm run build`: node e2e/bench/installCodeMeasure.mjs [N=10]. Skipped when SUMGATE_OFFLINE=1.
+ */
+import { createHash } from 'node:crypto';
+import { inspectTarball, parseManifest, pathTokens, readTarball } from '../../shared/core/dist/index.js';
+
+if (process.env.SUMGATE_OFFLINE === '1') { console.log('skipped: SUMGATE_OFFLINE=1'); process.exit(0); }
+const REGISTRY = process.env.SUMGATE_MEASURE_REGISTRY ?? 'https://registry.npmjs.org/';
+const N = Number(process.argv[2] ?? 10);
+const PACKAGES = ['esbuild', 'sharp', '@swc/core', 'core-js', 'puppeteer', 'prisma', '@parcel/watcher', 'unrs-resolver', 'bcrypt'];
+
+/** The v1 rule (shared/core before issue 11), kept deliberately simple. */
+function v1Fingerprint(tarball, manifest) {
+  const s = typeof manifest.scripts === 'object' && manifest.scripts !== null ? manifest.scripts : {};
+  const str = (k) => (typeof s[k] === 'string' && s[k] !== '' ? s[k] : undefined);
+  const hooks = [];
+  if (str('preinstall')) hooks.push(['preinstall', s.preinstall]);
+  if (str('install')) hooks.push(['install', s.install]);
+  if (!str('install') && !str('preinstall') && manifest.gypfile !== false && tarball.read('binding.gyp') !== undefined) hooks.push(['node-gyp', 'node-gyp rebuild']);
+  if (str('postinstall')) hooks.push(['postinstall', s.postinstall]);
+  if (hooks.length === 0) return 'none';
+  const files = new Map();
+  const hex = (b) => createHash('sha256').update(b).digest('hex');
+  for (const [hook, cmd] of hooks) {
+    if (hook === 'node-gyp') { files.set('binding.gyp', hex(tarball.read('binding.gyp'))); continue; }
+    for (const token of pathTokens(cmd)) {
+      for (const suffix of ['', '.js', '.cjs', '.mjs', '.json', '/index.js', '/index.cjs', '/index.mjs']) {
+        const d = tarball.read(token + suffix);
+        if (files.has(token + suffix)) break;
+        if (d !== undefined) { files.set(token + suffix, hex(d)); break; }
+      }
+    }
+  }
+  let text = 'sumgate-install-code/v1\n';
+  for (const [h, c] of hooks) text += `hook ${h} ${JSON.stringify(c)}\n`;
+  for (const [p, h] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) text += `file ${JSON.stringify(p)} ${h}\n`;
+  return `sha256-${createHash('sha256').update(text).digest('base64')}`;
+}
+
+async function get(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+function diff(a, b) {
+  const out = [];
+  const ah = new Map(a.hooks.map((h) => [h.hook, h.command])); const bh = new Map(b.hooks.map((h) => [h.hook, h.command]));
+  for (const k of new Set([...ah.keys(), ...bh.keys()])) if (ah.get(k) !== bh.get(k)) out.push(`hook ${k}`);
+  const af = new Map(a.files.map((f) => [f.path, f.normalized ?? f.sha256])); const bf = new Map(b.files.map((f) => [f.path, f.normalized ?? f.sha256]));
+  for (const k of new Set([...af.keys(), ...bf.keys()])) if (af.get(k) !== bf.get(k)) out.push(`${!af.has(k) ? '+' : !bf.has(k) ? '-' : '~'}${k}`);
+  const ad = (a.dependencies ?? []).join(','); const bd = (b.dependencies ?? []).join(',');
+  if (ad !== bd) out.push(`dependencies ${(b.dependencies ?? []).filter((d) => !(a.dependencies ?? []).includes(d)).map((d) => `+${d}`).concat((a.dependencies ?? []).filter((d) => !(b.dependencies ?? []).includes(d)).map((d) => `-${d}`)).join(' ')}`);
+  if ((b.widened ?? []).length > 0) out.push(`widened(${b.widened.length})`);
+  return out.slice(0, 8).join(' ');
+}
+
+let transitions = 0; let q1 = 0; let q2 = 0; const times = [];
+for (const name of PACKAGES) {
+  const doc = JSON.parse(Buffer.from(await get(`${REGISTRY}${name.replace('/', '%2f')}`)).toString('utf8'));
+  const versions = Object.keys(doc.versions).filter((v) => /^\d+\.\d+\.\d+$/.test(v))
+    .sort((x, y) => { const a = x.split('.').map(Number); const b = y.split('.').map(Number); return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; }).slice(-(N + 1));
+  let prev;
+  for (const v of versions) {
+    const tgz = await get(doc.versions[v].dist.tarball);
+    const t0 = performance.now();
+    const { manifest, installCode } = inspectTarball(tgz);
+    times.push(performance.now() - t0);
+    const all = readTarball(tgz, () => true);
+    const tarball = { read: (p) => all.get(p) };
+    const fp1 = v1Fingerprint(tarball, parseManifest(tarball.read('package.json')));
+    if (prev !== undefined) {
+      transitions++;
+      const c1 = fp1 !== prev.fp1; const c2 = installCode.fingerprint !== prev.code.fingerprint;
+      if (c1) q1++; if (c2) q2++;
+      if (c1 || c2) console.log(`${name} ${prev.v} -> ${v}: v1 ${c1 ? 'QUARANTINE' : 'pass'}, v2 ${c2 ? 'QUARANTINE' : 'pass'}${c2 ? `: ${diff(prev.code, installCode)}` : ''}`);
+    }
+    prev = { v, fp1, code: installCode, manifest };
+  }
+}
+times.sort((a, b) => a - b);
+console.log(`\n${transitions} transitions of ${PACKAGES.length} packages: quarantines v1 ${q1}, v2 ${q2}`);
+console.log(`v2 fingerprinting per tarball: median ${times[times.length >> 1].toFixed(1)} ms, p90 ${times[Math.floor(times.length * 0.9)].toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms (${times.length} tarballs)`);
