@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const pkgDir = fileURLToPath(new URL('..', import.meta.url));
-const { initLog, openLog, PgLog, PgLogReader } = await import(pathToFileURL(join(pkgDir, 'dist/index.js')).href);
+const { initLog, openLog } = await import(pathToFileURL(join(pkgDir, 'dist/index.js')).href);
+const { PgLog, PgLogReader } = await import(pathToFileURL(join(pkgDir, 'dist/postgres.js')).href);
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => !a.startsWith('--')) ?? 100_000);

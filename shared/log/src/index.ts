@@ -12,9 +12,9 @@ export { jsonLineLogger, type OpsEvent, type OpsLogger } from './ops/jsonLines.j
 export { logStatus, formatStatus, type LogStatus } from './ops/status.js';
 export { prepareKeyRotation, commitKeyRotation } from './ops/rotateKey.js';
 export type { LogView, AppendableLogView } from './logView.js';
-export { servePgLog, type ServePgLogOptions, type PgLogServer } from './servePostgres.js';
-export { PgLog, type OpenPgLogOptions } from './storage/pgLog.js';
-export { PgLogReader, type PgReaderOptions } from './storage/pgReader.js';
+export type { ServePgLogOptions, PgLogServer } from './servePostgres.js';
+export type { PgLog, OpenPgLogOptions } from './storage/pgLog.js';
+export type { PgLogReader, PgReaderOptions } from './storage/pgReader.js';
 export { WitnessSubmitter, parseWitnessFlag, type WitnessEndpoint, type WitnessSubmitterOptions } from './witness/witnessSubmitter.js';
 export { Witness, type WitnessResponse } from './witness/witness.js';
 export { initWitness, addWitnessedLog, readWitnessConfig, type WitnessConfig, type WitnessLog } from './witness/witnessFiles.js';

@@ -5,6 +5,7 @@
  * connections, /healthz answers 503 so a load balancer moves away, requests in flight finish
  * (up to drainTimeoutMs, then their connections are cut), and the log is closed last.
  */
+import { SumgateError } from '../../core/src/errors.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -73,7 +74,11 @@ export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLog
 export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLogServer> {
   if (opts.postgres !== undefined) {
     // Loaded only when asked for: the embedded log needs no PostgreSQL driver.
-    const { servePgLog } = await import('./servePostgres.js');
+    const { servePgLog } = await import('./servePostgres.js').catch((e: unknown) => {
+      throw new SumgateError('USAGE', `--postgres needs the PostgreSQL driver, which is not installed (${(e as Error).message.split('\n')[0]})`, {
+        fix: 'install it beside @sumgate/log: npm install postgres@3.4.9 (the sumgate CLI bundles it)',
+      });
+    });
     return servePgLog({ ...opts, postgres: opts.postgres, dir: opts.readOnly === true ? undefined : opts.dir });
   }
   const witnesses = opts.witnesses === undefined || opts.witnesses.length === 0
