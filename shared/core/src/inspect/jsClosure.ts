@@ -51,8 +51,9 @@ function isNode(v: unknown): v is AnyNode {
   return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string';
 }
 
-function staticString(n: AnyNode | undefined): string | undefined {
-  if (n === undefined) return undefined;
+function staticString(n: AnyNode | null | undefined): string | undefined {
+  // `export { a }` has `source: null`; `require()` has no argument.
+  if (n === undefined || n === null) return undefined;
   if (n.type === 'Literal' && typeof n['value'] === 'string') return n['value'];
   if (n.type === 'TemplateLiteral' && (n['expressions'] as unknown[]).length === 0) {
     return ((n['quasis'] as AnyNode[])[0]!['value'] as { cooked: string | null }).cooked ?? undefined;
@@ -61,8 +62,8 @@ function staticString(n: AnyNode | undefined): string | undefined {
 }
 
 /** The static leading text of a computed specifier ('./lib/' of `'./lib/' + x` or `./lib/${x}`). */
-function staticPrefix(n: AnyNode | undefined): string {
-  if (n === undefined) return '';
+function staticPrefix(n: AnyNode | null | undefined): string {
+  if (n === undefined || n === null) return '';
   if (n.type === 'TemplateLiteral') return ((n['quasis'] as AnyNode[])[0]!['value'] as { cooked: string | null }).cooked ?? '';
   if (n.type === 'BinaryExpression' && n['operator'] === '+') {
     const left = n['left'] as AnyNode;
@@ -101,7 +102,7 @@ function scan(ast: AnyNode): Found {
       case 'ImportDeclaration':
       case 'ExportAllDeclaration':
       case 'ExportNamedDeclaration': {
-        const s = staticString(n['source'] as AnyNode | undefined);
+        const s = staticString(n['source'] as AnyNode | null | undefined);
         if (s !== undefined) found.specifiers.push(s);
         break;
       }

@@ -26,6 +26,11 @@ describe('install code v2: the closure of what runs', () => {
     expect(code(files).files.map((f) => f.path)).toEqual(['a.js', 'b.mjs', 'c.js', 'install.mjs', 'node_modules/bundled/index.js']);
   });
 
+  it('reads local exports without a source and require() with no argument (gatsby and nx crashed on `export { a }`)', () => {
+    const files = { 'package.json': post('node install.mjs'), 'install.mjs': 'const a = 1;\nexport { a };\nexport default a;\nimport("./c.js");\n', 'c.js': 'require();\n' };
+    expect(code(files).files.map((f) => f.path)).toEqual(['c.js', 'install.mjs']);
+  });
+
   it('`node lib` resolves as Node does: a new lib/package.json main is new install code', () => {
     const old = { 'package.json': post('node lib'), 'lib/index.js': 'ok()', 'lib/evil.js': 'evil()' };
     expect(code(old).files.map((f) => f.path)).toEqual(['lib/index.js']);
