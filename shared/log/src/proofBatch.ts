@@ -35,11 +35,36 @@ export interface ProofRequest {
   failure?: string | undefined;
 }
 
+/**
+ * The batch's one table of distinct proof hashes: `slots(proof)` gives each hash's index in it,
+ * adding hashes not seen before; `base64()` is the table as the batch sends it.
+ */
+export class ProofHashTable {
+  private readonly slotOf = new Map<string, number>();
+  private readonly hashes: Buffer[] = [];
+
+  slots(proof: readonly Uint8Array[]): number[] {
+    return proof.map((h) => {
+      const k = Buffer.from(h).toString('latin1');
+      let slot = this.slotOf.get(k);
+      if (slot === undefined) {
+        slot = this.hashes.length;
+        this.slotOf.set(k, slot);
+        this.hashes.push(Buffer.from(h));
+      }
+      return slot;
+    });
+  }
+
+  base64(): string {
+    return Buffer.concat(this.hashes).toString('base64');
+  }
+}
+
 /** Builds the batch synchronously, so every proof is against the same published checkpoint. */
 export function buildProofBatch(log: Log, packages: readonly ProofRequest[]): ProofBatch {
   const cp = log.checkpoint();
-  const table = new Map<string, number>();
-  const hashes: Buffer[] = [];
+  const table = new ProofHashTable();
   const entries: ProofBatchEntry[] = [];
   const missing: ProofBatch['missing'] = [];
   const seen = new Set<string>();
@@ -52,17 +77,8 @@ export function buildProofBatch(log: Log, packages: readonly ProofRequest[]): Pr
       missing.push({ name, version, reason: failure ?? 'not in the log' });
       continue;
     }
-    const proof = log.proveInclusion(found.index, cp.size).map((h) => {
-      const k = Buffer.from(h).toString('latin1');
-      let slot = table.get(k);
-      if (slot === undefined) {
-        slot = hashes.length;
-        table.set(k, slot);
-        hashes.push(Buffer.from(h));
-      }
-      return slot;
-    });
+    const proof = table.slots(log.proveInclusion(found.index, cp.size));
     entries.push({ name, version, index: found.index, record: found.record, proof });
   }
-  return { checkpoint: cp.note, hashes: Buffer.concat(hashes).toString('base64'), entries, missing };
+  return { checkpoint: cp.note, hashes: table.base64(), entries, missing };
 }

@@ -21,6 +21,7 @@ import type { Evidence } from '../evidence.js';
 import type { PublishedCheckpoint } from '../log.js';
 import type { LogView } from '../logView.js';
 import type { ProofBatch, ProofBatchEntry, ProofRequest } from '../proofBatch.js';
+import { ProofHashTable } from '../proofBatch.js';
 import { KeyBatcher } from './keyBatcher.js';
 import { LruCache } from './lruCache.js';
 import { readMeta, readStoredCheckpoint, SCHEMA_FORMAT } from './pgSchema.js';
@@ -246,25 +247,15 @@ export class PgLogReader implements LogView {
     }
     const all = (read: SubtreeReader): Hash[][] => proven.map(({ leaf }) => proveInclusion(leaf.index, cp.size, read));
     const proofs = await this.withSubtrees(all);
-    const table = new Map<string, number>();
-    const hashes: Buffer[] = [];
+    const table = new ProofHashTable();
     const entries: ProofBatchEntry[] = proven.map(({ p, leaf }, i) => ({
       name: p.name,
       version: p.version,
       index: leaf.index,
       record: leaf.record,
-      proof: proofs[i]!.map((h) => {
-        const k = Buffer.from(h).toString('latin1');
-        let slot = table.get(k);
-        if (slot === undefined) {
-          slot = hashes.length;
-          table.set(k, slot);
-          hashes.push(Buffer.from(h));
-        }
-        return slot;
-      }),
+      proof: table.slots(proofs[i]!),
     }));
-    return { checkpoint: cp.note, hashes: Buffer.concat(hashes).toString('base64'), entries, missing };
+    return { checkpoint: cp.note, hashes: table.base64(), entries, missing };
   }
 
   async evidence(key: string): Promise<Evidence | undefined> {
