@@ -6,9 +6,9 @@
  * (up to drainTimeoutMs, then their connections are cut), and the log is closed last.
  */
 import { SumgateError } from '../../core/src/errors.js';
+import { listen } from './http/listen.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
 import { createLogHandler } from './http/handler.js';
 import { Ingestor } from './ingest/ingestor.js';
@@ -116,13 +116,8 @@ export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLog
     };
     const server: Server =
       opts.tls === undefined ? createHttpServer(serverOptions, listener) : createHttpsServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key }, listener);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-    });
-    const { address, port } = server.address() as AddressInfo;
-    const host = address.includes(':') ? `[${address}]` : address;
-    const url = `${opts.tls === undefined ? 'http' : 'https'}://${host}:${port}`;
+    const authority = await listen(server, opts.port, opts.host);
+    const url = `${opts.tls === undefined ? 'http' : 'https'}://${authority}`;
     opts.opsLog?.('listening', { url, origin: log.origin, size: log.checkpoint().size, tls: opts.tls !== undefined, upstreams });
     let closing: Promise<void> | undefined;
     return {

@@ -8,7 +8,7 @@
  *   lookups and batch proofs from the database.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './http/listen.js';
 import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
 import { createLogHandler } from './http/handler.js';
 import { Ingestor } from './ingest/ingestor.js';
@@ -64,15 +64,10 @@ export async function servePgLog(opts: ServePgLogOptions): Promise<PgLogServer> 
       { requestTimeout: 300_000, headersTimeout: 30_000, maxHeaderSize: 16 * 1024 },
       createLogHandler(log, { ingestor, allowDirectAppend: opts.allowDirectAppend === true && log instanceof PgLog, onError: opts.onError }),
     );
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-    });
-    const { address, port } = server.address() as AddressInfo;
-    const host = address.includes(':') ? `[${address}]` : address;
+    const authority = await listen(server, opts.port, opts.host);
     let closing: Promise<void> | undefined;
     return {
-      url: `http://${host}:${port}`,
+      url: `http://${authority}`,
       vkey: log.vkey,
       log,
       close() {

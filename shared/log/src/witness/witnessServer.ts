@@ -1,6 +1,6 @@
 /** `sumgate witness serve`: the c2sp.org/tlog-witness HTTP API of a witness directory. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../http/listen.js';
 import { MAX_ADD_CHECKPOINT_BODY } from './addCheckpointRequest.js';
 import { Witness } from './witness.js';
 
@@ -52,15 +52,10 @@ export async function serveWitness(opts: ServeWitnessOptions): Promise<WitnessSe
         else res.destroy();
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const authority = await listen(server, opts.port, opts.host);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${authority}`,
     vkey: witness.vkey,
     witness,
     close() {
