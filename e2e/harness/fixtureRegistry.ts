@@ -124,7 +124,7 @@ class FixtureStore {
     const pkg = this.packages.get(name);
     if (pkg === undefined) throw new Error(`fixture registry: unknown package ${name}`);
     if (pkg.versions.has(v.version)) throw new Error(`fixture registry: ${name}@${v.version} already exists`);
-    const generated = JSON.stringify({ name, version: v.version, ...v.packageJson }, null, 2) + '\n';
+    const generated = `${JSON.stringify({ name, version: v.version, ...v.packageJson }, null, 2)}\n`;
     const files: Record<string, string | Uint8Array> = { 'package.json': generated, ...v.files };
     const rawManifest = files['package.json'];
     const manifest = JSON.parse(
@@ -269,11 +269,13 @@ function handle(
     decoded = decodeURIComponent(rawPath);
   } catch {
     recordAs('other', 400);
-    return sendJson(res, req, 400, { error: 'bad request' });
+    sendJson(res, req, 400, { error: 'bad request' });
+    return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     recordAs('other', 405);
-    return sendJson(res, req, 405, { error: 'method not allowed' });
+    sendJson(res, req, 405, { error: 'method not allowed' });
+    return;
   }
 
   const tarballMatch = /^\/((?:@[^/]+\/)?[^/@][^/]*)\/-\/([^/]+\.tgz)$/.exec(decoded);
@@ -283,7 +285,8 @@ function handle(
     const entry = pkg === undefined ? undefined : [...pkg.versions.values()].find((v) => tarballFileName(name, v.version) === file);
     if (entry === undefined) {
       recordAs('tarball', 404);
-      return sendJson(res, req, 404, { error: 'Not found' });
+      sendJson(res, req, 404, { error: 'Not found' });
+      return;
     }
     const bytes = served(name, entry.version);
     recordAs('tarball', 200);
@@ -296,7 +299,8 @@ function handle(
   const pkg = store.packages.get(name);
   if (pkg === undefined) {
     recordAs(name.startsWith('-/') ? 'other' : 'packument', 404);
-    return sendJson(res, req, 404, { error: 'Not found' });
+    sendJson(res, req, 404, { error: 'Not found' });
+    return;
   }
   const abbreviated = (req.headers.accept ?? '').includes(CORGI);
   recordAs('packument', 200);

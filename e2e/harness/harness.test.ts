@@ -17,6 +17,9 @@ import { toYaml } from './yaml.js';
 const hasTar = spawnSync('tar', ['--version']).status === 0;
 const CORGI = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk the served JSON as it comes, field by field
+type PackumentJson = Record<string, any>;
+
 describe('packTarball', () => {
   const files = { 'package.json': '{"name":"x","version":"1.0.0"}\n', 'lib/index.js': 'module.exports = 1;\n' };
 
@@ -74,9 +77,9 @@ describe('fixture registry', () => {
   });
   afterAll(() => registry.close());
 
-  const get = async (url: string, accept?: string): Promise<{ status: number; type: string | null; body: Record<string, any> }> => {
+  const get = async (url: string, accept?: string): Promise<{ status: number; type: string | null; body: PackumentJson }> => {
     const res = await fetch(url, accept === undefined ? {} : { headers: { accept } });
-    return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, any> };
+    return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as PackumentJson };
   };
 
   it('serves the full packument under both scoped path forms', async () => {

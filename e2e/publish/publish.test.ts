@@ -251,8 +251,13 @@ function runCommand(file: string, args: string[], cwd: string, env: NodeJS.Proce
     const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let output = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => ((stdout += c), (output += c)));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      output += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      output += c;
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, output }));
   });

@@ -70,7 +70,9 @@ function makeProject(name) {
   return { name, dir, yarnCache: path.join(root, `${name}.yarn-cache`), sumgateCache: path.join(root, `${name}.sumgate-cache`) };
 }
 
-const clean = (...dirs) => dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+const clean = (...dirs) => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const plain = makeProject('plain');

@@ -86,7 +86,7 @@ describe('Yarn 4 with the sumgate plugin', () => {
     rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
     const warm = await yarn(cwd, ['install', '--immutable']);
     expect(warm.code, warm.output).toBe(0);
-    expect(warm.output).toContain('sumgate: 4 npm packages verified against ' + world.log.url + ' (4 from bound cache archives)');
+    expect(warm.output).toContain(`sumgate: 4 npm packages verified against ${world.log.url} (4 from bound cache archives)`);
     expect(world.registry.tarballRequests()).toEqual([]);
   });
 

@@ -22,7 +22,10 @@ export function gateFor(dir: string | undefined, registry?: string): Gate {
 export function graphGuardFor(dir: string | undefined): GraphGuard {
   const gate = gateFor(dir);
   let guard = guards.get(gate);
-  if (guard === undefined) guards.set(gate, (guard = new GraphGuard(gate)));
+  if (guard === undefined) {
+    guard = new GraphGuard(gate);
+    guards.set(gate, guard);
+  }
   return guard;
 }
 

@@ -44,7 +44,7 @@ export async function validateLockedPackages(project: Project, report: Validatio
     async () => {
       try {
         const verdicts = await session.gate.verifyLocked(refs);
-        verdicts.forEach((v, i) => session.locked.set(hashes[i]!, v));
+        for (const [i, v] of verdicts.entries()) session.locked.set(hashes[i]!, v);
         session.gate.enforce(verdicts);
       } catch (e) {
         fail(e);

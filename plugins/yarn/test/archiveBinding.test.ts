@@ -10,7 +10,9 @@ const tempCache = (): string => {
   dirs.push(d);
   return d;
 };
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 const binding = { name: '@scope/pkg', version: '1.2.3', cacheKey: '10c0', hash: 'ab'.repeat(64), integrity: 'sha512-xyz==' };
 

@@ -12,8 +12,12 @@ export async function runCli(argv: string[], opts: { cwd?: string; env?: NodeJS.
   let stderr = '';
   const answers = [...(opts.answers ?? [])];
   const code = await main(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
     cwd: opts.cwd ?? process.cwd(),
     env: opts.env ?? process.env,
     interactive: opts.answers !== undefined,

@@ -82,11 +82,11 @@ function tar(files) {
     const h = Buffer.alloc(512);
     h.write(name, 0, 100);
     h.write('0000644\0', 100); h.write('0000000\0', 108); h.write('0000000\0', 116);
-    h.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
+    h.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
     h.write('00000000000\0', 136); h.write('        ', 148); h.write('0', 156); h.write('ustar\0', 257); h.write('00', 263);
     let sum = 0;
     for (const b of h) sum += b;
-    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
     blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
   blocks.push(Buffer.alloc(1024));

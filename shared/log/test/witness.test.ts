@@ -61,7 +61,7 @@ describe('a witness of Go\'s checksum database (any C2SP log)', () => {
     expect((await w.addCheckpoint(`old 58253265\n\n${forged}`)).status).toBe(403);
     expect((await w.addCheckpoint(`old 0\n\n${note.replace('go.sum database tree', 'other tree')}`)).status).toBe(404);
     expect((await w.addCheckpoint(`old 99999999\n\n${note}`)).status).toBe(400);
-    expect((await w.addCheckpoint('old 01\n\n' + note)).status).toBe(400);
+    expect((await w.addCheckpoint(`old 01\n\n${note}`)).status).toBe(400);
   });
 });
 

@@ -43,7 +43,7 @@ examples:
     }
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const json = args.flags.json === true;
-    let locked;
+    let locked: ReturnType<typeof readLocked>;
     try {
       const file = typeof args.flags.lockfile === 'string' ? path.resolve(io.cwd, args.flags.lockfile) : findLockfile(findWorkspaceRoot(io.cwd));
       locked = readLocked(file);

@@ -55,8 +55,11 @@ export function importYarnPlugin(root: string, bundle: string, env: NodeJS.Proce
   return new Promise((resolve) => {
     let output = '';
     const child = spawn(file, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d: Buffer) => void (output += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => void (output += d.toString('utf8')));
+    const collect = (d: Buffer): void => {
+      output += d.toString('utf8');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('error', (e) => {
       clearTimeout(timer);

@@ -5,7 +5,7 @@ import type { ClientOps } from './clientOps.js';
 import { CheckpointStore } from './checkpointStore.js';
 import { saveForkEvidence } from './evidence.js';
 import type { LogRequester } from './logRequester.js';
-import { ForeignOriginError, PinnedKeys } from './pinnedKeys.js';
+import { ForeignOriginError, type PinnedKeys } from './pinnedKeys.js';
 import type { TrustedCheckpoint } from './pinnedKeys.js';
 import { TileAbsentError, TileFetcher } from './tileFetcher.js';
 

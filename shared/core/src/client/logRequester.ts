@@ -1,6 +1,6 @@
 import { SumgateError } from '../errors.js';
 import { NetworkError } from '../sources/http.js';
-import type { HttpClient } from '../sources/http.js';
+import type { HttpClient, HttpResponse } from '../sources/http.js';
 
 export interface LogRequest {
   readonly method?: 'GET' | 'POST';
@@ -37,7 +37,7 @@ export class LogRequester {
 
   async request(pathname: string, req: LogRequest): Promise<Buffer | undefined> {
     const deadlineMs = Math.max(1, Math.min(this.timeoutMs, (req.deadlineAt ?? Number.POSITIVE_INFINITY) - this.now()));
-    let res;
+    let res: HttpResponse;
     try {
       res = await this.http(`${this.url}${pathname}`, {
         method: req.method ?? 'GET',

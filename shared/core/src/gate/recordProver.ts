@@ -80,8 +80,8 @@ export class RecordProver {
       const pinned = this.log().keys.keyIds.includes(e.key);
       return { refused: pinned ? 'its checkpoint is missing, not signed by the pinned log key, or cannot be checked against the remembered one now' : 'it was proven under another log key than the pinned log.vkeys', quiet: !pinned };
     }
-    let record;
-    let proof;
+    let record: ReturnType<typeof parseRecord>;
+    let proof: Hash[];
     try {
       record = parseRecord(e.record);
       proof = splitProof(e.proof);
@@ -91,7 +91,10 @@ export class RecordProver {
     if (record.name !== p.name || record.version !== p.version) return { refused: `it holds the record of ${record.name}@${record.version}`, quiet: false };
     const { checkpoint } = trusted;
     let shared = this.shared.get(trusted.noteHash);
-    if (shared === undefined) this.shared.set(trusted.noteHash, (shared = new SharedInclusion(checkpoint.size, checkpoint.root)));
+    if (shared === undefined) {
+      shared = new SharedInclusion(checkpoint.size, checkpoint.root);
+      this.shared.set(trusted.noteHash, shared);
+    }
     try {
       shared.check(proof, e.index, recordHash(Buffer.from(e.record, 'utf8')));
     } catch {

@@ -23,7 +23,7 @@ export class TarballVerifier {
   async download(p: PackageKey & { readonly tarballUrl?: string | undefined }, expected: string | undefined): Promise<DownloadedTarball> {
     const fetched = await this.sources.fetchTarball(p, (bytes, source) => {
       const got = sha512Sri(bytes);
-      if (expected !== undefined && expected.startsWith('sha512-') && got !== expected) {
+      if (expected?.startsWith('sha512-') && got !== expected) {
         throw new RejectedBySource(`served ${got}, expected ${expected}`, { expected, got, source: source.name });
       }
       return { bytes, integrity: got };

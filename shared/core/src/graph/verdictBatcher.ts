@@ -38,8 +38,12 @@ export class VerdictBatcher {
     this.pending = [];
     if (batch.length === 0) return;
     this.verifyMany(batch.map((b) => b.ref)).then(
-      (verdicts) => batch.forEach((b, i) => b.resolve(verdicts[i]!)),
-      (e: unknown) => batch.forEach((b) => b.reject(e)),
+      (verdicts) => {
+        for (const [i, b] of batch.entries()) b.resolve(verdicts[i]!);
+      },
+      (e: unknown) => {
+        for (const b of batch) b.reject(e);
+      },
     );
   }
 }

@@ -92,7 +92,10 @@ export function importerSpecifiers(lockfile: PnpmLockfileLike | undefined): Map<
   const add = (alias: string, spec: unknown) => {
     if (typeof spec !== 'string') return;
     let set = out.get(alias);
-    if (set === undefined) out.set(alias, (set = new Set()));
+    if (set === undefined) {
+      set = new Set();
+      out.set(alias, set);
+    }
     set.add(spec);
   };
   for (const importer of Object.values(lockfile?.importers ?? {})) {

@@ -62,7 +62,11 @@ export class MemoryTree {
     let level = 0;
     let hash = leafHash;
     for (;;) {
-      const row = (this.#levels[level] ??= []);
+      let row = this.#levels[level];
+      if (row === undefined) {
+        row = [];
+        this.#levels[level] = row;
+      }
       row.push(hash);
       if (row.length % 2 === 1) return;
       const left = row[row.length - 2];

@@ -92,7 +92,7 @@ export function parseTilePath(path: string): Tile & { entries: boolean } {
   // A partial tile ends in `<last>.p/<W>`.
   const last = elements[elements.length - 1] ?? '';
   const beforeLast = elements[elements.length - 2];
-  if (beforeLast !== undefined && beforeLast.endsWith('.p')) {
+  if (beforeLast?.endsWith('.p')) {
     if (!WIDTH.test(last)) throw malformedTile(`bad width in ${JSON.stringify(path)}`);
     width = Number(last);
     if (width >= TILE_WIDTH) throw malformedTile(`width must be 1..255 in ${JSON.stringify(path)}`);

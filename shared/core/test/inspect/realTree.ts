@@ -37,7 +37,10 @@ export async function resolveTree(registry: string, limit: number, concurrency =
   const packuments = new Map<string, Promise<Packument | undefined>>();
   const packument = (name: string): Promise<Packument | undefined> => {
     let p = packuments.get(name);
-    if (p === undefined) packuments.set(name, (p = getJson(`${base}${name.replace('/', '%2f')}`).catch(() => undefined)));
+    if (p === undefined) {
+      p = getJson(`${base}${name.replace('/', '%2f')}`).catch(() => undefined);
+      packuments.set(name, p);
+    }
     return p;
   };
   const found = new Map<string, TreeVersion>();

@@ -12,7 +12,7 @@
 import postgres, { type Sql } from 'postgres';
 import { SumgateError } from '../../../core/src/errors.js';
 import { decodeEntryBundle } from '../../../core/src/tlog/entryBundle.js';
-import { type Hash } from '../../../core/src/tlog/hash.js';
+import type { Hash } from '../../../core/src/tlog/hash.js';
 import { neededSubtrees, proveConsistency, proveInclusion } from '../../../core/src/tlog/proof.js';
 import type { SubtreeReader } from '../../../core/src/tlog/subtree.js';
 import { TILE_HEIGHT, TILE_WIDTH } from '../../../core/src/tlog/tile.js';
