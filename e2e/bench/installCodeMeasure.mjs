@@ -8,6 +8,9 @@
  * Run after `pnpm run build`: node e2e/bench/installCodeMeasure.mjs [N=10]. Skipped when SUMGATE_OFFLINE=1.
  */
 import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspectTarball, parseManifest, pathTokens, readTarball } from '../../shared/core/dist/index.js';
 
 if (process.env.SUMGATE_OFFLINE === '1') { console.log('skipped: SUMGATE_OFFLINE=1'); process.exit(0); }
@@ -49,6 +52,19 @@ async function get(url) {
   return new Uint8Array(await r.arrayBuffer());
 }
 
+/** Tarballs are immutable (their integrity is checked), so they are kept on disk between runs. */
+const CACHE = process.env.SUMGATE_MEASURE_CACHE ?? join(tmpdir(), 'sumgate-measure-tarballs');
+mkdirSync(CACHE, { recursive: true });
+async function tarballOf(dist) {
+  const file = join(CACHE, createHash('sha256').update(dist.integrity).digest('hex'));
+  try { return new Uint8Array(readFileSync(file)); } catch { /* not cached yet */ }
+  const bytes = await get(dist.tarball);
+  const got = `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
+  if (got !== dist.integrity) throw new Error(`${dist.tarball}: integrity ${got}, expected ${dist.integrity}`);
+  writeFileSync(file, bytes);
+  return bytes;
+}
+
 function diff(a, b) {
   const out = [];
   const ah = new Map(a.hooks.map((h) => [h.hook, h.command])); const bh = new Map(b.hooks.map((h) => [h.hook, h.command]));
@@ -68,7 +84,7 @@ for (const name of PACKAGES) {
     .sort((x, y) => { const a = x.split('.').map(Number); const b = y.split('.').map(Number); return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; }).slice(-(N + 1));
   let prev;
   for (const v of versions) {
-    const tgz = await get(doc.versions[v].dist.tarball);
+    const tgz = await tarballOf(doc.versions[v].dist);
     const t0 = performance.now();
     const { manifest, installCode } = inspectTarball(tgz);
     times.push(performance.now() - t0);
@@ -80,6 +96,7 @@ for (const name of PACKAGES) {
       const c1 = fp1 !== prev.fp1; const c2 = installCode.fingerprint !== prev.code.fingerprint;
       if (c1) q1++; if (c2) q2++;
       if (c1 || c2) console.log(`${name} ${prev.v} -> ${v}: v1 ${c1 ? 'QUARANTINE' : 'pass'}, v2 ${c2 ? 'QUARANTINE' : 'pass'}${c2 ? `: ${diff(prev.code, installCode)}` : ''}`);
+      if (c2 && process.env.SUMGATE_MEASURE_VERBOSE === '1') for (const w of installCode.widened ?? []) console.log(`    widened: ${w.from} \`${w.expression}\` reaches ${w.reaches} (+${w.files} files)`);
     }
     prev = { v, fp1, code: installCode, manifest };
   }
