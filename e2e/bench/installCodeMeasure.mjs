@@ -77,7 +77,7 @@ function diff(a, b) {
   return out.slice(0, 8).join(' ');
 }
 
-let transitions = 0; let q1 = 0; let q2 = 0; const times = [];
+let transitions = 0; let q1 = 0; let q2 = 0; const times = []; const ratios = [];
 for (const name of PACKAGES) {
   const doc = JSON.parse(Buffer.from(await get(`${REGISTRY}${name.replace('/', '%2f')}`)).toString('utf8'));
   const versions = Object.keys(doc.versions).filter((v) => /^\d+\.\d+\.\d+$/.test(v))
@@ -85,22 +85,27 @@ for (const name of PACKAGES) {
   let prev;
   for (const v of versions) {
     const tgz = await tarballOf(doc.versions[v].dist);
-    const t0 = performance.now();
-    const { manifest, installCode } = inspectTarball(tgz);
-    times.push(performance.now() - t0);
-    const all = readTarball(tgz, () => true);
-    const tarball = { read: (p) => all.get(p) };
-    const fp1 = v1Fingerprint(tarball, parseManifest(tarball.read('package.json')));
+    // v1 and v2 timed side by side on the same bytes, in alternating order (a paired ratio)
+    const runV1 = () => { const all = readTarball(tgz, () => true); const tarball = { read: (p) => all.get(p) }; return v1Fingerprint(tarball, parseManifest(tarball.read('package.json'))); };
+    let fp1; let result; let t1 = 0; let t2 = 0;
+    for (const order of times.length % 2 === 0 ? ['v1', 'v2'] : ['v2', 'v1']) {
+      const t0 = performance.now();
+      if (order === 'v1') { fp1 = runV1(); t1 = performance.now() - t0; } else { result = inspectTarball(tgz); t2 = performance.now() - t0; }
+    }
+    const { installCode } = result;
+    times.push(t2); ratios.push(t2 / t1);
     if (prev !== undefined) {
       transitions++;
-      const c1 = fp1 !== prev.fp1; const c2 = installCode.fingerprint !== prev.code.fingerprint;
+      // as decide.ts does: a version without install code is never quarantined
+      const c1 = fp1 !== 'none' && fp1 !== prev.fp1; const c2 = installCode.fingerprint !== 'none' && installCode.fingerprint !== prev.code.fingerprint;
       if (c1) q1++; if (c2) q2++;
       if (c1 || c2) console.log(`${name} ${prev.v} -> ${v}: v1 ${c1 ? 'QUARANTINE' : 'pass'}, v2 ${c2 ? 'QUARANTINE' : 'pass'}${c2 ? `: ${diff(prev.code, installCode)}` : ''}`);
       if (c2 && process.env.SUMGATE_MEASURE_VERBOSE === '1') for (const w of installCode.widened ?? []) console.log(`    widened: ${w.from} \`${w.expression}\` reaches ${w.reaches} (+${w.files} files)`);
     }
-    prev = { v, fp1, code: installCode, manifest };
+    prev = { v, fp1, code: installCode };
   }
 }
-times.sort((a, b) => a - b);
+times.sort((a, b) => a - b); ratios.sort((a, b) => a - b);
 console.log(`\n${transitions} transitions of ${PACKAGES.length} packages: quarantines v1 ${q1}, v2 ${q2}`);
 console.log(`v2 fingerprinting per tarball: median ${times[times.length >> 1].toFixed(1)} ms, p90 ${times[Math.floor(times.length * 0.9)].toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms (${times.length} tarballs)`);
+console.log(`v2 / v1 time on the same tarball (paired, v1 = gunzip + read every entry + hash the named files): median ${ratios[ratios.length >> 1].toFixed(2)}x, p90 ${ratios[Math.floor(ratios.length * 0.9)].toFixed(2)}x`);
