@@ -2,7 +2,7 @@
 /**
  * [network] Install code v1 vs v2 on real packages: for the last N+1 stable versions of each package,
  * the quarantines (fingerprint differs from the preceding version's) under the v1 rule (only the files
- * named on a hook's command line, raw bytes: re-implemented here as it was) and v2 (the core's
+ * named on a hook's command line, raw bytes: the core's installCodeV1.ts, kept for v1 log records) and v2 (the core's
  * inspectTarball: resolution, closure, node-gyp inputs, dependency names, normalised JavaScript),
  * what changed for each v2 quarantine, and the v2 fingerprinting time per tarball.
  * Run after `pnpm run build`: node e2e/bench/installCodeMeasure.mjs [N=10]. Skipped when SUMGATE_OFFLINE=1.
@@ -11,40 +11,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspectTarball, parseManifest, pathTokens, readTarball } from '../../shared/core/dist/index.js';
+import { inspectTarball, installCodeV1Fingerprint, parseManifest, readTarball } from '../../shared/core/dist/index.js';
 
 if (process.env.SUMGATE_OFFLINE === '1') { console.log('skipped: SUMGATE_OFFLINE=1'); process.exit(0); }
 const REGISTRY = process.env.SUMGATE_MEASURE_REGISTRY ?? 'https://registry.npmjs.org/';
 const N = Number(process.argv[2] ?? 10);
 const PACKAGES = ['esbuild', 'sharp', '@swc/core', 'core-js', 'puppeteer', 'prisma', '@parcel/watcher', 'unrs-resolver', 'bcrypt'];
-
-/** The v1 rule (shared/core before issue 11), kept deliberately simple. */
-function v1Fingerprint(tarball, manifest) {
-  const s = typeof manifest.scripts === 'object' && manifest.scripts !== null ? manifest.scripts : {};
-  const str = (k) => (typeof s[k] === 'string' && s[k] !== '' ? s[k] : undefined);
-  const hooks = [];
-  if (str('preinstall')) hooks.push(['preinstall', s.preinstall]);
-  if (str('install')) hooks.push(['install', s.install]);
-  if (!str('install') && !str('preinstall') && manifest.gypfile !== false && tarball.read('binding.gyp') !== undefined) hooks.push(['node-gyp', 'node-gyp rebuild']);
-  if (str('postinstall')) hooks.push(['postinstall', s.postinstall]);
-  if (hooks.length === 0) return 'none';
-  const files = new Map();
-  const hex = (b) => createHash('sha256').update(b).digest('hex');
-  for (const [hook, cmd] of hooks) {
-    if (hook === 'node-gyp') { files.set('binding.gyp', hex(tarball.read('binding.gyp'))); continue; }
-    for (const token of pathTokens(cmd)) {
-      for (const suffix of ['', '.js', '.cjs', '.mjs', '.json', '/index.js', '/index.cjs', '/index.mjs']) {
-        const d = tarball.read(token + suffix);
-        if (files.has(token + suffix)) break;
-        if (d !== undefined) { files.set(token + suffix, hex(d)); break; }
-      }
-    }
-  }
-  let text = 'sumgate-install-code/v1\n';
-  for (const [h, c] of hooks) text += `hook ${h} ${JSON.stringify(c)}\n`;
-  for (const [p, h] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) text += `file ${JSON.stringify(p)} ${h}\n`;
-  return `sha256-${createHash('sha256').update(text).digest('base64')}`;
-}
 
 async function get(url) {
   const r = await fetch(url);
@@ -86,7 +58,7 @@ for (const name of PACKAGES) {
   for (const v of versions) {
     const tgz = await tarballOf(doc.versions[v].dist);
     // v1 and v2 timed side by side on the same bytes, in alternating order (a paired ratio)
-    const runV1 = () => { const all = readTarball(tgz, () => true); const tarball = { read: (p) => all.get(p) }; return v1Fingerprint(tarball, parseManifest(tarball.read('package.json'))); };
+    const runV1 = () => { const all = readTarball(tgz, () => true); const tarball = { read: (p) => all.get(p) }; return installCodeV1Fingerprint(parseManifest(tarball.read('package.json')), tarball.read); };
     let fp1; let result; let t1 = 0; let t2 = 0;
     for (const order of times.length % 2 === 0 ? ['v1', 'v2'] : ['v2', 'v1']) {
       const t0 = performance.now();
