@@ -81,6 +81,20 @@ describe('install code v2: the closure of what runs', () => {
     expect(paths({ ...self, 'install.js': 'const path = require("path"); require(path.join(path.dirname(require.resolve("other")), "package.json"))' })).toEqual(['install.js']);
   });
 
+  it('a bare specifier naming the package itself is its own files, through `exports` (puppeteer install.mjs)', () => {
+    const exports = { '.': './lib/main.js', './internal/*': { import: './lib/pkg/*', require: './lib/cjs/*' } };
+    const files = {
+      'package.json': manifest({ scripts: { postinstall: 'node install.mjs' }, exports }),
+      'install.mjs': 'await import("demo/internal/node/install.js");\n',
+      'lib/pkg/node/install.js': 'download()', 'lib/cjs/node/install.js': 'download2()', 'lib/other.js': 'o()',
+    };
+    expect(code(files).files.map((f) => f.path)).toEqual(['install.mjs', 'lib/cjs/node/install.js', 'lib/pkg/node/install.js', 'package.json']);
+    expect(fp({ ...files, 'lib/pkg/node/install.js': 'evil()' })).not.toBe(fp(files));
+    expect(fp({ ...files, 'lib/other.js': 'evil()' })).toBe(fp(files));
+    // without exports, the subpath is a path in the package
+    expect(code({ ...files, 'package.json': post('node install.mjs'), 'install.mjs': 'import "demo/lib/other.js";' }).files.map((f) => f.path)).toEqual(['install.mjs', 'lib/other.js', 'package.json']);
+  });
+
   it('trusts `path` and `__dirname` only when the file cannot have rebound them', () => {
     const paths = (src: string): string[] => code({ 'package.json': post('node install.js'), 'install.js': src, 'evil.js': 'e()' }).files.map((f) => f.path);
     expect(paths('const path = require("path"); require(path.join(__dirname, "package.json"))')).toEqual(['install.js', 'package.json']);
