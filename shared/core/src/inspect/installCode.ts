@@ -148,7 +148,8 @@ function computeInstallCode(
   const sorted = [...inputs.files.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([path, content]) => {
-      const sha256 = sha256Hex(read(path)!);
+      // an input that is not a file (selfReference.ts: the manifest fields that resolved a self-reference) hashes its text
+      const sha256 = sha256Hex(read(path) ?? new TextEncoder().encode(content as string));
       return typeof content === 'string' ? { path, sha256, normalized: sha256Hex(new TextEncoder().encode(content)) } : { path, sha256 };
     });
   const code = { hooks, files: sorted, scripts: inputs.scripts, dependencies: inputs.dependencies, widened: inputs.widened };

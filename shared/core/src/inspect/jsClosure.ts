@@ -24,7 +24,7 @@ import type { Node } from 'acorn';
 import { parseJs, normalizedAst } from './normalizedJs.js';
 import { fileBindings, reachOf } from './dynamicSpecifier.js';
 import type { Reach } from './dynamicSpecifier.js';
-import { selfReference } from './selfReference.js';
+import { SELF_REFERENCE_INPUT, selfReference } from './selfReference.js';
 import { packageRelative, resolveNodePath } from './nodeResolution.js';
 import type { ReadFile } from './nodeResolution.js';
 
@@ -149,7 +149,7 @@ function scan(ast: AnyNode): Found {
 }
 
 /** Where a static specifier leads inside the package (undefined: a built-in or a dependency). */
-function resolveSpecifier(read: ReadFile, fromFile: string, spec: string): { file: string | undefined; more?: string[]; decidedBy: readonly string[] } | undefined {
+function resolveSpecifier(read: ReadFile, fromFile: string, spec: string): { file: string | undefined; more?: string[]; decidedBy: readonly string[]; steering?: string } | undefined {
   if (spec.startsWith('node:') || BUILTINS.has(spec)) return undefined;
   const dir = posix.dirname(fromFile) === '.' ? '' : posix.dirname(fromFile);
   if (spec.startsWith('./') || spec.startsWith('../') || spec === '.' || spec === '..') {
@@ -160,8 +160,8 @@ function resolveSpecifier(read: ReadFile, fromFile: string, spec: string): { fil
   const self = selfReference(read, spec);
   if (self !== undefined) {
     // the first target Node finds; all of them, as conditions differ (selfReference.ts)
-    const hits = self.map((t) => resolveNodePath(read, t)).filter((r) => r.file !== undefined);
-    return { file: hits[0]?.file, more: hits.slice(1).map((r) => r.file!), decidedBy: ['package.json', ...hits.flatMap((r) => r.decidedBy)] };
+    const hits = self.targets.map((t) => resolveNodePath(read, t)).filter((r) => r.file !== undefined);
+    return { file: hits[0]?.file, more: hits.slice(1).map((r) => r.file!), decidedBy: hits.flatMap((r) => r.decidedBy), steering: self.decidedBy };
   }
   // a bare specifier: the package's own bundled node_modules, from the file's folder up to the root
   for (let d = dir; ; d = posix.dirname(d) === '.' ? '' : posix.dirname(d)) {
@@ -244,6 +244,7 @@ export function jsClosure(read: ReadFile, allPaths: readonly string[], entries: 
     for (const pj of r.decidedBy) if (!files.has(pj)) files.set(pj, read(pj)!);
     if (r.file !== undefined) add(r.file);
     for (const f of r.more ?? []) add(f);
+    if (r.steering !== undefined) files.set(SELF_REFERENCE_INPUT, r.steering);
   };
   const widen = (w: Omit<Widening, 'files'>, paths: readonly string[]): void => {
     let added = 0;

@@ -4,7 +4,8 @@
  * pnpm place a package beside its own name in node_modules. With an `exports` map, the subpath is
  * mapped through it: every target of the key or `*` pattern that matches, under every condition
  * (a superset of what any condition picks); without one, the subpath is a path in the package.
- * The root package.json decided it, so it is part of the install code.
+ * What decided it is the root manifest's `name`, `main` and `exports`, and only those: they are
+ * part of the install code as {@link SELF_REFERENCE_INPUT} (a dependency's range is not).
  */
 import type { ReadFile } from './nodeResolution.js';
 import { packageRelative } from './nodeResolution.js';
@@ -15,8 +16,11 @@ function targetsOf(value: unknown, star: string | undefined, out: string[]): voi
   else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) targetsOf(v, star, out);
 }
 
-/** Package paths a self-referencing specifier can load (undefined: it does not name the package). */
-export function selfReference(read: ReadFile, spec: string): string[] | undefined {
+/** The install code's entry for the manifest fields a self-reference was resolved with (no tar path starts with '/'). */
+export const SELF_REFERENCE_INPUT = '/package.json#exports';
+
+/** Package paths a self-referencing specifier can load, and the manifest fields that decided them (undefined: it does not name the package). */
+export function selfReference(read: ReadFile, spec: string): { targets: string[]; decidedBy: string } | undefined {
   const bytes = read('package.json');
   if (bytes === undefined) return undefined;
   let manifest: Record<string, unknown>;
@@ -50,5 +54,8 @@ export function selfReference(read: ReadFile, spec: string): string[] | undefine
       }
     }
   }
-  return targets.map((t) => packageRelative('', t)).filter((t): t is string => t !== undefined);
+  return {
+    targets: targets.map((t) => packageRelative('', t)).filter((t): t is string => t !== undefined),
+    decidedBy: `json:${JSON.stringify({ name, main: manifest['main'] ?? null, exports: exports ?? null })}`,
+  };
 }

@@ -88,11 +88,14 @@ describe('install code v2: the closure of what runs', () => {
       'install.mjs': 'await import("demo/internal/node/install.js");\n',
       'lib/pkg/node/install.js': 'download()', 'lib/cjs/node/install.js': 'download2()', 'lib/other.js': 'o()',
     };
-    expect(code(files).files.map((f) => f.path)).toEqual(['install.mjs', 'lib/cjs/node/install.js', 'lib/pkg/node/install.js', 'package.json']);
+    expect(code(files).files.map((f) => f.path)).toEqual(['/package.json#exports', 'install.mjs', 'lib/cjs/node/install.js', 'lib/pkg/node/install.js']);
     expect(fp({ ...files, 'lib/pkg/node/install.js': 'evil()' })).not.toBe(fp(files));
     expect(fp({ ...files, 'lib/other.js': 'evil()' })).toBe(fp(files));
+    // what resolved it is name, main and exports: a new exports target is new code, a dependency range is not
+    expect(fp({ ...files, 'package.json': manifest({ scripts: { postinstall: 'node install.mjs' }, exports: { ...exports, './internal/*': './lib/other.js' } }) })).not.toBe(fp(files));
+    expect(fp({ ...files, 'package.json': manifest({ scripts: { postinstall: 'node install.mjs' }, exports, dependencies: {}, devDependencies: { x: '^2' } }) })).toBe(fp(files));
     // without exports, the subpath is a path in the package
-    expect(code({ ...files, 'package.json': post('node install.mjs'), 'install.mjs': 'import "demo/lib/other.js";' }).files.map((f) => f.path)).toEqual(['install.mjs', 'lib/other.js', 'package.json']);
+    expect(code({ ...files, 'package.json': post('node install.mjs'), 'install.mjs': 'import "demo/lib/other.js";' }).files.map((f) => f.path)).toEqual(['/package.json#exports', 'install.mjs', 'lib/other.js']);
   });
 
   it('trusts `path` and `__dirname` only when the file cannot have rebound them', () => {
