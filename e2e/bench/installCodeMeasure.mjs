@@ -2,51 +2,39 @@
 /**
  * [network] Install code v1 vs v2 on real packages: for the last N+1 stable versions of each package,
  * the quarantines (fingerprint differs from the preceding version's) under the v1 rule (only the files
- * named on a hook's command line, raw bytes: re-implemented here as it was) and v2 (the core's
+ * named on a hook's command line, raw bytes: the core's installCodeV1.ts, kept for v1 log records) and v2 (the core's
  * inspectTarball: resolution, closure, node-gyp inputs, dependency names, normalised JavaScript),
  * what changed for each v2 quarantine, and the v2 fingerprinting time per tarball.
  * Run after `pnpm run build`: node e2e/bench/installCodeMeasure.mjs [N=10]. Skipped when SUMGATE_OFFLINE=1.
  */
 import { createHash } from 'node:crypto';
-import { inspectTarball, parseManifest, pathTokens, readTarball } from '../../shared/core/dist/index.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspectTarball, installCodeV1Fingerprint, parseManifest, readTarball } from '../../shared/core/dist/index.js';
 
 if (process.env.SUMGATE_OFFLINE === '1') { console.log('skipped: SUMGATE_OFFLINE=1'); process.exit(0); }
 const REGISTRY = process.env.SUMGATE_MEASURE_REGISTRY ?? 'https://registry.npmjs.org/';
 const N = Number(process.argv[2] ?? 10);
 const PACKAGES = ['esbuild', 'sharp', '@swc/core', 'core-js', 'puppeteer', 'prisma', '@parcel/watcher', 'unrs-resolver', 'bcrypt'];
 
-/** The v1 rule (shared/core before issue 11), kept deliberately simple. */
-function v1Fingerprint(tarball, manifest) {
-  const s = typeof manifest.scripts === 'object' && manifest.scripts !== null ? manifest.scripts : {};
-  const str = (k) => (typeof s[k] === 'string' && s[k] !== '' ? s[k] : undefined);
-  const hooks = [];
-  if (str('preinstall')) hooks.push(['preinstall', s.preinstall]);
-  if (str('install')) hooks.push(['install', s.install]);
-  if (!str('install') && !str('preinstall') && manifest.gypfile !== false && tarball.read('binding.gyp') !== undefined) hooks.push(['node-gyp', 'node-gyp rebuild']);
-  if (str('postinstall')) hooks.push(['postinstall', s.postinstall]);
-  if (hooks.length === 0) return 'none';
-  const files = new Map();
-  const hex = (b) => createHash('sha256').update(b).digest('hex');
-  for (const [hook, cmd] of hooks) {
-    if (hook === 'node-gyp') { files.set('binding.gyp', hex(tarball.read('binding.gyp'))); continue; }
-    for (const token of pathTokens(cmd)) {
-      for (const suffix of ['', '.js', '.cjs', '.mjs', '.json', '/index.js', '/index.cjs', '/index.mjs']) {
-        const d = tarball.read(token + suffix);
-        if (files.has(token + suffix)) break;
-        if (d !== undefined) { files.set(token + suffix, hex(d)); break; }
-      }
-    }
-  }
-  let text = 'sumgate-install-code/v1\n';
-  for (const [h, c] of hooks) text += `hook ${h} ${JSON.stringify(c)}\n`;
-  for (const [p, h] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) text += `file ${JSON.stringify(p)} ${h}\n`;
-  return `sha256-${createHash('sha256').update(text).digest('base64')}`;
-}
-
 async function get(url) {
   const r = await fetch(url);
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return new Uint8Array(await r.arrayBuffer());
+}
+
+/** Tarballs are immutable (their integrity is checked), so they are kept on disk between runs. */
+const CACHE = process.env.SUMGATE_MEASURE_CACHE ?? join(tmpdir(), 'sumgate-measure-tarballs');
+mkdirSync(CACHE, { recursive: true });
+async function tarballOf(dist) {
+  const file = join(CACHE, createHash('sha256').update(dist.integrity).digest('hex'));
+  try { return new Uint8Array(readFileSync(file)); } catch { /* not cached yet */ }
+  const bytes = await get(dist.tarball);
+  const got = `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
+  if (got !== dist.integrity) throw new Error(`${dist.tarball}: integrity ${got}, expected ${dist.integrity}`);
+  writeFileSync(file, bytes);
+  return bytes;
 }
 
 function diff(a, b) {
@@ -61,29 +49,35 @@ function diff(a, b) {
   return out.slice(0, 8).join(' ');
 }
 
-let transitions = 0; let q1 = 0; let q2 = 0; const times = [];
+let transitions = 0; let q1 = 0; let q2 = 0; const times = []; const ratios = [];
 for (const name of PACKAGES) {
   const doc = JSON.parse(Buffer.from(await get(`${REGISTRY}${name.replace('/', '%2f')}`)).toString('utf8'));
   const versions = Object.keys(doc.versions).filter((v) => /^\d+\.\d+\.\d+$/.test(v))
     .sort((x, y) => { const a = x.split('.').map(Number); const b = y.split('.').map(Number); return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; }).slice(-(N + 1));
   let prev;
   for (const v of versions) {
-    const tgz = await get(doc.versions[v].dist.tarball);
-    const t0 = performance.now();
-    const { manifest, installCode } = inspectTarball(tgz);
-    times.push(performance.now() - t0);
-    const all = readTarball(tgz, () => true);
-    const tarball = { read: (p) => all.get(p) };
-    const fp1 = v1Fingerprint(tarball, parseManifest(tarball.read('package.json')));
+    const tgz = await tarballOf(doc.versions[v].dist);
+    // v1 and v2 timed side by side on the same bytes, in alternating order (a paired ratio)
+    const runV1 = () => { const all = readTarball(tgz, () => true); const tarball = { read: (p) => all.get(p) }; return installCodeV1Fingerprint(parseManifest(tarball.read('package.json')), tarball.read); };
+    let fp1; let result; let t1 = 0; let t2 = 0;
+    for (const order of times.length % 2 === 0 ? ['v1', 'v2'] : ['v2', 'v1']) {
+      const t0 = performance.now();
+      if (order === 'v1') { fp1 = runV1(); t1 = performance.now() - t0; } else { result = inspectTarball(tgz); t2 = performance.now() - t0; }
+    }
+    const { installCode } = result;
+    times.push(t2); ratios.push(t2 / t1);
     if (prev !== undefined) {
       transitions++;
-      const c1 = fp1 !== prev.fp1; const c2 = installCode.fingerprint !== prev.code.fingerprint;
+      // as decide.ts does: a version without install code is never quarantined
+      const c1 = fp1 !== 'none' && fp1 !== prev.fp1; const c2 = installCode.fingerprint !== 'none' && installCode.fingerprint !== prev.code.fingerprint;
       if (c1) q1++; if (c2) q2++;
       if (c1 || c2) console.log(`${name} ${prev.v} -> ${v}: v1 ${c1 ? 'QUARANTINE' : 'pass'}, v2 ${c2 ? 'QUARANTINE' : 'pass'}${c2 ? `: ${diff(prev.code, installCode)}` : ''}`);
+      if (c2 && process.env.SUMGATE_MEASURE_VERBOSE === '1') for (const w of installCode.widened ?? []) console.log(`    widened: ${w.from} \`${w.expression}\` reaches ${w.reaches} (+${w.files} files)`);
     }
-    prev = { v, fp1, code: installCode, manifest };
+    prev = { v, fp1, code: installCode };
   }
 }
-times.sort((a, b) => a - b);
+times.sort((a, b) => a - b); ratios.sort((a, b) => a - b);
 console.log(`\n${transitions} transitions of ${PACKAGES.length} packages: quarantines v1 ${q1}, v2 ${q2}`);
 console.log(`v2 fingerprinting per tarball: median ${times[times.length >> 1].toFixed(1)} ms, p90 ${times[Math.floor(times.length * 0.9)].toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms (${times.length} tarballs)`);
+console.log(`v2 / v1 time on the same tarball (paired, v1 = gunzip + read every entry + hash the named files): median ${ratios[ratios.length >> 1].toFixed(2)}x, p90 ${ratios[Math.floor(ratios.length * 0.9)].toFixed(2)}x`);

@@ -62,6 +62,22 @@ export function attackPackages(markerDir: string, now = Date.now()): FixturePack
         { version: '1.1.0', packageJson: post('node install.js', { dependencies: { 'fake-node': '1.0.0' } }), files: { 'install.js': ok('bin-node') } },
       ],
     },
+    // puppeteer's install.mjs: the real installer is imported by the package's own name, through exports
+    {
+      name: 'self-import',
+      versions: [
+        { version: '1.0.0', packageJson: post('node install.mjs', { exports: { './internal/*': './lib/*', './package.json': './package.json' } }), files: { 'install.mjs': 'await import("self-import/internal/install.js");\n', 'lib/install.js': ok('self-import') } },
+        { version: '1.1.0', packageJson: post('node install.mjs', { exports: { './internal/*': './lib/*', './package.json': './package.json' } }), files: { 'install.mjs': 'await import("self-import/internal/install.js");\n', 'lib/install.js': evil('self-import') } },
+      ],
+    },
+    // asking for nothing (unrs-resolver, core-js): the hook and its code carry the version, reformatted
+    {
+      name: 'reformat',
+      versions: [
+        { version: '1.0.0', packageJson: post('node install.js reformat 1.0.0 check'), files: { 'install.js': `const VERSION = "1.0.0";\n${ok('reformat')}` } },
+        { version: '1.1.0', packageJson: post('node install.js reformat 1.1.0 check'), files: { 'install.js': `// reformatted, new banner\nconst VERSION = '1.1.0'\n\n${ok('reformat')}` } },
+      ],
+    },
     // Yarn 4 adds `node-gyp@latest` to a package whose scripts name node-gyp: the registry must have one
     { name: 'node-gyp', versions: [{ version: '10.0.0', packageJson: { bin: { 'node-gyp': 'bin.sh' } }, files: { 'bin.sh': shellMarker(markerDir, 'node-gyp-bin') } }] },
     { name: 'fake-node', versions: [{ version: '1.0.0', packageJson: { bin: { node: 'bin/node' } }, files: { 'bin/node': shellMarker(markerDir, 'bin-node') } }] },

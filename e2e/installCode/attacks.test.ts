@@ -15,6 +15,7 @@ const ATTACKS = [
   { pkg: 'gyp-off', what: '"gypfile": false beside a binding.gyp', expect: 'gyp-off@1.1.0 is quarantined: it adds install-time code (node-gyp) that 1.0.0 did not have' },
   { pkg: 'gyp-explicit', what: 'an explicit node-gyp rebuild with a changed binding.gyp', expect: 'gyp-explicit@1.1.0 is quarantined: its install-time code (install) changed since 1.0.0' },
   { pkg: 'bin-node', what: 'a new dependency shipping a `node` bin', expect: 'bin-node@1.1.0 is quarantined: its install-time code (postinstall) changed since 1.0.0' },
+  { pkg: 'self-import', what: 'the installer imported by the package\'s own name through exports (puppeteer)', expect: 'self-import@1.1.0 is quarantined: its install-time code (postinstall) changed since 1.0.0' },
 ] as const;
 
 describe.each(INSTALLERS)('%s with sumgate: install code v2 attacks', (pm) => {
@@ -28,9 +29,19 @@ describe.each(INSTALLERS)('%s with sumgate: install code v2 attacks', (pm) => {
   });
 });
 
+/** Asking for nothing: a release whose hook and code differ only in the version and formatting passes, and its hook runs. */
+describe.each(INSTALLERS)('%s with sumgate: the same install code, reformatted, with the new version', (pm) => {
+  it('reformat@1.1.0 is not quarantined and its postinstall runs', async () => {
+    const project = await makeInstallProject(world, pm, { reformat: '1.1.0' }, ['reformat']);
+    const r = await project.install();
+    expect(r.code, r.output).toBe(0);
+    expect(markerRuns(world.markerDir, 'reformat-ok'), r.output).toBe(1);
+  });
+});
+
 /** The control: without sumgate, the package managers run these payloads (the attacks are real). */
 describe.each(INSTALLERS)('%s without sumgate: the payloads run', (pm) => {
-  it.each(['helper-change', 'dir-main'])('%s@1.1.0 runs its payload', async (pkg) => {
+  it.each(['helper-change', 'dir-main', 'self-import'])('%s@1.1.0 runs its payload', async (pkg) => {
     const project = await makeInstallProject(world, pm, { [pkg]: '1.1.0' }, [pkg], false);
     const r = await project.install();
     expect(markerRuns(world.markerDir, pkg), r.output).toBeGreaterThan(0);

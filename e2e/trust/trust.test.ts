@@ -151,7 +151,7 @@ describe.each(['pnpm 10', 'yarn 4'] as const)('%s: trust comes only from the pin
     // Someone with write access to the shared cache rewrites the proven facts: "no install-time code".
     const file = factsFile('adds-script', '1.1.0');
     const entry = JSON.parse(readFileSync(file, 'utf8')) as { proven: { record: string } };
-    entry.proven.record = entry.proven.record.replace(/^install .*$/m, 'install none');
+    entry.proven.record = entry.proven.record.replace(/^install .*$/m, 'install v2 none');
     writeFileSync(file, JSON.stringify(entry));
     const r = await pm.install(cwd);
     expect(r.code).not.toBe(0);

@@ -133,6 +133,17 @@ describe('sumgate explain', () => {
     expect(r.stdout).toContain('sumgate approve adds-script@1.1.0');
   });
 
+  it('says where the fingerprint was widened: the file, the expression, what it reaches', async () => {
+    const { dir, env } = writeProject(world, {});
+    const r = await runCli(['explain', 'loads-plugins@1.0.0'], { cwd: dir, env });
+    expect(r.stdout).toContain('fingerprint widened where a require/import could not be followed statically:');
+    expect(r.stdout).toContain('widened: install.js `require("./plugins/" + process.argv[2])` (require() with a computed argument) can reach files starting "plugins/"; 1 file added to the install code');
+    const j = JSON.parse((await runCli(['explain', 'loads-plugins@1.0.0', '--json'], { cwd: dir, env })).stdout) as { widened: Array<{ from: string; reaches: string }> };
+    expect(j.widened).toMatchObject([{ from: 'install.js', reaches: 'files starting "plugins/"' }]);
+    const plain = await runCli(['explain', 'adds-script@1.1.0'], { cwd: dir, env });
+    expect(plain.stdout).toContain('fingerprint not widened');
+  });
+
   it('--json gives the verdict, the log entry and checkpoint, the source (exit 0 when accepted)', async () => {
     const { dir, env } = writeProject(world, {});
     const r = await runCli(['explain', '@scope/lib@1.0.0', '--json'], { cwd: dir, env });

@@ -20,6 +20,7 @@ export function packages(): FixturePackage[] {
     { name: 'plain', versions: [{ version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } }] },
     { name: '@scope/lib', versions: [{ version: '1.0.0' }] },
     { name: 'adds-script', versions: [{ version: '1.0.0' }, { version: '1.1.0', packageJson: post, files: { 'install.js': INSTALL_V1 } }] },
+    { name: 'loads-plugins', versions: [{ version: '1.0.0', packageJson: post, files: { 'install.js': 'require("./plugins/" + process.argv[2]);\n', 'plugins/a.js': 'a();\n', 'other.js': 'o();\n' } }] },
     {
       name: 'changes-script',
       versions: [

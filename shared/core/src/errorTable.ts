@@ -56,6 +56,7 @@ export const ERROR_TABLE: { readonly [C in SumgateCode]: ErrorRow } = {
   NO_SOURCE: row('config', 2, 404, 'FETCH_FAILED'),
   QUARANTINE_ADDED: row('refused', 1, undefined, 'FETCH_FAILED'),
   QUARANTINE_CHANGED: row('refused', 1, undefined, 'FETCH_FAILED'),
+  QUARANTINE_UNCOMPARABLE: row('refused', 1, undefined, 'FETCH_FAILED'),
   QUARANTINE_FIRST: row('refused', 1, undefined, 'FETCH_FAILED'),
   MANIFEST_CONFUSION: row('refused', 1, undefined, 'FETCH_FAILED'),
   DENIED: row('refused', 1, undefined, 'FETCH_FAILED'),

@@ -32,6 +32,7 @@ export type SumgateCode =
   // quarantine and policy decisions
   | 'QUARANTINE_ADDED'
   | 'QUARANTINE_CHANGED'
+  | 'QUARANTINE_UNCOMPARABLE'
   | 'QUARANTINE_FIRST'
   | 'MANIFEST_CONFUSION'
   | 'DENIED'

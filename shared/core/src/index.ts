@@ -9,6 +9,7 @@ export * from './tlog/index.js';
 export * from './record/npmRecord.js';
 export { escapeName, unescapeName } from './record/escapeName.js';
 export * from './inspect/installCode.js';
+export { installCodeV1Fingerprint } from './inspect/installCodeV1.js';
 export { readTarball, listTarball } from './inspect/tarball.js';
 export * from './npm/registrySignature.js';
 export type { Approval, ExoticAllowance, LogPolicy, Mode, NpmKeyPolicy, Policy, SourcePolicy, Strategy } from './policy/policy.js';

@@ -7,6 +7,7 @@
 import { splitLines, unifiedHunks } from '../diff.js';
 import { visible } from '../terminalText.js';
 import type { InstalledCodeView } from './verifiedTarball.js';
+import { widenedLines } from '../widenedLines.js';
 
 const MAX_LINES_PER_FILE = 400;
 
@@ -54,9 +55,7 @@ export function renderCodeDiff(current: InstalledCodeView, previous: InstalledCo
 
   const deps = current.installCode.dependencies ?? [];
   if (deps.length > 0) out.push('', `dependencies (their bins are on the hooks' PATH): ${deps.map(visible).join(', ')}`);
-  for (const w of current.installCode.widened ?? []) {
-    out.push(`widened: ${visible(w.from)} has ${w.reason}, so every file ${w.scope === '' ? 'of the package' : `under ${visible(w.scope)}/`} is part of the install code`);
-  }
+  out.push(...widenedLines(current.installCode));
 
   out.push('', 'files the hooks run:');
   const prevFiles = new Map((previous?.installCode.files ?? []).map((f) => [f.path, f.sha256]));

@@ -5,6 +5,21 @@ import { logClientFor, openGate, proveOne } from '../gateFor.js';
 import type { Command } from '../io.js';
 import { parsePkgSpec } from '../pkgSpec.js';
 import { visible } from '../terminalText.js';
+import { fetchLoggedCode } from '../approve/verifiedTarball.js';
+import { widenedLines } from '../widenedLines.js';
+
+/** What the tarball's own install code says beyond the log's fingerprint: where it was widened. */
+type CodeDetail = { readonly widened: string[]; readonly raw: unknown } | { readonly error: string } | undefined;
+
+async function codeDetail(gate: Gate, record: LoggedRecord | undefined): Promise<CodeDetail> {
+  if (record === undefined || record.record.installCode.fingerprint === 'none') return undefined;
+  try {
+    const view = await fetchLoggedCode(gate, record);
+    return { widened: widenedLines(view.installCode), raw: view.installCode.widened ?? [] };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
 
 /** What a source's metadata says about the version, compared with the log. */
 interface SourceFacts {
@@ -48,6 +63,7 @@ examples:
     const record = logged !== undefined && 'record' in logged ? logged : undefined;
     const [verdict] = await gate.verifyLocked([{ name, version, integrity: record?.record.integrity }]);
     const source = await sourceFacts(gate, name, version, record);
+    const detail = await codeDetail(gate, record);
 
     if (args.flags.json === true) {
       io.stdout(`${JSON.stringify({
@@ -57,10 +73,11 @@ examples:
           checkpoint: { origin: record.origin, size: record.checkpointSize }, vkeys: gate.policy.log?.vkeys,
         },
         source,
+        widened: detail === undefined ? undefined : 'error' in detail ? { error: detail.error } : detail.raw,
         policy: gate.policy.file,
       }, null, 2)}\n`);
     } else {
-      io.stdout(render(gate, verdict!, logged, record, source));
+      io.stdout(render(gate, verdict!, logged, record, source, detail));
     }
     return verdict!.decision === 'refused' ? 1 : 0;
   },
@@ -80,7 +97,7 @@ async function sourceFacts(gate: Gate, name: string, version: string, record: Lo
   }
 }
 
-function render(gate: Gate, v: Verdict, logged: LoggedRecord | { absent: string } | undefined, record: LoggedRecord | undefined, source: SourceFacts): string {
+function render(gate: Gate, v: Verdict, logged: LoggedRecord | { absent: string } | undefined, record: LoggedRecord | undefined, source: SourceFacts, detail: CodeDetail): string {
   const out: string[] = [];
   const pkg = `${v.name}@${v.version}`;
   out.push(`${pkg}: ${v.decision}${v.decision === 'refused' ? ' (an install would fail)' : ''}   [mode ${gate.policy.mode}, policy ${gate.policy.file ?? 'default'}]`);
@@ -110,6 +127,14 @@ function render(gate: Gate, v: Verdict, logged: LoggedRecord | { absent: string 
   }
   const code = v.installCode;
   out.push(`install-time code: ${code === undefined ? 'unknown (not in the log)' : code.fingerprint === 'none' ? 'none' : `${code.hooks.join(', ')} (${code.fingerprint})`}`);
+  if (detail !== undefined && 'error' in detail) {
+    out.push(`  (what the fingerprint covers could not be read from the tarball: ${detail.error})`);
+  } else if (detail !== undefined) {
+    out.push(detail.widened.length === 0
+      ? '  fingerprint not widened: every require/import the hooks reach was followed statically'
+      : '  fingerprint widened where a require/import could not be followed statically:');
+    for (const line of detail.widened) out.push(`    ${line}`);
+  }
   if (v.previous !== undefined) {
     const p = v.previous.installCode;
     out.push(`previous version compared: ${v.previous.version}: ${p.fingerprint === 'none' ? 'no install-time code' : `${p.hooks.join(', ')} (${p.fingerprint})`}`);

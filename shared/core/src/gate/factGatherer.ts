@@ -60,8 +60,10 @@ export class FactGatherer {
       const v = packument.versions[p.version];
       metadata = { installHooks: v === undefined ? undefined : claimedInstallHooks(v), publishedAt: packument.time?.[p.version], source };
       if (needPrevious) {
-        // Times from the log's v2 records where it has them, else the source's packument.
-        const timeOf = (version: string, record: LoggedRecord['record'] | undefined): string | undefined => record?.published ?? packument.time?.[version];
+        // Publish times only from the log's records (verdict/baseline.ts): a mirror's `time` (its own
+        // ingestion dates here) never picks the baseline. A version absent from the log cannot be a
+        // proven baseline either way (QUARANTINE_ADDED says so).
+        const timeOf = (version: string, record: LoggedRecord['record'] | undefined): string | undefined => (record === undefined ? packument.time?.[version] : record.published);
         const proven = new Map<string, LoggedRecord | undefined>();
         const factsOf = async (version: string): Promise<VersionFacts> => {
           const ref = { name: p.name, version };

@@ -31,7 +31,7 @@ export class TarballVerifier {
       throw this.explainSourceFailure(p, e, expected);
     });
     const { installCode } = await inspectTarballAsync(fetched.value.bytes, { pkg: `${p.name}@${p.version}` });
-    return { fetched, installCode: { fingerprint: installCode.fingerprint, hooks: installCode.hooks.map((h) => h.hook) } };
+    return { fetched, installCode: { fingerprint: installCode.fingerprint, hooks: installCode.hooks.map((h) => h.hook), v1: installCode.v1 } };
   }
 
   private explainSourceFailure(p: PackageKey, e: unknown, expected: string | undefined): unknown {

@@ -91,13 +91,18 @@ export function hookInputs(
     for (const pj of r.decidedBy) steering.add(pj);
     if (r.file !== undefined) entries.add(r.file);
   }
-  const closure = jsClosure(read, allPaths, entries);
+  const version = manifest['version'];
+  const name = manifest['name'];
+  const closure = jsClosure(read, allPaths, entries, {
+    name: typeof name === 'string' ? name : undefined, version: typeof version === 'string' ? version : undefined,
+  });
   for (const f of steering) if (!closure.files.has(f)) closure.files.set(f, read(f)!);
   // A hook that reads its own package.json (for its version) is not new code each release: every
-  // string equal to the version (the `version` field, exact pins of its own platform packages) is normalised.
-  const version = manifest['version'];
+  // string equal to the version (the `version` field, exact pins of its own platform packages) is
+  // normalised; other strings starting with '<' get one more, so no real string reads as the marker.
   if (closure.files.has('package.json')) {
-    closure.files.set('package.json', `json:${JSON.stringify(manifest, (_k, v: unknown) => (typeof version === 'string' && v === version ? '<version>' : v))}`);
+    const marked = (v: unknown): unknown => (typeof v !== 'string' ? v : typeof version === 'string' && v === version ? '<version>' : v.startsWith('<') ? `<${v}` : v);
+    closure.files.set('package.json', `json:${JSON.stringify(manifest, (_k, v: unknown) => marked(v))}`);
   }
   return { files: closure.files, scripts: named.sort((a, b) => (a.name < b.name ? -1 : 1)), dependencies: dependencyNames(manifest), widened: closure.widened };
 }

@@ -10,6 +10,7 @@ import { openTarball, openTarballAsync } from './tarball.js';
 import type { Tarball } from './tarball.js';
 import { hookInputs } from './hookResolution.js';
 import type { Widening } from './jsClosure.js';
+import { installCodeV1Fingerprint } from './installCodeV1.js';
 
 export type InstallHook = 'preinstall' | 'install' | 'node-gyp' | 'postinstall' | 'prepare';
 
@@ -32,6 +33,8 @@ export interface InstallCode {
   widened?: Widening[];
   /** {@link NO_INSTALL_CODE} or `sha256-<base64>` over the canonical text. */
   fingerprint: string;
+  /** The same bytes under the v1 rules (installCodeV1.ts), to check and compare with v1 records. */
+  v1?: string;
 }
 
 export interface InstallCodeOptions {
@@ -135,7 +138,8 @@ function computeInstallCode(
   allPaths: readonly string[],
 ): InstallCode {
   const hooks = hooksOf(manifest, (p) => read(p) !== undefined, opts);
-  if (hooks.length === 0) return { hooks, files: [], fingerprint: NO_INSTALL_CODE };
+  const v1 = installCodeV1Fingerprint(manifest, read, opts.gitDependency === true);
+  if (hooks.length === 0) return { hooks, files: [], fingerprint: NO_INSTALL_CODE, v1 };
   // record-format.md §"Install code" rule 2: what the hooks run (hookResolution.ts).
   const inputs = hookInputs(
     manifest, hooks.filter((h) => h.hook !== 'node-gyp').map((h) => h.command),
@@ -144,13 +148,14 @@ function computeInstallCode(
   const sorted = [...inputs.files.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([path, content]) => {
-      const sha256 = sha256Hex(read(path)!);
+      // an input that is not a file (selfReference.ts: the manifest fields that resolved a self-reference) hashes its text
+      const sha256 = sha256Hex(read(path) ?? new TextEncoder().encode(content as string));
       return typeof content === 'string' ? { path, sha256, normalized: sha256Hex(new TextEncoder().encode(content)) } : { path, sha256 };
     });
   const code = { hooks, files: sorted, scripts: inputs.scripts, dependencies: inputs.dependencies, widened: inputs.widened };
   const version = typeof manifest['version'] === 'string' ? manifest['version'] : undefined;
   const digest = createHash('sha256').update(canonicalInstallText(code, version)).digest('base64');
-  return { ...code, fingerprint: `sha256-${digest}` };
+  return { ...code, fingerprint: `sha256-${digest}`, v1 };
 }
 
 /** Install code from a manifest and the package's files (path relative to the package root -> bytes). */

@@ -36,11 +36,20 @@ export function parseJs(path: string, bytes: Uint8Array): ParsedJs | undefined {
   return undefined;
 }
 
-/** The canonical text of a syntax tree: JSON without positions or raw text (BigInt as text). */
-export function normalizedAst(ast: Node): string {
+/**
+ * The canonical text of a syntax tree: JSON without positions or raw text (BigInt as text). A
+ * string literal equal to the package's own `version` becomes `{"type":"Literal","ownVersion":true}`
+ * (no `value` key, so no real literal has that form): the literal is fixed by the version, as the
+ * version field the code could read from its package.json is, so it is not new code each release.
+ */
+export function normalizedAst(ast: Node, version?: string): string {
+  const own = version === undefined || version === '' ? undefined : version;
   return JSON.stringify(ast, (key, value: unknown) => {
     if (DROPPED.has(key)) return undefined;
     if (typeof value === 'bigint') return `${value}n`;
+    if (own !== undefined && typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'Literal' && (value as { value?: unknown }).value === own) {
+      return { type: 'Literal', ownVersion: true };
+    }
     return value;
   });
 }

@@ -15,8 +15,12 @@ export interface NpmRecord {
   version: string;
   /** `sha512-<base64>` of the tarball, as in package-lock.json and dist.integrity. */
   integrity: string;
-  /** `fingerprint` is 'none' (and hooks empty) or `sha256-<base64>` with the hook names in run order. */
-  installCode: { fingerprint: string; hooks: string[] };
+  /**
+   * `fingerprint` is 'none' (and hooks empty) or `sha256-<base64>` with the hook names in run order.
+   * `rules: 1` marks a v1 record (its fingerprint follows the v1 install-code rules); absent, the
+   * current rules (v2, written `install v2 ...`).
+   */
+  installCode: { fingerprint: string; hooks: string[]; rules?: 1 };
   /** The npm registry's `dist.signatures`, when the source served them. */
   signatures: Array<{ keyid: string; sig: string }>;
   /** v2: the upstream's publish time (`time[version]`), canonical ISO-8601 UTC with milliseconds. */
@@ -99,10 +103,12 @@ export function formatRecord(r: NpmRecord): string {
   checkIntegrity(r.integrity);
   checkInstallCode(r.installCode);
   let text = `npm ${escaped} ${r.version} ${r.integrity}\n`;
+  const rules = r.installCode.rules === 1 ? '' : 'v2 ';
   text += r.installCode.hooks.length === 0
-    ? `install ${r.installCode.fingerprint}\n`
-    : `install ${r.installCode.fingerprint} ${r.installCode.hooks.join(',')}\n`;
+    ? `install ${rules}${r.installCode.fingerprint}\n`
+    : `install ${rules}${r.installCode.fingerprint} ${r.installCode.hooks.join(',')}\n`;
   if (r.published !== undefined) {
+    if (r.installCode.rules === 1) throw malformed('a v1 record has no time line');
     checkPublished(r.published);
     text += `time ${r.published}\n`;
   }
@@ -153,14 +159,19 @@ export function parseRecord(text: string): NpmRecord {
 
   const installLine = lines[1];
   if (installLine === undefined) throw malformed('missing the "install" line', 2);
-  if (!installLine.startsWith('install ')) throw malformed('second line must be "install <fingerprint>[ <hooks>]"', 2);
-  const installParts = installLine.split(' ').length === 2 ? fields(installLine, 2, 2) : fields(installLine, 3, 2);
-  const installCode = { fingerprint: installParts[1]!, hooks: installParts[2]?.split(',') ?? [] };
+  if (!installLine.startsWith('install ')) throw malformed('second line must be "install [v2 ]<fingerprint>[ <hooks>]"', 2);
+  const v2 = installLine.startsWith('install v2 ');
+  const bare = v2 ? `install ${installLine.slice('install v2 '.length)}` : installLine;
+  const installParts = bare.split(' ').length === 2 ? fields(bare, 2, 2) : fields(bare, 3, 2);
+  const installCode: NpmRecord['installCode'] = v2
+    ? { fingerprint: installParts[1]!, hooks: installParts[2]?.split(',') ?? [] }
+    : { fingerprint: installParts[1]!, hooks: installParts[2]?.split(',') ?? [], rules: 1 };
   checkInstallCode(installCode, 2);
 
   let published: string | undefined;
   let first = 2;
   if (lines[2]?.startsWith('time ') === true) {
+    if (!v2) throw malformed('a time line needs the v2 install line ("install v2 ...")', 3);
     published = fields(lines[2], 2, 3)[1]!;
     checkPublished(published, 3);
     first = 3;

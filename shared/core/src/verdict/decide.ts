@@ -3,6 +3,7 @@ import { verifyRegistrySignature } from '../npm/registrySignature.js';
 import type { NpmKeyPolicy, Policy } from '../policy/policy.js';
 import type { NpmRecord } from '../record/npmRecord.js';
 import { coveringApproval } from './approvalCover.js';
+import { comparableCode, v1Note } from './comparableCode.js';
 import { humanDuration } from './baseline.js';
 import { waitingPeriod } from './waitingPeriod.js';
 import type { VersionFacts } from './baseline.js';
@@ -108,8 +109,10 @@ export function decide(policy: Policy, facts: Facts, now: Date = new Date()): Ve
       problems.push(integrityMismatch(pkg, record.integrity, facts.bytes.integrity, facts.bytes.source));
       return finish(policy, verdict, problems);
     }
-    if (facts.bytes.installCode.fingerprint !== record.installCode.fingerprint) {
-      problems.push(new SumgateError('LOG_MISMATCH', `${pkg}: install-time code fingerprint ${facts.bytes.installCode.fingerprint} from the tarball differs from the log's ${record.installCode.fingerprint}`, {
+    // a v1 record is checked against the v1 fingerprint of the same bytes (comparableCode.ts)
+    const fromBytes = record.installCode.rules === 1 ? facts.bytes.installCode.v1 : facts.bytes.installCode.fingerprint;
+    if (fromBytes !== record.installCode.fingerprint) {
+      problems.push(new SumgateError('LOG_MISMATCH', `${pkg}: install-time code fingerprint ${fromBytes ?? '(not computed)'} from the tarball differs from the log's ${record.installCode.fingerprint}${record.installCode.rules === 1 ? ' (v1 rules)' : ''}`, {
         pkg, fix: 'the log and this client disagree on the install-code rules: upgrade sumgate or the log, then retry',
       }));
       return finish(policy, verdict, problems);
@@ -247,6 +250,16 @@ function quarantine(policy: Policy, facts: Facts, code: InstallCodeSummary, pkg:
     problems.push(new SumgateError('QUARANTINE_ADDED', `${pkg} is quarantined: it has install-time code (${hooks}) and the install-time code of ${prev.version} could not be proven in the log to compare with; nothing was run${stale}`, {
       pkg, fix: approve, data: { installCode: code, previous: prev },
     }));
+  } else if (comparableCode(code, prev.installCode) === undefined) {
+    problems.push(new SumgateError('QUARANTINE_UNCOMPARABLE', `${pkg} is held: the log recorded ${prev.version} under the install-time code rules v1 and ${facts.version} under v2, and the tarball was not downloaded to compute its v1 fingerprint, so whether its install-time code (${hooks}) changed is unknown; nothing was run${stale}`, {
+      pkg, fix: `install so that the tarball is fetched (a fresh store or cache compares it under v1), or review it: ${approve}`, data: { installCode: code, previous: prev },
+    }));
+  } else if (comparableCode(code, prev.installCode)!.rules === 1 && comparableCode(code, prev.installCode)!.current !== prev.installCode.fingerprint) {
+    problems.push(new SumgateError(prev.installCode.fingerprint === 'none' ? 'QUARANTINE_ADDED' : 'QUARANTINE_CHANGED', `${pkg} is quarantined: its install-time code (${hooks}) ${prev.installCode.fingerprint === 'none' ? `is new since ${prev.version}` : `changed since ${prev.version}`} under the v1 rules the log recorded ${prev.version} with${origin}; nothing was run${stale}`, {
+      pkg, fix: approve, data: { installCode: code, previous: prev },
+    }));
+  } else if (comparableCode(code, prev.installCode)!.rules === 1) {
+    notes.push(`install-time code unchanged since ${prev.version} (${v1Note(prev.version)})`);
   } else if (prev.installCode.fingerprint === 'none') {
     problems.push(new SumgateError('QUARANTINE_ADDED', `${pkg} is quarantined: it adds install-time code (${hooks}) that ${prev.version} did not have${origin}; nothing was run${stale}`, {
       pkg, fix: approve, data: { installCode: code, previous: prev },

@@ -6,6 +6,10 @@ export type Decision = 'verified' | 'approved' | 'exempt' | 'off' | 'refused';
 export interface InstallCodeSummary {
   readonly fingerprint: string;
   readonly hooks: readonly string[];
+  /** The install-code rules the fingerprint follows: 1 for a v1 log record, else 2 (the current). */
+  readonly rules?: 1 | 2 | undefined;
+  /** From tarball bytes: the v1 fingerprint of the same bytes (installCodeV1.ts). */
+  readonly v1?: string | undefined;
 }
 
 /** What sumgate concluded about one package version, with every reason. */

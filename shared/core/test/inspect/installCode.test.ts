@@ -19,7 +19,7 @@ describe('inspectTarball: hooks', () => {
   it('no scripts -> none', () => {
     const { manifest: m, installCode } = inspectTarball(pkg({ 'package.json': manifest({ scripts: { test: 'vitest', build: 'tsc' } }), 'index.js': '' }));
     expect(m['name']).toBe('demo');
-    expect(installCode).toEqual({ hooks: [], files: [], fingerprint: NO_INSTALL_CODE });
+    expect(installCode).toEqual({ hooks: [], files: [], fingerprint: NO_INSTALL_CODE, v1: NO_INSTALL_CODE });
   });
 
   it('postinstall: hook, the script file it runs, and the fingerprint of the canonical text', () => {
@@ -204,5 +204,15 @@ describe('inspectTarball performance', () => {
     console.log(`inspectTarball: ${(t.length / 1e6).toFixed(1)} MB .tgz, ${entries.length} files: ${inspect.toFixed(1)} ms CPU (gunzip alone ${gunzip.toFixed(1)} ms)`);
     // Header parsing and hashing must stay small next to inflating: no copies, no extraction.
     expect(inspect).toBeLessThan(gunzip * 1.5 + 20);
+  });
+});
+
+describe('inspectTarball: the v1 fingerprint of the same bytes (for v1 log records)', () => {
+  it('is the v1 rule: only files named on the command line, no implicit build beside a preinstall or gypfile false', () => {
+    const base = { 'package.json': manifest({ scripts: { postinstall: 'node install.js' } }), 'install.js': 'require("./lib")', 'lib.js': 'a()' };
+    const v1 = inspectTarball(pkg(base)).installCode.v1;
+    expect(inspectTarball(pkg({ ...base, 'lib.js': 'evil()' })).installCode.v1).toBe(v1);
+    expect(inspectTarball(pkg({ ...base, 'install.js': 'evil()' })).installCode.v1).not.toBe(v1);
+    expect(inspectTarball(pkg({ 'package.json': manifest({ gypfile: false }), 'binding.gyp': '{}' })).installCode.v1).toBe(NO_INSTALL_CODE);
   });
 });

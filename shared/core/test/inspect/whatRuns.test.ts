@@ -45,12 +45,75 @@ describe('install code v2: the closure of what runs', () => {
     const files = { 'package.json': post('node i.js'), 'i.js': 'require("./plugins/" + name)', 'plugins/a.js': 'a()', 'other.js': 'o()' };
     const c = code(files);
     expect(c.files.map((f) => f.path)).toEqual(['i.js', 'plugins/a.js']);
-    expect(c.widened).toEqual([{ from: 'i.js', scope: 'plugins', reason: 'require() with a computed argument' }]);
+    expect(c.widened).toEqual([{
+      from: 'i.js', scope: 'plugins', reason: 'require() with a computed argument', expression: 'require("./plugins/" + name)', reaches: 'files starting "plugins/"', files: 1,
+    }]);
     const whole = code({ ...files, 'i.js': 'const r = require; r(x)', 'README.md': 'docs', 'types.d.ts': '' });
     // what Node can load: not docs, types or the root manifest (its install-relevant parts have their own lines)
     expect(whole.files.map((f) => f.path)).toEqual(['i.js', 'other.js', 'plugins/a.js']);
     expect(whole.widened?.[0]?.scope).toBe('');
     expect(fp({ ...files, 'i.js': 'import(`./plugins/${n}`)', 'plugins/b.js': 'new()' })).not.toBe(fp({ ...files, 'i.js': 'import(`./plugins/${n}`)' }));
+  });
+
+  it('widens a computed specifier only to what it can reach (esbuild, sharp, @swc/core)', () => {
+    const paths = (files: Record<string, string>): string[] => code(files).files.map((f) => f.path);
+    const m = post('node install.js');
+    const lib = { 'lib/main.js': 'main()', 'lib/x.json': '{}', 'lib/sub/y.js': 'y()', 'other.js': 'o()' };
+    // esbuild's install.js: require(path.join(__dirname, "package.json")) is the package's own manifest
+    const esbuild = code({ 'package.json': m, 'install.js': 'var path2 = require("path");\nconst p = require(path2.join(__dirname, "package.json"));', ...lib });
+    expect(esbuild.files.map((f) => f.path)).toEqual(['install.js', 'package.json']);
+    expect(esbuild.widened?.[0]?.reaches).toBe('"./package.json", followed as a static specifier');
+    // a constant prefix and suffix: only files under the prefix holding the suffix
+    expect(paths({ 'package.json': m, 'install.js': 'require("./lib/" + name + ".js")', ...lib })).toEqual(['install.js', 'lib/main.js', 'lib/sub/y.js']);
+    expect(paths({ 'package.json': m, 'install.js': 'const path = require("node:path"); require(path.join(__dirname, "lib", name))', ...lib })).toEqual(['install.js', 'lib/main.js', 'lib/sub/y.js', 'lib/x.json']);
+    // sharp's `@img/sharp-${platform}/lib`: a dependency, so only bundled node_modules of that name
+    const sharp = { 'package.json': m, 'install.js': 'require(`@img/sharp-${p}/lib`)', 'node_modules/@img/sharp-linux/lib/index.js': 'n()', 'node_modules/other/index.js': 'x()', ...lib };
+    expect(paths(sharp)).toEqual(['install.js', 'node_modules/@img/sharp-linux/lib/index.js']);
+    // ...unless the text could name the package itself (`demo-${x}` does not, `de${x}` does)
+    expect(paths({ ...sharp, 'install.js': 'require(`de${p}`)' })).toContain('other.js');
+    // @swc/core's require(path.resolve(process.env.INIT_CWD, "package.json")): the project's file
+    const swc = code({ 'package.json': m, 'install.js': 'const path = require("path"); require(path.resolve(process.env.INIT_CWD, "package.json"))', ...lib });
+    expect(swc.files.map((f) => f.path)).toEqual(['install.js']);
+    expect(swc.widened?.[0]?.reaches).toContain('outside the package');
+    // @swc/core's require(path.join(path.dirname(require.resolve("@swc/core")), "package.json")): its own manifests only
+    const self = { 'package.json': manifest({ name: 'demo', scripts: { postinstall: 'node install.js' } }), 'install.js': 'const path = require("path"); require(path.join(path.dirname(require.resolve("demo")), "package.json"))', 'lib/package.json': '{}', ...lib };
+    expect(paths(self)).toEqual(['install.js', 'lib/package.json', 'package.json']);
+    expect(paths({ ...self, 'install.js': 'const path = require("path"); require(path.join(path.dirname(require.resolve("other")), "package.json"))' })).toEqual(['install.js']);
+  });
+
+  it('a bare specifier naming the package itself is its own files, through `exports` (puppeteer install.mjs)', () => {
+    const exports = { '.': './lib/main.js', './internal/*': { import: './lib/pkg/*', require: './lib/cjs/*' } };
+    const files = {
+      'package.json': manifest({ scripts: { postinstall: 'node install.mjs' }, exports }),
+      'install.mjs': 'await import("demo/internal/node/install.js");\n',
+      'lib/pkg/node/install.js': 'download()', 'lib/cjs/node/install.js': 'download2()', 'lib/other.js': 'o()',
+    };
+    expect(code(files).files.map((f) => f.path)).toEqual(['/package.json#exports', 'install.mjs', 'lib/cjs/node/install.js', 'lib/pkg/node/install.js']);
+    expect(fp({ ...files, 'lib/pkg/node/install.js': 'evil()' })).not.toBe(fp(files));
+    expect(fp({ ...files, 'lib/other.js': 'evil()' })).toBe(fp(files));
+    // what resolved it is name, main and exports: a new exports target is new code, a dependency range is not
+    expect(fp({ ...files, 'package.json': manifest({ scripts: { postinstall: 'node install.mjs' }, exports: { ...exports, './internal/*': './lib/other.js' } }) })).not.toBe(fp(files));
+    expect(fp({ ...files, 'package.json': manifest({ scripts: { postinstall: 'node install.mjs' }, exports, dependencies: {}, devDependencies: { x: '^2' } }) })).toBe(fp(files));
+    // without exports, the subpath is a path in the package
+    expect(code({ ...files, 'package.json': post('node install.mjs'), 'install.mjs': 'import "demo/lib/other.js";' }).files.map((f) => f.path)).toEqual(['/package.json#exports', 'install.mjs', 'lib/other.js']);
+  });
+
+  it('trusts `path` and `__dirname` only when the file cannot have rebound them', () => {
+    const paths = (src: string): string[] => code({ 'package.json': post('node install.js'), 'install.js': src, 'evil.js': 'e()' }).files.map((f) => f.path);
+    expect(paths('const path = require("path"); require(path.join(__dirname, "package.json"))')).toEqual(['install.js', 'package.json']);
+    expect(paths('const path = require("path"); path = { join: () => "./evil.js" }; require(path.join(__dirname, "package.json"))')).toContain('evil.js');
+    expect(paths('const path = require("path"); function f(path) { require(path.join(__dirname, "package.json")) }')).toContain('evil.js');
+    expect(paths('const __dirname = "x"; require(__dirname + "/package.json")')).toContain('evil.js');
+    expect(paths('const path = require("path"); eval(s); require(path.join(__dirname, "package.json"))')).toContain('evil.js');
+    expect(paths('const path = require("path"); require(path.join(p, "package.json"))')).toContain('evil.js');
+  });
+
+  it('a string literal equal to the package version is normalised; any other change is not', () => {
+    const at = (version: string, src: string) => fp({ 'package.json': post('node install.js', {}, version), 'install.js': src });
+    expect(at('1.0.1', 'const V = "1.0.1"; download(V)')).toBe(at('1.0.2', 'const V = "1.0.2"; download(V)'));
+    expect(at('1.0.1', 'const V = "1.0.1"; download(V)')).not.toBe(at('1.0.2', 'const V = "1.0.1"; download(V)'));
+    expect(at('1.0.1', 'const V = "1.0.1"; download(V)')).not.toBe(at('1.0.2', 'const V = "<version>"; download(V)'));
+    expect(at('1.0.1', 'download("1.0.1")')).not.toBe(at('1.0.2', 'evil("1.0.2")'));
   });
 
   it('a script path in a string literal (child_process.fork) is followed', () => {

@@ -17,9 +17,18 @@ const record = (over: Partial<NpmRecord> = {}): NpmRecord => ({
 describe('formatRecord / parseRecord', () => {
   it('formats the documented layout', () => {
     expect(formatRecord(record({ name: '@Scope/Pkg', installCode: { fingerprint: FP, hooks: ['node-gyp', 'postinstall'] }, signatures: [SIG] }))).toBe(
-      `npm @!scope/!pkg 1.3.0 ${SRI}\ninstall ${FP} node-gyp,postinstall\nsig ${SIG.keyid} ${SIG.sig}\n`,
+      `npm @!scope/!pkg 1.3.0 ${SRI}\ninstall v2 ${FP} node-gyp,postinstall\nsig ${SIG.keyid} ${SIG.sig}\n`,
     );
-    expect(formatRecord(record())).toBe(`npm left-pad 1.3.0 ${SRI}\ninstall none\n`);
+    expect(formatRecord(record())).toBe(`npm left-pad 1.3.0 ${SRI}\ninstall v2 none\n`);
+  });
+
+  it('reads a v1 record (no rules token) as rules 1 and writes it back unchanged; a v1 record has no time line', () => {
+    const v1 = `npm left-pad 1.3.0 ${SRI}\ninstall ${FP} postinstall\n`;
+    expect(parseRecord(v1).installCode).toEqual({ fingerprint: FP, hooks: ['postinstall'], rules: 1 });
+    expect(formatRecord(parseRecord(v1))).toBe(v1);
+    expect(() => parseRecord(`${v1}time 2026-01-01T00:00:00.000Z\n`)).toThrow(/line 3: a time line needs the v2 install line/);
+    expect(() => formatRecord({ ...parseRecord(v1), published: '2026-01-01T00:00:00.000Z' })).toThrow(/a v1 record has no time line/);
+    expect(parseRecord(`npm left-pad 1.3.0 ${SRI}\ninstall v2 none\ntime 2026-01-01T00:00:00.000Z\n`).published).toBe('2026-01-01T00:00:00.000Z');
   });
 
   const roundTrips: Array<[string, NpmRecord]> = [
@@ -28,6 +37,7 @@ describe('formatRecord / parseRecord', () => {
     ['uppercase legacy', record({ name: 'JSONStream', version: '1.3.5' })],
     ['odd name with %', record({ name: '100%-real', version: '0.0.1-rc.1' })],
     ['unicode', record({ name: 'ça-va', version: '2.0.0-Beta.3' })],
+    ['v1 record', record({ installCode: { fingerprint: FP, hooks: ['postinstall'], rules: 1 } })],
     ['install code and signatures', record({
       installCode: { fingerprint: FP, hooks: ['preinstall', 'install', 'postinstall', 'prepare'] },
       signatures: [SIG, { keyid: 'SHA256:other', sig: 'AAAA' }],

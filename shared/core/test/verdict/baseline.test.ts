@@ -40,7 +40,7 @@ describe('the established baseline', () => {
     expect(b.between.map((v) => v.version)).toEqual(['1.0.0', '1.0.1']);
     const unknown = await establishedBaseline('1.0.2', undefined, ['1.0.1', '1.0.0'], world(stone).factsOf, 7);
     expect(unknown).toMatchObject({ version: '1.0.1', between: [] });
-    expect(unknown.note).toContain('the publish time of 1.0.2 is unknown');
+    expect(unknown.note).toContain('the log has no publish time for 1.0.2');
     const shared = await establishedBaseline('1.0.2', at(T), ['1.0.1', '1.0.0'], world({ ...stone, '1.0.1': { ...stone['1.0.1'], publishedAt: at(T) } }).factsOf, 7);
     expect(shared.version).toBe('1.0.1');
     expect(shared.note).toContain('2 versions share the publish time');

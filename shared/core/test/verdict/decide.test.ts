@@ -141,3 +141,35 @@ describe('decide', () => {
     expect(decide(policy(), { ...f, npmKeys: [], logged: { record: signed, index: 3 } }).notes.join()).toContain('no npm keys');
   });
 });
+
+describe('decide: a log whose records are v1 (install-code rules v1)', () => {
+  const FP3 = `sha256-${'C'.repeat(42)}E=`;
+  const v1rec = (fingerprint: string, hooks: string[]): NpmRecord => ({ ...record(fingerprint, hooks), installCode: { fingerprint, hooks, rules: 1 } });
+  const v1prev = (fingerprint: string, hooks: string[] = ['postinstall']) => ({ version: '1.0.0', installCode: { fingerprint, hooks, rules: 1 as const } });
+  const bytes = (fingerprint: string, v1: string) => ({ integrity: SRI, installCode: { fingerprint, hooks: ['postinstall'], v1 }, source: 'npm' });
+
+  it('v1 record and v1 baseline, same v1 fingerprint: passes with a note saying the comparison is v1 (no false quarantine)', () => {
+    const v = decide(policy(), facts({ logged: { record: v1rec(FP1, ['postinstall']), index: 7 }, previous: v1prev(FP1) }));
+    expect(v.decision).toBe('verified');
+    expect(v.notes.join('\n')).toContain('install-time code unchanged since 1.0.0 (compared under the install-code rules v1');
+  });
+
+  it('bytes are checked against a v1 record with their v1 fingerprint, and compared with a v1 baseline under v1', () => {
+    const ok = decide(policy(), facts({ logged: { record: v1rec(FP1, ['postinstall']), index: 7 }, bytes: bytes(FP3, FP1), previous: v1prev(FP1) }));
+    expect(ok.decision).toBe('verified');
+    const forged = decide(policy(), facts({ logged: { record: v1rec(FP1, ['postinstall']), index: 7 }, bytes: bytes(FP1, FP2), previous: v1prev(FP1) }));
+    expect(forged.problems.map((p) => p.code)).toEqual(['LOG_MISMATCH']);
+    expect(forged.problems[0]?.message).toContain('(v1 rules)');
+  });
+
+  it('a v2 version with a v1 baseline: compared under v1 from the bytes; without bytes it is held as uncomparable, never called changed or unchanged', () => {
+    const changed = decide(policy(), facts({ logged: { record: record(FP3, ['postinstall']), index: 7 }, bytes: bytes(FP3, FP2), previous: v1prev(FP1) }));
+    expect(changed.problems.map((p) => p.code)).toEqual(['QUARANTINE_CHANGED']);
+    expect(changed.problems[0]?.message).toContain('under the v1 rules the log recorded 1.0.0 with');
+    const added = decide(policy(), facts({ logged: { record: record(FP3, ['postinstall']), index: 7 }, bytes: bytes(FP3, FP2), previous: v1prev('none', []) }));
+    expect(added.problems.map((p) => p.code)).toEqual(['QUARANTINE_ADDED']);
+    const unknown = decide(policy(), facts({ logged: { record: record(FP3, ['postinstall']), index: 7 }, previous: v1prev(FP1) }));
+    expect(unknown.problems.map((p) => p.code)).toEqual(['QUARANTINE_UNCOMPARABLE']);
+    expect(unknown.problems[0]?.message).toContain('the log recorded 1.0.0 under the install-time code rules v1 and 1.1.0 under v2');
+  });
+});
