@@ -24,8 +24,8 @@ function locked(cwd: string, name: string): LockEntry {
 }
 
 describe.each([11, 12] as NpmVersion[])('npm %i through sumgate proxy', (npmVersion) => {
-  const npm = (cwd: string, args: string[], registry: string, cache = path.join(world.sandbox.root, 'npm-cache')) =>
-    runNpm(npmVersion, args, { cwd, registry, cacheDir: cache });
+  const npm = (cwd: string, args: string[], registry: string, cache = path.join(world.sandbox.root, 'npm-cache'), env: Record<string, string> = {}) =>
+    runNpm(npmVersion, args, { cwd, registry, cacheDir: cache, env });
 
   it('installs verified packages; the lockfile records the proxy URL and the log\'s integrity; the client\'s token stays with the proxy', async () => {
     // npm 12 runs only the install scripts package.json's allowScripts covers (npm 11.19 warns about the rest)
@@ -55,6 +55,16 @@ describe.each([11, 12] as NpmVersion[])('npm %i through sumgate proxy', (npmVers
     expect(ci.code, ci.output + proxy.output()).toBe(0);
     expect((proxy.output().match(/verified plain@1\.0\.0/g) ?? []).length).toBe(before + 1);
     expect(existsSync(path.join(cwd, 'node_modules/dep-of-plain/package.json'))).toBe(true);
+
+    // the same lockfile against a proxy on another port: npm's replace-registry-host=always keeps the
+    // recorded path and takes the host from the configured registry, so it goes through the new proxy
+    await proxy.close();
+    const moved = await world.proxy(cwd);
+    rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
+    const elsewhere = await npm(cwd, ['ci'], moved.url, path.join(world.sandbox.root, 'npm-cache-moved'), { npm_config_replace_registry_host: 'always' });
+    expect(elsewhere.code, elsewhere.output + moved.output()).toBe(0);
+    expect(moved.output()).toMatch(/verified plain@1\.0\.0 from fixture/);
+    expect(locked(cwd, 'plain').resolved).toBe(`${proxy.url}plain/-/plain-1.0.0.tgz`);
   });
 
   it('passes over a tampering mirror for an honest source; alone, the tampered bytes never reach npm', async () => {
