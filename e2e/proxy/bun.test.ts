@@ -48,6 +48,17 @@ describe('Bun through sumgate proxy', () => {
     const frozen = await bun(cwd, ['install', '--frozen-lockfile'], proxy.url, path.join(world.sandbox.root, 'bun-cache-2'));
     expect(frozen.code, frozen.output + proxy.output()).toBe(0);
     expect((proxy.output().match(/verified plain@1\.0\.0/g) ?? []).length).toBe(before + 1);
+
+    // the same lockfile against a proxy on another port (the first one stopped), the client configured for it
+    await proxy.close();
+    const moved = await world.proxy(cwd);
+    bunProject({ plain: '1.0.0', 'with-dep': '1.0.0' }, moved.url);
+    rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
+    const elsewhere = await bun(cwd, ['install', '--frozen-lockfile'], moved.url, path.join(world.sandbox.root, 'cache-moved'));
+    // it fetches the recorded URL (the stopped proxy), never the configured registry: keep the proxy's port fixed
+    expect(elsewhere.code).not.toBe(0);
+    expect(elsewhere.output).toContain(`ConnectionRefused downloading tarball plain@1.0.0`);
+    expect(moved.output()).not.toContain('verified');
   });
 
   it('passes over a tampering mirror; refuses a quarantined version (marker absent) and installs it after approval', async () => {

@@ -36,6 +36,16 @@ describe('Yarn 1 through sumgate proxy', () => {
     const frozen = await yarn1(cwd, ['install', '--frozen-lockfile'], proxy.url, path.join(world.sandbox.root, 'yarn1-cache-2'));
     expect(frozen.code, frozen.output + proxy.output()).toBe(0);
     expect((proxy.output().match(/verified plain@1\.0\.0/g) ?? []).length).toBe(before + 1);
+
+    // the same lockfile against a proxy on another port (the first one stopped), the client configured for it
+    await proxy.close();
+    const moved = await world.proxy(cwd);
+    rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
+    const elsewhere = await yarn1(cwd, ['install', '--frozen-lockfile'], moved.url, path.join(world.sandbox.root, 'cache-moved'));
+    // it fetches the recorded URL (the stopped proxy), never the configured registry: keep the proxy's port fixed
+    expect(elsewhere.code).not.toBe(0);
+    expect(elsewhere.output).toContain(`connect ECONNREFUSED 127.0.0.1:${proxy.port}`);
+    expect(moved.output()).not.toContain('verified');
   });
 
   it('refuses a version that adds a postinstall (403; the proxy prints the code, cause and fix); after approval it installs and runs', async () => {
