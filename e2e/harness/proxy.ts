@@ -16,6 +16,8 @@ export interface RunningProxy {
   readonly port: number;
   /** Everything the proxy printed so far. */
   output(): string;
+  /** How many times the proxy served `name@version` verified so far. */
+  verifiedCount(pkg: string): number;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startProxy(opts: { cwd: string; sumgateCache: string; home
     url,
     port: Number(new URL(url).port),
     output: () => output,
+    verifiedCount: (pkg) => output.split('\n').filter((line) => line.startsWith(`sumgate proxy: verified ${pkg} from `)).length,
     close: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

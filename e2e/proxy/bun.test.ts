@@ -44,10 +44,10 @@ describe('Bun through sumgate proxy', () => {
     expect(lock).toContain(`"plain": ["plain@1.0.0", "${proxy.url}plain/-/plain-1.0.0.tgz", {}, "${world.registry.integrityOf('plain', '1.0.0')}"]`);
 
     rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
-    const before = (proxy.output().match(/verified plain@1\.0\.0/g) ?? []).length;
+    const before = proxy.verifiedCount('plain@1.0.0');
     const frozen = await bun(cwd, ['install', '--frozen-lockfile'], proxy.url, path.join(world.sandbox.root, 'bun-cache-2'));
     expect(frozen.code, frozen.output + proxy.output()).toBe(0);
-    expect((proxy.output().match(/verified plain@1\.0\.0/g) ?? []).length).toBe(before + 1);
+    expect(proxy.verifiedCount('plain@1.0.0')).toBe(before + 1);
 
     // the same lockfile against a proxy on another port (the first one stopped), the client configured for it
     await proxy.close();

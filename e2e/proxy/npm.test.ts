@@ -29,10 +29,14 @@ describe.each([11, 12] as NpmVersion[])('npm %i through sumgate proxy', (npmVers
 
   it('installs verified packages; the lockfile records the proxy URL and the log\'s integrity; the client\'s token stays with the proxy', async () => {
     // npm 12 runs only the install scripts package.json's allowScripts covers (npm 11.19 warns about the rest)
-    const cwd = world.project({ plain: '1.0.0', 'with-dep': '1.0.0', 'same-script': '1.1.0' }, {}, undefined, { allowScripts: { 'same-script': true } });
+    const sources = [world.honest(), { name: 'private', url: world.privateRegistry.url, scopes: ['@private'] }];
+    const deps = { plain: '1.0.0', 'with-dep': '1.0.0', 'same-script': '1.1.0', '@private/lib': '1.0.0' };
+    const cwd = world.project(deps, { sources, exempt: ['@private/*'] }, undefined, { allowScripts: { 'same-script': true } });
     const proxy = await world.proxy(cwd);
-    // a token the client holds for the proxy's host: it must never reach a source
-    writeFileSync(path.join(cwd, '.npmrc'), `//127.0.0.1:${proxy.port}/:_authToken=client-secret-token\n`);
+    // the project's .npmrc: the client's token for the proxy's host, which must never reach a source,
+    // and the private source's token, which the proxy sends to that source only
+    const privateHost = new URL(world.privateRegistry.url).host;
+    writeFileSync(path.join(cwd, '.npmrc'), `//127.0.0.1:${proxy.port}/:_authToken=client-secret-token\n//${privateHost}/:_authToken=private-token\n`);
     const r = await npm(cwd, ['install'], proxy.url);
     expect(r.code, r.output + proxy.output()).toBe(0);
     for (const pkg of ['plain@1.0.0', 'with-dep@1.0.0', 'dep-of-plain@2.0.0', 'same-script@1.1.0']) {
@@ -47,13 +51,16 @@ describe.each([11, 12] as NpmVersion[])('npm %i through sumgate proxy', (npmVers
     expect(world.registry.tarballRequests()).toContain('/plain/-/plain-1.0.0.tgz');
     expect(world.registry.requests.some((q) => q.hasAuthorization)).toBe(false);
     expect(world.registry.requests.some((q) => JSON.stringify(q.headers).includes('client-secret-token'))).toBe(false);
+    expect(world.privateRegistry.requests.length).toBeGreaterThan(0);
+    expect(world.privateRegistry.requests.every((q) => q.headers.authorization === 'Bearer private-token')).toBe(true);
+    expect(existsSync(path.join(cwd, 'node_modules/@private/lib/package.json'))).toBe(true);
 
     // npm ci from that lockfile, with an empty npm cache: every tarball goes through the proxy again
     rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
-    const before = (proxy.output().match(/verified plain@1\.0\.0/g) ?? []).length;
+    const before = proxy.verifiedCount('plain@1.0.0');
     const ci = await npm(cwd, ['ci'], proxy.url, path.join(world.sandbox.root, 'npm-cache-ci'));
     expect(ci.code, ci.output + proxy.output()).toBe(0);
-    expect((proxy.output().match(/verified plain@1\.0\.0/g) ?? []).length).toBe(before + 1);
+    expect(proxy.verifiedCount('plain@1.0.0')).toBe(before + 1);
     expect(existsSync(path.join(cwd, 'node_modules/dep-of-plain/package.json'))).toBe(true);
 
     // the same lockfile against a proxy on another port: npm's replace-registry-host=always keeps the

@@ -41,7 +41,7 @@ Runs until SIGINT or SIGTERM.`,
     const port = Number(portText);
     if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a port number (0-65535), got ${portText}`);
     const say = (line: string): void => io.stderr(`${line}\n`);
-    const gates = new GateReloader(() => openGate(io, io.cwd, args.flags.policy), say);
+    const gates = new GateReloader(() => openGate(io, io.cwd, args.flags.policy), io.env, say);
     const gate = gates.current();
     const running = await startProxy({ gate: () => gates.current(), host: typeof args.flags.host === 'string' ? args.flags.host : undefined, port, say });
     io.stdout(`sumgate proxy: listening on ${running.url} (policy ${gate.policy.file ?? 'built-in defaults'}, ${gate.policy.sources.length} source(s), log ${gate.policy.log?.url ?? 'none'})\n`);
