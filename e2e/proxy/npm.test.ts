@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { markerRuns } from '../harness/markers.js';
 import { runNpm } from '../harness/npmClients.js';
 import type { NpmVersion } from '../harness/npmClients.js';
+import { startFixtureRegistry } from '../harness/fixtureRegistry.js';
 import { writePolicy } from '../harness/sumgate.js';
 import { useProxyWorld } from './proxyWorld.js';
 
@@ -72,6 +73,26 @@ describe.each([11, 12] as NpmVersion[])('npm %i through sumgate proxy', (npmVers
     expect(elsewhere.code, elsewhere.output + moved.output()).toBe(0);
     expect(moved.output()).toMatch(/verified plain@1\.0\.0 from fixture/);
     expect(locked(cwd, 'plain').resolved).toBe(`${proxy.url}plain/-/plain-1.0.0.tgz`);
+  });
+
+  it('a packument carries the log\'s integrity: a source whose metadata names other bytes than the log is corrected', async () => {
+    // the honest bytes (the fixture tarball is deterministic) under metadata that names adds-script's sha512
+    const liar = await startFixtureRegistry({
+      packages: [{ name: 'plain', versions: [{ version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' }, metadataOverride: { dist: { integrity: world.registry.integrityOf('adds-script', '1.0.0') } } }] }],
+    });
+    try {
+      expect(liar.tarballOf('plain', '1.0.0')).toEqual(world.registry.tarballOf('plain', '1.0.0'));
+      const logged = await fetch(`${world.log.url}lookup/plain@1.0.0`); // the log has it (ingested from the honest registry)
+      expect(logged.status).toBe(200);
+      const cwd = world.project({ plain: '1.0.0' }, { sources: [{ name: 'liar', url: liar.url }] });
+      const proxy = await world.proxy(cwd);
+      const r = await npm(cwd, ['install'], proxy.url);
+      expect(r.code, r.output + proxy.output()).toBe(0);
+      expect(proxy.output()).toMatch(/verified plain@1\.0\.0 from liar/);
+      expect(locked(cwd, 'plain').integrity).toBe(world.registry.integrityOf('plain', '1.0.0'));
+    } finally {
+      await liar.close();
+    }
   });
 
   it('passes over a tampering mirror for an honest source; alone, the tampered bytes never reach npm', async () => {
