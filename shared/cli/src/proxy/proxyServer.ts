@@ -47,6 +47,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     const versions = Object.keys(upstream.versions);
     const logged = new Map<string, string>();
     const omit = new Set<string>();
+    const omitted: string[] = [];
     if (checked && gate.policy.proxyQuarantined === 'omit') {
       // Every version is judged (ingesting the ones the log lacks), so a range skips the refused ones.
       const verdicts = await gate.verifyLocked(versions.map((version) => ({ name, version, integrity: upstream.versions[version]?.dist?.integrity })));
@@ -55,8 +56,9 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         const unavailable = v.problems.find((p) => p.tier === 'unavailable');
         if (unavailable !== undefined) throw unavailable; // could not check is never "omit"
         omit.add(v.version);
+        omitted.push(`${v.version} (${v.problems.map((p) => p.code).join(', ')})`);
       }
-      if (omit.size > 0) say(`sumgate proxy: ${name}: left out of the packument (refused): ${[...omit].join(', ')}`);
+      if (omitted.length > 0) say(`sumgate proxy: ${name}: left out of the packument (refused): ${omitted.join(', ')}`);
     } else if (checked) {
       // The log's integrity for the versions it already has (no ingestion: the tarball request proves the one chosen).
       const found = await gate.log.lookupMany(versions.map((version) => ({ name, version })), false);
