@@ -24,12 +24,15 @@ carry the log's integrity. A refused version's tarball is answered 403 with the 
   --host <address>  address to listen on (default 127.0.0.1)
   --policy <file>   the policy file (default: sumgate.jsonc at the workspace root)
 
-Point a client at it:
+The policy and .npmrc are read again when they change (an approval applies on the next request).
+Runs until SIGINT or SIGTERM.
+
+examples:
+  sumgate proxy                                         then point a client at it:
   npm config set registry http://127.0.0.1:${DEFAULT_PROXY_PORT}/
   bun install --registry http://127.0.0.1:${DEFAULT_PROXY_PORT}/
-  yarn install --registry http://127.0.0.1:${DEFAULT_PROXY_PORT}/     (Yarn 1)
-
-Runs until SIGINT or SIGTERM.`,
+  yarn install --registry http://127.0.0.1:${DEFAULT_PROXY_PORT}/         (Yarn 1)
+  sumgate proxy --port 0 --policy ci/sumgate.jsonc      a free port, another policy file`,
   async run(argv, io) {
     const args = parseArgs(argv, { port: 'string', host: 'string', policy: 'string', help: 'boolean' });
     if (args.flags.help === true) {
