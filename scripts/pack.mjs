@@ -27,6 +27,7 @@ export const PACKAGES = [
   { dir: 'shared/log', files: ['dist/index.js', 'dist/index.d.ts'] },
   { dir: 'plugins/pnpm', files: ['pnpmfile.cjs', 'policy.schema.json'], banner: 'pnpmfile.cjs' },
   { dir: 'plugins/yarn', files: ['bundles/@yarnpkg/plugin-sumgate.js'], banner: 'bundles/@yarnpkg/plugin-sumgate.js' },
+  { dir: 'plugins/bun', files: ['dist/scanner.js'], banner: 'dist/scanner.js' },
   { dir: 'shared/cli', files: ['dist/sumgate.js', 'dist/plugins/pnpmfile.cjs', 'dist/plugins/plugin-sumgate.js', 'dist/policy.schema.json'] },
 ];
 const YARN_BUNDLE = 'plugins/yarn/bundles/@yarnpkg/plugin-sumgate.js';

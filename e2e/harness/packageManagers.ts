@@ -158,6 +158,15 @@ export function runYarn(args: readonly string[], opts: RunYarnOptions): Promise<
 }
 
 /**
+ * Runs any other client (npm, Bun, Yarn 1: e2e/harness/npmClients.ts) with the same isolation:
+ * an environment built from scratch, `<cwd>.home` as HOME unless given, its own process group.
+ */
+export function runIsolatedClient(file: string, args: readonly string[], opts: { cwd: string; env: Record<string, string>; overrides?: EnvOverrides; home?: string; timeoutMs?: number }): Promise<RunResult> {
+  const home = prepareHome(opts.cwd, opts.home);
+  return runIsolated(file, args, { cwd: opts.cwd, env: mergeEnv(baseEnv(home), opts.env, opts.overrides), timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+}
+
+/**
  * Variables a child may inherit from the parent; everything else is dropped. TLS trust settings
  * are machine configuration (a corporate CA), not test state, so they pass through.
  */

@@ -6,11 +6,12 @@ import { explain } from './commands/explain.js';
 import { init } from './commands/init.js';
 import { log } from './commands/log.js';
 import { proofVerify } from './commands/proofVerify.js';
+import { proxy } from './commands/proxy.js';
 import { witness } from './commands/witness.js';
 import type { Command, Io } from './io.js';
 import { CLI_VERSION } from './version.js';
 
-const COMMANDS: readonly Command[] = [init, audit, approve, explain, log, proofVerify, witness];
+const COMMANDS: readonly Command[] = [init, audit, approve, explain, proxy, log, proofVerify, witness];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -26,6 +27,7 @@ examples:
   sumgate audit                         in CI: every locked package against the log (exit 1 if refused)
   sumgate explain esbuild@0.25.1        why a version is accepted or refused
   sumgate log serve --dir ./log --port 8090 --upstream https://registry.npmjs.org/
+  sumgate proxy                         a verifying registry on 127.0.0.1:4880 for npm, Bun and Yarn 1
 
   sumgate --version                     this CLI's version
 `;

@@ -27,7 +27,7 @@ const io = {
 
 const argv = process.argv.slice(2);
 // A stopped log server exits even if requests cut at the end of its drain left upstream fetches open.
-const isServer = argv[0] === 'log' && argv[1] === 'serve';
+const isServer = (argv[0] === 'log' && argv[1] === 'serve') || argv[0] === 'proxy';
 
 main(argv, io).then(
   (code) => {

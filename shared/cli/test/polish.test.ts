@@ -38,6 +38,7 @@ describe('--help', () => {
       ['audit', /^ {2}sumgate audit --json \| /m],
       ['approve', /^ {2}sumgate approve \S+@\S+ --yes --note /m],
       ['explain', /^ {2}sumgate explain \S+@\S+/m],
+      ['proxy', /^ {2}npm config set registry http:\/\/127\.0\.0\.1:4880\/$/m],
     ] as const) {
       const r = await runCli([command, '--help']);
       expect(r.code, command).toBe(0);

@@ -28,7 +28,7 @@ import type { Verdict } from './verdict/verdict.js';
 export interface GateOptions {
   /** Where the package manager runs; the workspace root and policy are found from here. */
   readonly cwd: string;
-  readonly host: 'pnpm' | 'yarn' | 'cli';
+  readonly host: 'pnpm' | 'yarn' | 'bun' | 'proxy' | 'cli';
   /** The package manager's registry, used as the only source when the policy names none. */
   readonly defaultRegistry?: string | undefined;
   readonly policyFile?: string | undefined;

@@ -19,7 +19,7 @@ export { findWorkspaceRoot, loadPolicy, parsePolicyText, policyPath } from './po
 export { jsonStringEnd, stripJsonComments } from './policy/jsonc.js';
 export * from './sources/http.js';
 export { Credentials } from './sources/credentials.js';
-export { readNpmrc, tlsOptions } from './sources/npmrc.js';
+export { npmrcFiles, readNpmrc, tlsOptions } from './sources/npmrc.js';
 export type { NpmrcSettings } from './sources/npmrc.js';
 export { Sources, RejectedBySource } from './sources/sources.js';
 export type { Packument, PackumentVersion, SourceFailure, Fetched } from './sources/sources.js';

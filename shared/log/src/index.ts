@@ -3,6 +3,7 @@ export { Log, openLog, type OpenLogOptions, type PublishedCheckpoint, type Appen
 export type { Evidence, Observation } from './evidence.js';
 export { buildProofBatch, type ProofBatch, type ProofBatchEntry, type ProofRequest } from './proofBatch.js';
 export { serveLog, type ServeLogOptions, type LogServer } from './serve.js';
+export { listen } from './http/listen.js';
 export { createLogHandler, type LogHandlerOptions } from './http/handler.js';
 export { Ingestor, type IngestorOptions, type IngestResult } from './ingest/ingestor.js';
 export { ingestList, ingestFromLockfile, ingestFromListFile, type IngestListOptions, type IngestSummary, type IngestProgress } from './bulkIngest.js';

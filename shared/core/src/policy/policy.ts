@@ -100,6 +100,13 @@ export interface Policy {
   readonly requireRegistrySignatures: boolean;
   /** Where verdicts, checkpoints and tiles are cached; default `$SUMGATE_CACHE_DIR` or the user cache dir. */
   readonly cacheDir: string | undefined;
+  /**
+   * `proxy.quarantined`: what `sumgate proxy` does with a version the rules refuse. `refuse` (default):
+   * the packument lists it and its tarball is answered with 403 and the refusal (code, cause, fix),
+   * so the install stops and says why. `omit`: it is left out of the packument, so a range resolves
+   * to the last version that passes (every version of each packument is proven in the log).
+   */
+  readonly proxyQuarantined: 'refuse' | 'omit';
 }
 
 export const POLICY_FILE_NAME = 'sumgate.jsonc';
@@ -122,4 +129,5 @@ export const DEFAULT_POLICY: Omit<Policy, 'file' | 'sources' | 'log'> = {
   npmKeys: [],
   requireRegistrySignatures: false,
   cacheDir: undefined,
+  proxyQuarantined: 'refuse',
 };

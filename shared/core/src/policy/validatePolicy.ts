@@ -96,7 +96,7 @@ const FINGERPRINT = /^sha256-[A-Za-z0-9+/]{43}=$/;
 const NAME_GLOB = /^(@[a-z0-9*][a-z0-9._~*-]*\/)?[a-zA-Z0-9*._~-]+$/;
 
 const TOP_KEYS = ['$schema', 'mode', 'sources', 'strategy', 'log', 'exempt', 'quarantine', 'minimumReleaseAgeMinutes',
-  'unknownReleaseAge', 'approvals', 'deny', 'exotic', 'npmKeys', 'requireRegistrySignatures', 'cacheDir'] as const;
+  'unknownReleaseAge', 'approvals', 'deny', 'exotic', 'npmKeys', 'requireRegistrySignatures', 'cacheDir', 'proxy'] as const;
 
 /**
  * Validates a parsed policy document once, at load. `defaults.sources` is used when the file names
@@ -127,7 +127,14 @@ export function validatePolicy(doc: Json, file: string, defaults: { sources: rea
     npmKeys: o.npmKeys === undefined ? [] : npmKeysOf(file, o.npmKeys),
     requireRegistrySignatures: o.requireRegistrySignatures === undefined ? false : boolean(file, 'requireRegistrySignatures', o.requireRegistrySignatures),
     cacheDir: o.cacheDir === undefined ? undefined : string(file, 'cacheDir', o.cacheDir),
+    proxyQuarantined: o.proxy === undefined ? DEFAULT_POLICY.proxyQuarantined : proxyQuarantinedOf(file, o.proxy),
   };
+}
+
+/** `proxy`: `{"quarantined"?: "refuse" | "omit"}`, settings of `sumgate proxy`. */
+function proxyQuarantinedOf(file: string, v: Json): Policy['proxyQuarantined'] {
+  const p = object(file, 'proxy', v, ['quarantined'] as const);
+  return p.quarantined === undefined ? DEFAULT_POLICY.proxyQuarantined : oneOf(file, 'proxy.quarantined', p.quarantined, ['refuse', 'omit'] as const);
 }
 
 /** `quarantine`: true, false, or `{"baselineDays"?: 0-365, "releaseAfterDays"?: 0-365}` (an object means on). */

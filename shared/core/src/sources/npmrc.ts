@@ -8,10 +8,15 @@ import path from 'node:path';
  */
 export type NpmrcSettings = ReadonlyMap<string, string>;
 
-export function readNpmrc(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): NpmrcSettings {
+/** The .npmrc files read, lowest precedence first: the user's (npm's `userconfig`), then the workspace's. */
+export function npmrcFiles(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string[] {
   const user = env.NPM_CONFIG_USERCONFIG ?? env.npm_config_userconfig ?? path.join(env.HOME ?? os.homedir(), '.npmrc');
+  return [user, path.join(workspaceRoot, '.npmrc')];
+}
+
+export function readNpmrc(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): NpmrcSettings {
   const settings = new Map<string, string>();
-  for (const file of [user, path.join(workspaceRoot, '.npmrc')]) {
+  for (const file of npmrcFiles(workspaceRoot, env)) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');

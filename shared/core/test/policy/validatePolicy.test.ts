@@ -69,6 +69,10 @@ describe('policy', () => {
         expect(fails(`{ "mode": "off", "quarantine": {"bogus": true} }`).message).toContain('"quarantine.bogus" must be one of the known keys (baselineDays, releaseAfterDays)');
         continue;
       }
+      if (key === 'proxy') {
+        expect(fails(`{ "mode": "off", "proxy": {"bogus": true} }`).message).toContain('"proxy.bogus" must be one of the known keys (quarantined)');
+        continue;
+      }
       // Every documented top-level key is known to the validator (a wrong value fails on the value, not the key).
       const e = fails(`{ "mode": "off", "${key}": {"bogus": true} }`);
       expect(e.message).not.toContain('one of the known keys');
@@ -76,5 +80,21 @@ describe('policy', () => {
     const e = fails(`{ "mode": "off", "undocumented": 1 }`);
     expect(e.message).toContain('one of the known keys');
     expect(Object.keys(schema.properties.log!.properties!).sort()).toEqual(['ingest', 'timeoutMs', 'url', 'vkeys', 'witnesses']);
+  });
+});
+
+describe('policy: proxy', () => {
+  const withProxy = (proxy: string) => `{ "log": { "url": "http://127.0.0.1:9/", "vkeys": ["${VKEY}"] }, "proxy": ${proxy} }`;
+
+  it('refuses quarantined versions at their tarball by default; "omit" leaves them out of packuments', () => {
+    expect(parsePolicyText(minimal, FILE).proxyQuarantined).toBe('refuse');
+    expect(parsePolicyText(withProxy('{}'), FILE).proxyQuarantined).toBe('refuse');
+    expect(parsePolicyText(withProxy('{ "quarantined": "omit" }'), FILE).proxyQuarantined).toBe('omit');
+  });
+
+  it('names the key and the allowed values of a bad setting', () => {
+    expect(fails(withProxy('{ "quarantined": "skip" }')).message).toContain('proxy.quarantined');
+    expect(fails(withProxy('{ "quarantine": "omit" }')).message).toContain('quarantine');
+    expect(fails(withProxy('"omit"')).message).toContain('proxy');
   });
 });
