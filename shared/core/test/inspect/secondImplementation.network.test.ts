@@ -30,7 +30,10 @@ const root = mkdtempSync(path.join(tmpdir(), 'sumgate-second-'));
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
 /** Hooks by the spec's rule 1 (no git dependencies here). */
-function hooks(m: Record<string, any>, dir: string): Array<[string, string]> {
+// biome-ignore lint/suspicious/noExplicitAny: the simple implementation reads package.json as it comes
+type Manifest = Record<string, any>;
+
+function hooks(m: Manifest, dir: string): Array<[string, string]> {
   const s = m.scripts !== null && typeof m.scripts === 'object' && !Array.isArray(m.scripts) ? m.scripts : {};
   const has = (k: string) => typeof s[k] === 'string' && s[k] !== '';
   const out: Array<[string, string]> = [];
@@ -53,7 +56,7 @@ function nodeLoads(dir: string, from: string, request: string): string | undefin
   }
 }
 
-function simpleClosure(dir: string, m: Record<string, any>, hs: Array<[string, string]>): Set<string> {
+function simpleClosure(dir: string, m: Manifest, hs: Array<[string, string]>): Set<string> {
   const files = new Set<string>();
   const queue: string[] = [];
   const words = hs.filter(([h]) => h !== 'node-gyp').flatMap(([, c]) => c.split(/[\s;&|()<>`]+/)).map((w) => w.replace(/["']/g, ''));
@@ -86,7 +89,7 @@ function simpleClosure(dir: string, m: Record<string, any>, hs: Array<[string, s
 }
 
 /** The canonical text of rule 4, written from the spec. */
-function simpleFingerprint(dir: string, m: Record<string, any>, hs: Array<[string, string]>, files: Set<string>): string {
+function simpleFingerprint(dir: string, m: Manifest, hs: Array<[string, string]>, files: Set<string>): string {
   const v: string = m.version;
   const cmd = (c: string) => c.split(v).reduce((acc, part, i, parts) => (i === 0 ? part : `${acc}${!/[\w.+-]$/.test(parts[i - 1]!) && !/^[\w.+-]/.test(part) ? '<version>' : v}${part}`), '');
   let text = 'sumgate-install-code/v2\n';
@@ -103,6 +106,7 @@ function simpleFingerprint(dir: string, m: Record<string, any>, hs: Array<[strin
       for (const sourceType of goals) {
         try {
           const ast = parse(bytes.toString('utf8'), { ecmaVersion: 'latest', sourceType, allowHashBang: true, allowReturnOutsideFunction: sourceType === 'script', allowAwaitOutsideFunction: sourceType === 'module' });
+          // biome-ignore lint/suspicious/noExplicitAny: a replacer walks acorn's untyped nodes
           line = sha(`js:${JSON.stringify(ast, (k, x: any) => (['start', 'end', 'loc', 'range', 'raw'].includes(k) ? undefined : typeof x === 'bigint' ? `${x}n` : x?.type === 'Literal' && x.value === v ? { type: 'Literal', ownVersion: true } : x))}`);
           break;
         } catch { /* next goal */ }
@@ -134,7 +138,7 @@ describe.skipIf(offline)('[network] a second, simple implementation of install c
       mkdirSync(dir, { recursive: true });
       writeFileSync(`${dir}.tgz`, tgz);
       execFileSync('tar', ['-xzf', `${dir}.tgz`, '-C', dir, '--strip-components=1']);
-      const m = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, any>;
+      const m = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
       const real = inspectTarball(tgz).installCode;
       const hs = hooks(m, dir);
       expect(real.hooks.map((h) => [h.hook, h.command]), pkg).toEqual(hs);
