@@ -39,7 +39,7 @@ describe('SharedInclusion: many proofs under one checkpoint, the upper levels ch
         both([...proof, root], i, leaf(i));
       }
     }
-  });
+  }, 120_000); // exhaustive: seconds alone, far more on a loaded 2-core box
 
   it('with the upper levels remembered, accepts every genuine leaf at its index and nothing else, for trees of 1 to 70 leaves in any order', () => {
     for (let n = 1; n <= 70; n++) {
@@ -63,7 +63,7 @@ describe('SharedInclusion: many proofs under one checkpoint, the upper levels ch
         }
       }
     }
-  });
+  }, 120_000); // exhaustive: seconds alone, far more on a loaded 2-core box
 
   it('a leaf of another tree is refused even when it shares the remembered upper levels', () => {
     const { read, root, leaf } = tree(40);
