@@ -1,6 +1,6 @@
 // `npm run bench` (after `pnpm run build`): every benchmark, one after another, so none disturbs
 // another's measurements. Each prints figures or ratios measured side by side in one run.
-//   node e2e/bench/run.mjs [core] [log] [pnpm] [yarn]     (default: all)
+//   node e2e/bench/run.mjs [core] [log] [installs]     (default: all)
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +9,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const benches = {
   core: ['shared/core/bench/bench.mjs'],
   log: ['shared/log/bench/bench.mjs', process.env.BENCH_LOG_ENTRIES ?? '1000000'],
-  pnpm: ['e2e/bench/pnpm.mjs'],
-  yarn: ['e2e/yarn/bench.mjs'],
+  // pnpm 10, pnpm 12 and Yarn 4 on one ~1,000-package tree (e2e/bench/tree), plain / no-op / sumgate
+  installs: ['e2e/bench/installs.mjs'],
 };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
 let failed = 0;

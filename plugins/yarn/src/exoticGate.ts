@@ -3,6 +3,7 @@ import type { ExoticAllowance, Gate, InspectedExotic } from '@sumgate/core';
 import { structUtils } from '@yarnpkg/core';
 import type { Descriptor, Locator, Project } from '@yarnpkg/core';
 import { npath } from '@yarnpkg/fslib';
+import { builtinPatchedRange } from './builtinPatch.js';
 import { reportingSumgateErrors } from './reportErrors.js';
 import { sessionFor } from './session.js';
 
@@ -21,7 +22,8 @@ export async function gateExoticDependency(dependency: Descriptor, project: Proj
     const session = sessionFor(project);
     const gate = session.gate;
     if (!gate.enabled) return dependency;
-    const range = dependency.range;
+    // Yarn's compat plugin has already wrapped typescript/resolve/fsevents in its built-in patch
+    const range = builtinPatchedRange(dependency.range) ?? dependency.range;
     const workspace = parent.reference.startsWith('workspace:') ? project.tryWorkspaceByLocator(parent) : null;
     const judged = judgeDependency(gate.policy, {
       parent: workspace !== null ? structUtils.stringifyIdent(parent) : `${structUtils.stringifyIdent(parent)}@${versionOf(parent)}`,

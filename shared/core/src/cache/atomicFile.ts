@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -18,6 +19,36 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, opts: {
     closeSync(fd);
   }
   renameSync(tmp, file);
+}
+
+const madeDirs = new Set<string>();
+
+/**
+ * writeFileAtomic off the main thread (libuv's pool), for cache entries written behind the
+ * verdicts: readers see the old or the new content. Directories made once are remembered for the
+ * process (one mkdir per shard, not per file); one removed meanwhile is made again.
+ */
+export async function writeFileAtomicAsync(file: string, data: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  if (!madeDirs.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  let handle;
+  try {
+    handle = await open(tmp, 'w', 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    await mkdir(dir, { recursive: true });
+    handle = await open(tmp, 'w', 0o644);
+  }
+  try {
+    await handle.writeFile(typeof data === 'string' ? Buffer.from(data) : data);
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
 }
 
 export function readFileOrUndefined(file: string): Buffer | undefined {

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readFileOrUndefined, withFileLock, writeFileAtomic } from '../cache/atomicFile.js';
+import { readFileOrUndefined, withFileLock, writeFileAtomic, writeFileAtomicAsync } from '../cache/atomicFile.js';
 import type { HttpClient } from '../sources/http.js';
 import { nodeHttpClient } from '../sources/http.js';
 
@@ -14,6 +14,11 @@ export interface FileOps {
   read(file: string): Buffer | undefined;
   /** Replaces a file atomically (readers see the old or the new bytes); `durable` adds an fsync. */
   write(file: string, data: string | Uint8Array, opts?: { durable?: boolean }): void;
+  /**
+   * The same atomic replace, not blocking the caller's thread (production: libuv's pool). Where it
+   * is missing (the in-memory test file systems), entries written behind use `write`.
+   */
+  writeAsync?(file: string, data: string | Uint8Array): Promise<void>;
   /** Creates a file only if it does not exist yet; returns false when it already did. */
   create(file: string, data: string | Uint8Array): boolean;
   /** Runs `fn` holding a lock shared by every process using the same cache. */
@@ -31,6 +36,7 @@ export interface ClientOps {
 export const nodeFileOps: FileOps = {
   read: readFileOrUndefined,
   write: (file, data, opts) => writeFileAtomic(file, data, opts),
+  writeAsync: (file, data) => writeFileAtomicAsync(file, data),
   create(file, data) {
     mkdirSync(path.dirname(file), { recursive: true });
     try {

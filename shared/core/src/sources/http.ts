@@ -33,11 +33,14 @@ export type HttpClient = (url: string, req?: HttpRequest) => Promise<HttpRespons
 export class NetworkError extends Error {
   /** 'deadline' when the total deadline ran out, 'idle' when the socket was silent too long. */
   readonly timeout: 'deadline' | 'idle' | undefined;
+  /** The connection was a kept-alive one the server had already closed: nothing was answered, a fresh one may be tried. */
+  readonly staleSocket: boolean;
 
-  constructor(message: string, options?: { cause?: unknown; timeout?: 'deadline' | 'idle' }) {
+  constructor(message: string, options?: { cause?: unknown; timeout?: 'deadline' | 'idle'; staleSocket?: boolean }) {
     super(redactSecrets(message), options);
     this.name = 'NetworkError';
     this.timeout = options?.timeout;
+    this.staleSocket = options?.staleSocket ?? false;
   }
 }
 
@@ -109,7 +112,12 @@ async function request(agents: Agents, url: string, req: HttpRequest = {}): Prom
   const deadlineMs = req.deadlineMs ?? 4 * (req.timeoutMs ?? 30_000);
   const deadline = Date.now() + deadlineMs;
   for (let hop = 0; hop <= 5; hop++) {
-    const res = await requestOnce(agents, current, req, headers, { at: deadline, ms: deadlineMs });
+    const res = await requestOnce(agents, current, req, headers, { at: deadline, ms: deadlineMs }).catch((e: unknown) => {
+      // A kept-alive socket the server closed while it sat idle (its keep-alive timeout, e.g. while
+      // the log ingests) fails before any answer: once, on a new connection. Anything else is final.
+      if (e instanceof NetworkError && e.staleSocket) return requestOnce(agents, current, req, headers, { at: deadline, ms: deadlineMs });
+      throw e;
+    });
     if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined && (req.method ?? 'GET') === 'GET') {
       const next = new URL(res.headers.location, current);
       if (next.origin !== new URL(current).origin) {
@@ -153,7 +161,12 @@ function requestOnce(agents: Agents, url: string, req: HttpRequest, headers: Rec
       res.on('error', (e) => reject(new NetworkError(`${url}: ${e.message}`, { cause: e })));
     });
     r.on('timeout', () => fail(new NetworkError(`${url}: the server was silent for ${idleMs} ms (idle timeout)`, { timeout: 'idle' })));
-    r.on('error', (e) => reject(new NetworkError(`${url}: ${e.message}`, { cause: e })));
+    let answered = false;
+    r.on('response', () => { answered = true; });
+    r.on('error', (e: NodeJS.ErrnoException) => {
+      const stale = r.reusedSocket && !answered && (e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up');
+      reject(new NetworkError(`${url}: ${e.message}`, { cause: e, staleSocket: stale }));
+    });
     r.on('close', () => clearTimeout(timer));
     timer = setTimeout(
       () => fail(new NetworkError(`${url}: no complete answer within ${deadline.ms} ms (total deadline)`, { timeout: 'deadline' })),
