@@ -4,9 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { errorRow } from '../../core/src/errorTable.js';
-import { isSumgateError } from '../../core/src/errors.js';
-import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
+import { errorRow, isSumgateError, type NpmRegistryKey, parseNpmKeys } from '@sumgate/core';
 import { ingestFromListFile, ingestFromLockfile, type IngestProgress } from './bulkIngest.js';
 import { initLog } from './init.js';
 import { jsonLineLogger } from './ops/jsonLines.js';

@@ -6,12 +6,7 @@
  * cover entries that are fsynced, and they change together, in one synchronous step.
  */
 import { readFileSync } from 'node:fs';
-import { SumgateError } from '../../core/src/errors.js';
-import { formatCheckpoint, openCheckpoint } from '../../core/src/tlog/checkpoint.js';
-import { hashEqual, recordHash, toBase64, type Hash } from '../../core/src/tlog/hash.js';
-import { parseSignerKey, parseVerifierKey, signNote, type Signer, type Verifier } from '../../core/src/tlog/note.js';
-import { proveConsistency, proveInclusion } from '../../core/src/tlog/proof.js';
-import { parseRecord, type NpmRecord, formatRecord } from '../../core/src/record/npmRecord.js';
+import { formatCheckpoint, formatRecord, type Hash, hashEqual, type NpmRecord, openCheckpoint, parseRecord, parseSignerKey, parseVerifierKey, proveConsistency, proveInclusion, recordHash, type Signer, signNote, SumgateError, toBase64, type Verifier } from '@sumgate/core';
 import { writeFileAtomic } from './atomicFile.js';
 import { lockLogDir, type DirLock } from './dirLock.js';
 import { EvidenceStore, type Evidence } from './evidence.js';

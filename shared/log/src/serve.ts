@@ -5,11 +5,10 @@
  * connections, /healthz answers 503 so a load balancer moves away, requests in flight finish
  * (up to drainTimeoutMs, then their connections are cut), and the log is closed last.
  */
-import { SumgateError } from '../../core/src/errors.js';
+import { type NpmRegistryKey, parseNpmKeys, SumgateError } from '@sumgate/core';
 import { listen } from './http/listen.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
 import { createLogHandler } from './http/handler.js';
 import { Ingestor } from './ingest/ingestor.js';
 import { openLog, type Log } from './log.js';

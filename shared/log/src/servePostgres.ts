@@ -9,7 +9,7 @@
  */
 import { createServer } from 'node:http';
 import { listen } from './http/listen.js';
-import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
+import { type NpmRegistryKey, parseNpmKeys } from '@sumgate/core';
 import { createLogHandler } from './http/handler.js';
 import { Ingestor } from './ingest/ingestor.js';
 import { PgLog } from './storage/pgLog.js';

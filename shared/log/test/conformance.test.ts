@@ -4,15 +4,7 @@
  * crash test (conformance/crash.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLookupResponse } from '../../core/src/client/lookupResponse.js';
-import { openCheckpoint, type Checkpoint } from '../../core/src/tlog/checkpoint.js';
-import { decodeEntryBundle } from '../../core/src/tlog/entryBundle.js';
-import { fromBase64Hash, hashEqual, recordHash } from '../../core/src/tlog/hash.js';
-import { parseVerifierKey } from '../../core/src/tlog/note.js';
-import { checkConsistency, checkInclusion, proveConsistency, proveInclusion } from '../../core/src/tlog/proof.js';
-import { rootFromLeafHashes, treeHash } from '../../core/src/tlog/subtree.js';
-import { entriesPath, TILE_WIDTH } from '../../core/src/tlog/tile.js';
-import { recordKey } from '../../core/src/record/npmRecord.js';
+import { checkConsistency, checkInclusion, type Checkpoint, decodeEntryBundle, entriesPath, fromBase64Hash, hashEqual, openCheckpoint, parseLookupResponse, parseVerifierKey, proveConsistency, proveInclusion, recordHash, recordKey, rootFromLeafHashes, TILE_WIDTH, treeHash } from '@sumgate/core';
 import { embedded, postgresBackend, type Backend, type TestLogHandle } from './conformance/backends.js';
 import { crashScenario } from './conformance/crash.js';
 import { hasPostgres } from './pgCluster.js';

@@ -7,8 +7,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'no
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCheckpoint } from '../../core/src/tlog/checkpoint.js';
-import { openNote, parseVerifierKey } from '../../core/src/tlog/note.js';
+import { openCheckpoint, openNote, parseVerifierKey } from '@sumgate/core';
 import { createLogHandler, initLog, openLog, runLogCommand, serveLog } from '../src/index.js';
 import { FakeRegistry, makeTarball } from './fakeRegistry.js';
 import { fakeRecord } from './records.js';

@@ -4,23 +4,19 @@
  * ingested entry durable, prints its shutdown lines and exits 0. A request that outlives
  * --drain-timeout-ms is cut, and the process still exits.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLookupResponse } from '../../core/src/client/lookupResponse.js';
+import { parseLookupResponse } from '@sumgate/core';
 import { initLog, openLog } from '../src/index.js';
+import { buildServeMain } from './conformance/crash.js';
 import { FakeRegistry, makeTarball } from './fakeRegistry.js';
 import { removeTempDirs, tempDir } from './tmp.js';
 
-const pkgDir = resolve(__dirname, '..');
 let serveMain = '';
 let registry: FakeRegistry;
 
 beforeAll(async () => {
-  // The child runs the server from a bundle of the current sources, as in crash.test.ts.
-  const out = tempDir('sumgate-log-build-');
-  execFileSync(resolve(pkgDir, '../../node_modules/.bin/tsup'), ['src/serveMain.ts', '--format', 'esm', '--target', 'node20', '--out-dir', out, '--silent'], { cwd: pkgDir, stdio: 'pipe' });
-  serveMain = join(out, 'serveMain.js');
+  serveMain = buildServeMain();
   registry = await new FakeRegistry().start();
   registry.add('slow', '1.0.0', { tgz: makeTarball('slow', '1.0.0') });
 }, 60_000);

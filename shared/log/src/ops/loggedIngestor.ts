@@ -1,5 +1,5 @@
 /** An Ingestor that writes one structured line per ingestion it performs (added, already logged, or failed). */
-import { isSumgateError } from '../../../core/src/errors.js';
+import { isSumgateError } from '@sumgate/core';
 import { Ingestor, type IngestorOptions, type IngestResult } from '../ingest/ingestor.js';
 import type { Log } from '../log.js';
 import { elapsedMs, type OpsLogger } from './jsonLines.js';

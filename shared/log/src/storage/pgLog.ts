@@ -12,15 +12,7 @@
  *   signed one (LOG_MISMATCH otherwise).
  */
 import { readFileSync } from 'node:fs';
-import { SumgateError } from '../../../core/src/errors.js';
-import { formatCheckpoint, openCheckpoint } from '../../../core/src/tlog/checkpoint.js';
-import { decodeEntryBundle, encodeEntryBundle } from '../../../core/src/tlog/entryBundle.js';
-import { EMPTY_TREE_HASH, hashEqual, recordHash, toBase64, type Hash } from '../../../core/src/tlog/hash.js';
-import { neededSubtrees, proveConsistency } from '../../../core/src/tlog/proof.js';
-import { parseSignerKey, parseVerifierKey, signNote, type Signer } from '../../../core/src/tlog/note.js';
-import { treeHash, type SubtreeReader } from '../../../core/src/tlog/subtree.js';
-import { TILE_WIDTH } from '../../../core/src/tlog/tile.js';
-import { formatRecord, parseRecord, type NpmRecord } from '../../../core/src/record/npmRecord.js';
+import { decodeEntryBundle, EMPTY_TREE_HASH, encodeEntryBundle, formatCheckpoint, formatRecord, type Hash, hashEqual, neededSubtrees, type NpmRecord, openCheckpoint, parseRecord, parseSignerKey, parseVerifierKey, proveConsistency, recordHash, type Signer, signNote, type SubtreeReader, SumgateError, TILE_WIDTH, toBase64, treeHash } from '@sumgate/core';
 import type { Evidence, Observation } from '../evidence.js';
 import { MAX_ENTRY_SIZE } from '../frames.js';
 import type { AppendResult, PublishedCheckpoint } from '../log.js';
