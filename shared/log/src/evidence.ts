@@ -28,6 +28,8 @@ const MAX_OBSERVATIONS = 100;
 
 export class EvidenceStore {
   private readonly dir: string;
+  /** One write at a time per key: concurrent refusals must not race on the file (or lose an observation). */
+  private readonly writing = new Map<string, Promise<unknown>>();
 
   constructor(logDir: string) {
     this.dir = join(logDir, 'evidence');
@@ -48,7 +50,16 @@ export class EvidenceStore {
   }
 
   /** Records one refused observation (deduplicated by record text). */
-  async add(key: string, index: number, logged: string, observation: Observation): Promise<Evidence> {
+  add(key: string, index: number, logged: string, observation: Observation): Promise<Evidence> {
+    const next = (this.writing.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.write(key, index, logged, observation));
+    this.writing.set(key, next);
+    void next.finally(() => {
+      if (this.writing.get(key) === next) this.writing.delete(key);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  private async write(key: string, index: number, logged: string, observation: Observation): Promise<Evidence> {
     mkdirSync(this.dir, { recursive: true });
     const ev = this.get(key) ?? { key, index, logged, observations: [] };
     if (!ev.observations.some((o) => o.record === observation.record) && ev.observations.length < MAX_OBSERVATIONS) {

@@ -85,6 +85,19 @@ describe.each(backends)('conformance: $name backend', (backend) => {
       expect((await checkpointOf(url, log.vkey)).size).toBe(1300);
     });
 
+    it('refuses every concurrent different record for one name@version, logged or being logged', async () => {
+      const post = (record: string) => fetch(`${url}/add`, { method: 'POST', body: JSON.stringify({ records: [record] }) }).then((r) => r.status);
+      // Already logged: concurrent republications all conflict, none is taken as existing.
+      expect(await Promise.all([post(fakeRecordText(8, 'again')), post(fakeRecordText(8, 'again')), post(fakeRecordText(8))])).toEqual([409, 409, 200]);
+      // New: one record wins; the identical copies get its index, the different one conflicts.
+      const racing = [fakeRecordText(5000, 'a'), fakeRecordText(5000, 'b'), fakeRecordText(5000, 'a'), fakeRecordText(5000, 'b')];
+      const statuses = await Promise.all(racing.map(post));
+      const r = fakeRecord(5000);
+      const logged = parseLookupResponse(await (await fetch(`${url}/lookup/${recordKey(r.name, r.version)}`)).text()).record;
+      expect(statuses).toEqual(racing.map((rec) => (rec === logged ? 200 : 409)));
+      expect((await checkpointOf(url, log.vkey)).size).toBe(1301);
+    });
+
     it('answers lookups in Go shape and 1,000-package batch proofs that verify, all under one checkpoint', async () => {
       const r = fakeRecord(1234);
       const { index, record, note } = parseLookupResponse(await (await fetch(`${url}/lookup/${recordKey(r.name, r.version)}`)).text());

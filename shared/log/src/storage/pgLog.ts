@@ -18,6 +18,7 @@ import { MAX_ENTRY_SIZE } from '../frames.js';
 import type { AppendResult, PublishedCheckpoint } from '../log.js';
 import type { AppendableLogView } from '../logView.js';
 import { logFile, readLogConfig } from '../logFiles.js';
+import { FirstRecordWins } from '../firstRecordWins.js';
 import { Sequencer, type QueuedEntry } from '../sequencer.js';
 import type { WitnessSubmitter } from '../witness/witnessSubmitter.js';
 import { connect, PgLogReader, redact } from './pgReader.js';
@@ -52,7 +53,7 @@ class GrowingBundle {
 
 export class PgLog extends PgLogReader implements AppendableLogView {
   private readonly sequencer: Sequencer;
-  private readonly inflight = new Map<string, { bytes: Uint8Array; done: Promise<number> }>();
+  private readonly appends: FirstRecordWins;
   private published: PublishedCheckpoint;
   private signedSize: number;
   private closed = false;
@@ -77,6 +78,10 @@ export class PgLog extends PgLogReader implements AppendableLogView {
       maxDelayMs: opts.batchMaxDelayMs ?? 5,
       maxEntries: opts.batchMaxEntries ?? 8192,
     });
+    this.appends = new FirstRecordWins(async (key) => {
+      const row = await this.storedLeaf(key);
+      return row === undefined ? undefined : { index: row.index, bytes: Buffer.from(row.record, 'latin1') };
+    }, this.sequencer);
   }
 
   static async openSequencer(opts: OpenPgLogOptions): Promise<PgLog> {
@@ -160,30 +165,9 @@ export class PgLog extends PgLogReader implements AppendableLogView {
     const key = keyOfRecordText(text);
     const bytes = Buffer.from(text, 'latin1');
     if (bytes.length > MAX_ENTRY_SIZE) throw new SumgateError('MALFORMED_RECORD', `record for ${key} is longer than ${MAX_ENTRY_SIZE} bytes`);
-    const pending = this.inflight.get(key);
-    if (pending !== undefined) {
-      const index = await pending.done;
-      if (Buffer.compare(pending.bytes, bytes) === 0) return { index, existing: true };
-      return this.refuse(key, index, text, source);
-    }
-    let existing: { index: number; record: string } | undefined;
-    const done = (async () => {
-      existing = await this.storedLeaf(key);
-      if (existing !== undefined) return existing.index;
-      return this.sequencer.enqueue(key, bytes);
-    })();
-    this.inflight.set(key, { bytes, done });
-    let index: number;
-    try {
-      index = await done;
-    } catch (e) {
-      this.inflight.delete(key);
-      throw e;
-    }
-    this.inflight.delete(key);
-    if (existing === undefined) return { index, existing: false };
-    if (existing.record === text) return { index, existing: true };
-    return this.refuse(key, index, text, source);
+    const outcome = await this.appends.append(key, bytes);
+    if (outcome.conflict === true) return this.refuse(key, outcome.index, text, source);
+    return { index: outcome.index, existing: outcome.existing };
   }
 
   private async refuse(key: string, index: number, text: string, source: string): Promise<never> {
