@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicFile.js';
+import { KeyedQueue } from './keyedQueue.js';
 
 export interface Observation {
   /** The refused record text. */
@@ -29,7 +30,7 @@ const MAX_OBSERVATIONS = 100;
 export class EvidenceStore {
   private readonly dir: string;
   /** One write at a time per key: concurrent refusals must not race on the file (or lose an observation). */
-  private readonly writing = new Map<string, Promise<unknown>>();
+  private readonly writing = new KeyedQueue();
 
   constructor(logDir: string) {
     this.dir = join(logDir, 'evidence');
@@ -51,12 +52,7 @@ export class EvidenceStore {
 
   /** Records one refused observation (deduplicated by record text). */
   add(key: string, index: number, logged: string, observation: Observation): Promise<Evidence> {
-    const next = (this.writing.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.write(key, index, logged, observation));
-    this.writing.set(key, next);
-    void next.finally(() => {
-      if (this.writing.get(key) === next) this.writing.delete(key);
-    }).catch(() => undefined);
-    return next;
+    return this.writing.run(key, () => this.write(key, index, logged, observation));
   }
 
   private async write(key: string, index: number, logged: string, observation: Observation): Promise<Evidence> {

@@ -96,6 +96,11 @@ describe.each(backends)('conformance: $name backend', (backend) => {
       const logged = parseLookupResponse(await (await fetch(`${url}/lookup/${recordKey(r.name, r.version)}`)).text()).record;
       expect(statuses).toEqual(racing.map((rec) => (rec === logged ? 200 : 409)));
       expect((await checkpointOf(url, log.vkey)).size).toBe(1301);
+      // Concurrent different refusals are all kept as evidence (none lost to a racing write).
+      expect(await Promise.all([post(fakeRecordText(9, 'x')), post(fakeRecordText(9, 'y')), post(fakeRecordText(9, 'z'))])).toEqual([409, 409, 409]);
+      const r9 = fakeRecord(9);
+      const ev = (await (await fetch(`${url}/evidence/${recordKey(r9.name, r9.version)}`)).json()) as { observations: Array<{ record: string }> };
+      expect(ev.observations.map((o) => o.record).sort()).toEqual(['x', 'y', 'z'].map((salt) => fakeRecordText(9, salt)).sort());
     });
 
     it('answers lookups in Go shape and 1,000-package batch proofs that verify, all under one checkpoint', async () => {

@@ -19,6 +19,7 @@ import type { AppendResult, PublishedCheckpoint } from '../log.js';
 import type { AppendableLogView } from '../logView.js';
 import { logFile, readLogConfig } from '../logFiles.js';
 import { FirstRecordWins } from '../firstRecordWins.js';
+import { KeyedQueue } from '../keyedQueue.js';
 import { Sequencer, type QueuedEntry } from '../sequencer.js';
 import type { WitnessSubmitter } from '../witness/witnessSubmitter.js';
 import { connect, PgLogReader, redact } from './pgReader.js';
@@ -54,6 +55,7 @@ class GrowingBundle {
 export class PgLog extends PgLogReader implements AppendableLogView {
   private readonly sequencer: Sequencer;
   private readonly appends: FirstRecordWins;
+  private readonly evidenceWrites = new KeyedQueue();
   private published: PublishedCheckpoint;
   private signedSize: number;
   private closed = false;
@@ -171,14 +173,16 @@ export class PgLog extends PgLogReader implements AppendableLogView {
   }
 
   private async refuse(key: string, index: number, text: string, source: string): Promise<never> {
-    const logged = (await this.storedLeaf(key))?.record ?? '';
-    const observation: Observation = { record: text, source, observedAt: new Date().toISOString() };
-    const ev: Evidence = (await this.evidence(key)) ?? { key, index, logged, observations: [] };
-    if (!ev.observations.some((o) => o.record === text) && ev.observations.length < 100) {
-      ev.observations.push(observation);
-      await this.sql`INSERT INTO sumgate_evidence (key, body) VALUES (${key}, ${JSON.stringify(ev)})
-        ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body`;
-    }
+    await this.evidenceWrites.run(key, async () => {
+      const logged = (await this.storedLeaf(key))?.record ?? '';
+      const observation: Observation = { record: text, source, observedAt: new Date().toISOString() };
+      const ev: Evidence = (await this.evidence(key)) ?? { key, index, logged, observations: [] };
+      if (!ev.observations.some((o) => o.record === text) && ev.observations.length < 100) {
+        ev.observations.push(observation);
+        await this.sql`INSERT INTO sumgate_evidence (key, body) VALUES (${key}, ${JSON.stringify(ev)})
+          ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body`;
+      }
+    });
     const { name, version } = parseRecord(text);
     throw new SumgateError('LOG_CONFLICT', `${name}@${version} is already in the log (index ${index}) with a different record; the new observation from ${source} was refused and kept as evidence`, {
       pkg: `${name}@${version}`,
