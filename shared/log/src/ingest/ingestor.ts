@@ -5,7 +5,7 @@
  * own package.json, and append the record. Concurrent requests for one version share one
  * ingestion (single flight); at most `concurrency` ingestions run at once.
  */
-import { canonicalPublishTime, type HttpClient, nodeHttpClient, formatRecord, inspectTarball, type NpmRecord, type NpmRegistryKey, parseRecord, recordKey, sha512Of, sha512Sri, SumgateError, verifyRegistrySignature } from '@sumgate/core';
+import { canonicalPublishTime, formatRecord, inspectTarball, type NpmRecord, type NpmRegistryKey, parseRecord, recordKey, sha512Of, sha512Sri, SumgateError, verifyRegistrySignature } from '@sumgate/core';
 import type { AppendableLogView } from '../logView.js';
 import { Limiter, SingleFlight } from './limiter.js';
 import { keepMalformedTarball } from './malformedEvidence.js';
@@ -19,8 +19,6 @@ export interface IngestorOptions {
   /** Ingestions at once (default 8). */
   concurrency?: number | undefined;
   limits?: Partial<FetchLimits> | undefined;
-  /** The HTTP client upstreams are read with (default: the core's node:http(s) client). */
-  http?: HttpClient | undefined;
 }
 
 export interface IngestResult {
@@ -45,7 +43,6 @@ export class Ingestor {
   private readonly limiter: Limiter;
   private readonly flights = new SingleFlight<IngestResult>();
   private readonly limits: FetchLimits;
-  private readonly http: HttpClient;
 
   constructor(
     private readonly log: AppendableLogView,
@@ -54,7 +51,6 @@ export class Ingestor {
     if (opts.upstreams.length === 0) throw new RangeError('an Ingestor needs at least one upstream');
     this.limiter = new Limiter(opts.concurrency ?? 8);
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.http = opts.http ?? nodeHttpClient;
   }
 
   /**
@@ -110,7 +106,7 @@ export class Ingestor {
   /** The version's metadata and its publish time (`time[version]`, recorded in v2 records). */
   private async versionMetadata(upstream: string, name: string, version: string): Promise<{ meta: Json; published: string | undefined } | undefined> {
     const url = packumentUrl(upstream, name);
-    const bytes = await getBytes(this.http, url, this.limits.maxPackumentBytes, this.limits.timeoutMs, 'packument');
+    const bytes = await getBytes(url, this.limits.maxPackumentBytes, this.limits.timeoutMs, 'packument');
     if (bytes === undefined) return undefined;
     let packument: unknown;
     try {
@@ -135,7 +131,7 @@ export class Ingestor {
       });
     }
     const tarballUrl = new URL(dist['tarball'], upstream).href;
-    const tgz = await getBytes(this.http, tarballUrl, this.limits.maxTarballBytes, this.limits.timeoutMs, 'tarball');
+    const tgz = await getBytes(tarballUrl, this.limits.maxTarballBytes, this.limits.timeoutMs, 'tarball');
     if (tgz === undefined) {
       throw new SumgateError('SOURCE_FAILED', `the tarball of ${pkg} is missing at ${tarballUrl}`, { pkg, fix: 'try another upstream' });
     }
