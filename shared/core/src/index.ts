@@ -26,6 +26,7 @@ export type { Packument, PackumentVersion, SourceFailure, Fetched } from './sour
 export { routeSources, conventionalTarballUrl, packumentPath } from './sources/routing.js';
 export { LogClient } from './client/logClient.js';
 export type { LoggedRecord, LookupResult, LogClientOptions } from './client/logClient.js';
+export { formatLookupResponse, parseLookupResponse } from './client/lookupResponse.js';
 export { CheckpointStore } from './client/checkpointStore.js';
 export { nodeClientOps, nodeFileOps } from './client/clientOps.js';
 export type { ClientOps, FileOps } from './client/clientOps.js';

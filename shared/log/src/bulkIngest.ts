@@ -1,5 +1,5 @@
 /** `sumgate log ingest`: ingests many versions (from a lockfile or a list) into a log directory. */
-import type { NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
+import { type NpmRegistryKey } from '@sumgate/core';
 import { Ingestor } from './ingest/ingestor.js';
 import { readList, readLockfile, type PackageVersion } from './lockfiles.js';
 import { openLog, type Log } from './log.js';

@@ -4,9 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { errorRow } from '../../core/src/errorTable.js';
-import { isSumgateError } from '../../core/src/errors.js';
-import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
+import { errorRow, isSumgateError, type NpmRegistryKey, parseNpmKeys } from '@sumgate/core';
 import { ingestFromListFile, ingestFromLockfile, type IngestProgress } from './bulkIngest.js';
 import { initLog } from './init.js';
 import { jsonLineLogger } from './ops/jsonLines.js';
@@ -247,10 +245,11 @@ async function runServe(flags: Flags, io: LogCommandIo): Promise<number> {
     process.on('SIGTERM', onSigterm);
   });
   const started = performance.now();
-  opsLog('shutdown', { signal, inFlight: 'inFlight' in server ? server.inFlight() : undefined });
+  opsLog('shutdown', { signal, inFlight: server.inFlight() });
   await server.close();
-  // The size after the drain (the embedded log still answers; a PostgreSQL log's connection is closed).
-  const size = 'inFlight' in server ? (await server.log.checkpoint()).size : undefined;
+  // The size after the drain (the embedded log and a PostgreSQL sequencer keep it in memory; a
+  // read frontend would have to ask its closed database).
+  const size = 'append' in server.log ? (await server.log.checkpoint()).size : undefined;
   opsLog('stopped', { size, drainMs: Math.round(performance.now() - started) });
   io.stdout('log server stopped\n');
   return 0;

@@ -4,7 +4,7 @@
  */
 import { openSync, readFileSync, unlinkSync, writeFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { SumgateError } from '../../core/src/errors.js';
+import { SumgateError } from '@sumgate/core';
 
 export interface DirLock {
   release(): void;

@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicFile.js';
+import { KeyedQueue } from './keyedQueue.js';
 
 export interface Observation {
   /** The refused record text. */
@@ -28,6 +29,8 @@ const MAX_OBSERVATIONS = 100;
 
 export class EvidenceStore {
   private readonly dir: string;
+  /** One write at a time per key: concurrent refusals must not race on the file (or lose an observation). */
+  private readonly writing = new KeyedQueue();
 
   constructor(logDir: string) {
     this.dir = join(logDir, 'evidence');
@@ -48,7 +51,11 @@ export class EvidenceStore {
   }
 
   /** Records one refused observation (deduplicated by record text). */
-  async add(key: string, index: number, logged: string, observation: Observation): Promise<Evidence> {
+  add(key: string, index: number, logged: string, observation: Observation): Promise<Evidence> {
+    return this.writing.run(key, () => this.write(key, index, logged, observation));
+  }
+
+  private async write(key: string, index: number, logged: string, observation: Observation): Promise<Evidence> {
     mkdirSync(this.dir, { recursive: true });
     const ev = this.get(key) ?? { key, index, logged, observations: [] };
     if (!ev.observations.some((o) => o.record === observation.record) && ev.observations.length < MAX_OBSERVATIONS) {

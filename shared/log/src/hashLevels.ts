@@ -14,7 +14,7 @@
 import { closeSync, constants, fdatasync, existsSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { nodeHash, HASH_SIZE, type Hash } from '../../core/src/tlog/hash.js';
+import { type Hash, HASH_SIZE, nodeHash } from '@sumgate/core';
 
 const fdatasyncAsync = promisify(fdatasync);
 

@@ -1,9 +1,6 @@
 /** `sumgate log init`: a new key pair and an empty log with a signed checkpoint of size 0. */
 import { mkdirSync } from 'node:fs';
-import { SumgateError } from '../../core/src/errors.js';
-import { formatCheckpoint } from '../../core/src/tlog/checkpoint.js';
-import { EMPTY_TREE_HASH } from '../../core/src/tlog/hash.js';
-import { generateKeyPair, isValidKeyName, parseSignerKey, signNote } from '../../core/src/tlog/note.js';
+import { EMPTY_TREE_HASH, formatCheckpoint, generateKeyPair, isValidKeyName, parseSignerKey, signNote, SumgateError } from '@sumgate/core';
 import { writeFileAtomic } from './atomicFile.js';
 import { LOG_FORMAT, hasLog, logFile } from './logFiles.js';
 

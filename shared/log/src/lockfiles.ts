@@ -7,9 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { SumgateError } from '../../core/src/errors.js';
-import { lockedRegistryPackages } from '../../core/src/lockfile/pnpmLockfile.js';
-import { parsePnpmLockText } from '../../core/src/lockfile/pnpmLockText.js';
+import { lockedRegistryPackages, parsePnpmLockText, SumgateError } from '@sumgate/core';
 
 export interface PackageVersion {
   name: string;

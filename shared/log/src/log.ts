@@ -6,16 +6,12 @@
  * cover entries that are fsynced, and they change together, in one synchronous step.
  */
 import { readFileSync } from 'node:fs';
-import { SumgateError } from '../../core/src/errors.js';
-import { formatCheckpoint, openCheckpoint } from '../../core/src/tlog/checkpoint.js';
-import { hashEqual, recordHash, toBase64, type Hash } from '../../core/src/tlog/hash.js';
-import { parseSignerKey, parseVerifierKey, signNote, type Signer, type Verifier } from '../../core/src/tlog/note.js';
-import { proveConsistency, proveInclusion } from '../../core/src/tlog/proof.js';
-import { parseRecord, type NpmRecord, formatRecord } from '../../core/src/record/npmRecord.js';
+import { formatCheckpoint, formatRecord, type Hash, hashEqual, type NpmRecord, openCheckpoint, parseRecord, parseSignerKey, parseVerifierKey, proveConsistency, proveInclusion, recordHash, type Signer, signNote, SumgateError, toBase64, type Verifier } from '@sumgate/core';
 import { writeFileAtomic } from './atomicFile.js';
 import { lockLogDir, type DirLock } from './dirLock.js';
 import { EvidenceStore, type Evidence } from './evidence.js';
 import { logFile, readLogConfig } from './logFiles.js';
+import { FirstRecordWins } from './firstRecordWins.js';
 import { Sequencer, type QueuedEntry } from './sequencer.js';
 import { LogStorage } from './storage.js';
 import { MAX_ENTRY_SIZE } from './frames.js';
@@ -75,14 +71,10 @@ function indexKey(key: string): string {
   return at <= 0 ? key : `${key.slice(0, at)} ${key.slice(at + 1)}`;
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
-}
-
 export class Log {
   private readonly index = new Map<string, number>();
-  private readonly inflight = new Map<string, { bytes: Uint8Array; done: Promise<number> }>();
   private readonly sequencer: Sequencer;
+  private readonly appends: FirstRecordWins;
   private readonly evidenceStore: EvidenceStore;
   private published: PublishedCheckpoint;
   private closed = false;
@@ -104,6 +96,10 @@ export class Log {
       maxDelayMs: opts.batchMaxDelayMs ?? 5,
       maxEntries: opts.batchMaxEntries ?? 8192,
     });
+    this.appends = new FirstRecordWins((key) => {
+      const index = this.index.get(key);
+      return index === undefined ? undefined : { index, bytes: this.storage.entries.read(index) };
+    }, this.sequencer);
   }
 
   /**
@@ -197,24 +193,9 @@ export class Log {
     if (bytes.length > MAX_ENTRY_SIZE) {
       throw new SumgateError('MALFORMED_RECORD', `record for ${key} is longer than ${MAX_ENTRY_SIZE} bytes`);
     }
-    const pending = this.inflight.get(key);
-    if (pending !== undefined) {
-      const index = await pending.done;
-      if (bytesEqual(pending.bytes, bytes)) return { index, existing: true };
-      return this.refuse(key, index, text, source);
-    }
-    const logged = this.index.get(key);
-    if (logged !== undefined) {
-      if (bytesEqual(this.storage.entries.read(logged), bytes)) return { index: logged, existing: true };
-      return this.refuse(key, logged, text, source);
-    }
-    const done = this.sequencer.enqueue(key, bytes);
-    this.inflight.set(key, { bytes, done });
-    try {
-      return { index: await done, existing: false };
-    } finally {
-      this.inflight.delete(key);
-    }
+    const outcome = await this.appends.append(key, bytes);
+    if (outcome.conflict === true) return this.refuse(key, outcome.index, text, source);
+    return { index: outcome.index, existing: outcome.existing };
   }
 
   private async refuse(ikey: string, index: number, text: string, source: string): Promise<never> {

@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SumgateError } from '../../core/src/errors.js';
+import { SumgateError } from '@sumgate/core';
 
 export const LOG_FORMAT = 'sumgate-log/1';
 

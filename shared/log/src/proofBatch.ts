@@ -10,7 +10,7 @@
  *
  * proof[] is ordered leaf to root, as c2sp.org/tlog-proof lists inclusion hashes.
  */
-import { recordKey } from '../../core/src/record/npmRecord.js';
+import { recordKey } from '@sumgate/core';
 import type { Log } from './log.js';
 
 export interface ProofBatchEntry {

@@ -1,22 +1,15 @@
 /**
- * `sumgate log serve`: opens a log directory and serves it over HTTP, or HTTPS with a certificate
- * and key (127.0.0.1 unless told otherwise). With an ops logger, every request and every
- * ingestion is one JSON line (ops/jsonLines.ts). close() drains: the server stops accepting
- * connections, /healthz answers 503 so a load balancer moves away, requests in flight finish
- * (up to drainTimeoutMs, then their connections are cut), and the log is closed last.
+ * `sumgate log serve`: opens a log directory (or, with `postgres`, a PostgreSQL database:
+ * servePostgres.ts) and serves it over HTTP or HTTPS (http/logHttpServer.ts: TLS, JSON lines,
+ * healthz, the drain on close). With an ops logger, every ingestion is also one JSON line.
  */
-import { SumgateError } from '../../core/src/errors.js';
-import { listen } from './http/listen.js';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
-import { createLogHandler } from './http/handler.js';
-import { Ingestor } from './ingest/ingestor.js';
+import { type NpmRegistryKey, SumgateError } from '@sumgate/core';
+import { startLogHttp } from './http/logHttpServer.js';
 import { openLog, type Log } from './log.js';
-import { elapsedMs, type OpsLogger } from './ops/jsonLines.js';
-import { LoggedIngestor } from './ops/loggedIngestor.js';
+import type { OpsLogger } from './ops/jsonLines.js';
 import type { PgLogServer } from './servePostgres.js';
-import { WitnessSubmitter, type WitnessEndpoint } from './witness/witnessSubmitter.js';
+import { ingestorFor, witnessSubmitterFor } from './serveParts.js';
+import type { WitnessEndpoint } from './witness/witnessSubmitter.js';
 
 export interface ServeLogOptions {
   dir: string;
@@ -60,14 +53,6 @@ export interface LogServer {
   close(): Promise<void>;
 }
 
-function normaliseKeys(keys: unknown): NpmRegistryKey[] | undefined {
-  if (keys === undefined) return undefined;
-  if (Array.isArray(keys)) return keys as NpmRegistryKey[];
-  return parseNpmKeys(keys);
-}
-
-const MAX_LOGGED_PATH = 300;
-
 export async function serveLog(opts: ServeLogOptions & { postgres?: undefined }): Promise<LogServer>;
 export async function serveLog(opts: ServeLogOptions & { postgres: string }): Promise<PgLogServer>;
 export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLogServer>;
@@ -81,75 +66,14 @@ export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLog
     });
     return servePgLog({ ...opts, postgres: opts.postgres, dir: opts.readOnly === true ? undefined : opts.dir });
   }
-  const witnesses = opts.witnesses === undefined || opts.witnesses.length === 0
-    ? undefined
-    : new WitnessSubmitter(opts.witnesses, { onRefusal: (url, why) => opts.onError?.(new Error(`witness ${url} gave no cosignature: ${why}`)) });
-  const log = await openLog(opts.dir, { ...(opts.batchMaxDelayMs === undefined ? {} : { batchMaxDelayMs: opts.batchMaxDelayMs }), witnesses });
+  const log = await openLog(opts.dir, { ...(opts.batchMaxDelayMs === undefined ? {} : { batchMaxDelayMs: opts.batchMaxDelayMs }), witnesses: witnessSubmitterFor(opts) });
   try {
     const upstreams = opts.upstreams ?? [];
-    const ingestorOptions = { upstreams, npmKeys: normaliseKeys(opts.npmKeys), concurrency: opts.ingestConcurrency };
-    const ingestor =
-      upstreams.length === 0 ? undefined : opts.opsLog === undefined ? new Ingestor(log, ingestorOptions) : new LoggedIngestor(log, ingestorOptions, opts.opsLog);
-    let draining = false;
-    let inFlight = 0;
-    const handler = createLogHandler(log, { ingestor, allowDirectAppend: opts.allowDirectAppend, onError: opts.onError, isDraining: () => draining });
-    const serverOptions = { requestTimeout: 300_000, headersTimeout: 30_000, maxHeaderSize: 16 * 1024 };
-    const listener = (req: IncomingMessage, res: ServerResponse): void => {
-      const start = performance.now();
-      const written = req.socket.bytesWritten;
-      inFlight++;
-      // During a drain, answers close their connection so keep-alive clients reconnect elsewhere.
-      if (draining) res.setHeader('connection', 'close');
-      res.once('close', () => {
-        inFlight--;
-        opts.opsLog?.('request', {
-          method: req.method,
-          path: (req.url ?? '/').slice(0, MAX_LOGGED_PATH),
-          status: res.statusCode,
-          bytes: req.socket.bytesWritten - written, // headers included
-          ms: elapsedMs(start),
-          remote: req.socket.remoteAddress,
-          ...(res.writableFinished ? {} : { aborted: true }),
-        });
-      });
-      handler(req, res);
-    };
-    const server: Server =
-      opts.tls === undefined ? createHttpServer(serverOptions, listener) : createHttpsServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key }, listener);
-    const authority = await listen(server, opts.port, opts.host);
-    const url = `${opts.tls === undefined ? 'http' : 'https'}://${authority}`;
-    opts.opsLog?.('listening', { url, origin: log.origin, size: log.checkpoint().size, tls: opts.tls !== undefined, upstreams });
-    let closing: Promise<void> | undefined;
-    return {
-      url,
-      vkey: log.vkey,
-      log,
-      inFlight: () => inFlight,
-      close() {
-        closing ??= (async () => {
-          draining = true;
-          await drain(server, opts.drainTimeoutMs ?? 30_000);
-          await log.close();
-        })();
-        return closing;
-      },
-    };
+    const ingestor = ingestorFor(log, opts);
+    const http = await startLogHttp(log, { ...opts, ingestor, listening: { size: log.checkpoint().size, upstreams } }, () => log.close());
+    return { url: http.url, vkey: log.vkey, log, inFlight: http.inFlight, close: http.close };
   } catch (e) {
     await log.close();
     throw e;
   }
-}
-
-/** Stops accepting, lets requests in flight finish, closes idle keep-alive connections as they go idle. */
-async function drain(server: Server, timeoutMs: number): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
-    server.close(() => {
-      clearInterval(sweep);
-      clearTimeout(deadline);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }

@@ -1,47 +1,35 @@
 /**
- * `sumgate log serve --postgres <url>`: the log in PostgreSQL, served over HTTP (the same API as
- * the embedded log, http/handler.ts).
+ * `sumgate log serve --postgres <url>`: the log in PostgreSQL, served over HTTP or HTTPS with the
+ * same API and the same operator features as the embedded log (http/logHttpServer.ts: TLS, JSON
+ * lines, /healthz, the drain on SIGTERM).
  *
  * - With `--dir <dir>` (the keys from `sumgate log init`): the one sequencer. It creates the schema
  *   on first start, appends, ingests from upstreams, and asks witnesses to cosign.
  * - With `--read-only`: a stateless read frontend. Run as many as needed; each serves tiles,
  *   lookups and batch proofs from the database.
  */
-import { createServer } from 'node:http';
-import { listen } from './http/listen.js';
-import { parseNpmKeys, type NpmRegistryKey } from '../../core/src/npm/registrySignature.js';
-import { createLogHandler } from './http/handler.js';
-import { Ingestor } from './ingest/ingestor.js';
+import { startLogHttp } from './http/logHttpServer.js';
+import type { ServeLogOptions } from './serve.js';
+import { ingestorFor, witnessSubmitterFor } from './serveParts.js';
 import { PgLog } from './storage/pgLog.js';
 import { PgLogReader } from './storage/pgReader.js';
-import { WitnessSubmitter, type WitnessEndpoint } from './witness/witnessSubmitter.js';
 
-export interface ServePgLogOptions {
+export interface ServePgLogOptions extends Omit<ServeLogOptions, 'dir' | 'postgres'> {
   /** postgres://user[:password]@host:port/database */
   postgres: string;
-  /** A read-only frontend (no --dir needed). */
-  readOnly?: boolean;
-  /** The sequencer's key directory (sumgate log init). */
-  dir?: string;
-  host?: string;
-  port?: number;
-  upstreams?: readonly string[];
-  npmKeys?: readonly NpmRegistryKey[] | unknown;
-  witnesses?: readonly WitnessEndpoint[];
-  batchMaxDelayMs?: number;
+  /** The sequencer's key directory (sumgate log init); not needed with readOnly. */
+  dir?: string | undefined;
   batchMaxEntries?: number;
-  /** Read frontends: how long a checkpoint read from the database is served (default 500 ms). */
-  checkpointTtlMs?: number;
+  /** Connections in the pool (default 8). */
   maxConnections?: number;
-  ingestConcurrency?: number;
-  allowDirectAppend?: boolean;
-  onError?: (e: unknown) => void;
 }
 
 export interface PgLogServer {
   url: string;
   vkey: string;
   log: PgLog | PgLogReader;
+  /** Requests being answered right now. */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
@@ -54,33 +42,22 @@ export async function servePgLog(opts: ServePgLogOptions): Promise<PgLogServer> 
         batchMaxDelayMs: opts.batchMaxDelayMs,
         batchMaxEntries: opts.batchMaxEntries,
         maxConnections: opts.maxConnections,
-        witnesses: witnessesOf(opts),
+        witnesses: witnessSubmitterFor(opts),
       });
   try {
-    const upstreams = log instanceof PgLog ? (opts.upstreams ?? []) : [];
-    const keys = opts.npmKeys === undefined || Array.isArray(opts.npmKeys) ? (opts.npmKeys as NpmRegistryKey[] | undefined) : parseNpmKeys(opts.npmKeys);
-    const ingestor = upstreams.length === 0 || !(log instanceof PgLog) ? undefined : new Ingestor(log, { upstreams, npmKeys: keys, concurrency: opts.ingestConcurrency });
-    const server = createServer(
-      { requestTimeout: 300_000, headersTimeout: 30_000, maxHeaderSize: 16 * 1024 },
-      createLogHandler(log, { ingestor, allowDirectAppend: opts.allowDirectAppend === true && log instanceof PgLog, onError: opts.onError }),
-    );
-    const authority = await listen(server, opts.port, opts.host);
-    let closing: Promise<void> | undefined;
-    return {
-      url: `http://${authority}`,
-      vkey: log.vkey,
+    const sequencer = log instanceof PgLog ? log : undefined;
+    const ingestor = sequencer === undefined ? undefined : ingestorFor(sequencer, opts);
+    const http = await startLogHttp(
       log,
-      close() {
-        closing ??= (async () => {
-          await new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeIdleConnections();
-          });
-          await log.close();
-        })();
-        return closing;
+      {
+        ...opts,
+        ingestor,
+        allowDirectAppend: opts.allowDirectAppend === true && sequencer !== undefined,
+        listening: { size: (await log.checkpoint()).size, backend: 'postgres', role: sequencer === undefined ? 'read-only' : 'sequencer', upstreams: sequencer === undefined ? [] : (opts.upstreams ?? []) },
       },
-    };
+      () => log.close(),
+    );
+    return { url: http.url, vkey: log.vkey, log, inFlight: http.inFlight, close: http.close };
   } catch (e) {
     await log.close();
     throw e;
@@ -90,9 +67,4 @@ export async function servePgLog(opts: ServePgLogOptions): Promise<PgLogServer> 
 function requireDir(dir: string | undefined): string {
   if (dir === undefined) throw new Error('the sequencer needs --dir (its keys); a frontend without keys takes --read-only');
   return dir;
-}
-
-function witnessesOf(opts: ServePgLogOptions): WitnessSubmitter | undefined {
-  if (opts.witnesses === undefined || opts.witnesses.length === 0) return undefined;
-  return new WitnessSubmitter(opts.witnesses, { onRefusal: (url, why) => opts.onError?.(new Error(`witness ${url} gave no cosignature: ${why}`)) });
 }

@@ -3,11 +3,8 @@
  * tile level (hashLevels.ts). Nothing here is visible to clients until the sequencer publishes a
  * checkpoint, and it publishes only after sync() has made every covered byte durable.
  */
-import { hashEqual, recordHash, type Hash } from '../../core/src/tlog/hash.js';
-import { treeHash } from '../../core/src/tlog/subtree.js';
-import type { SubtreeReader } from '../../core/src/tlog/subtree.js';
+import { type Hash, hashEqual, nodeHash, recordHash, type SubtreeReader, treeHash } from '@sumgate/core';
 import { EntryStore } from './entryStore.js';
-import { nodeHash } from '../../core/src/tlog/hash.js';
 import { HashLevels } from './hashLevels.js';
 
 export class LogStorage {

@@ -4,15 +4,7 @@
  * crash test (conformance/crash.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLookupResponse } from '../../core/src/client/lookupResponse.js';
-import { openCheckpoint, type Checkpoint } from '../../core/src/tlog/checkpoint.js';
-import { decodeEntryBundle } from '../../core/src/tlog/entryBundle.js';
-import { fromBase64Hash, hashEqual, recordHash } from '../../core/src/tlog/hash.js';
-import { parseVerifierKey } from '../../core/src/tlog/note.js';
-import { checkConsistency, checkInclusion, proveConsistency, proveInclusion } from '../../core/src/tlog/proof.js';
-import { rootFromLeafHashes, treeHash } from '../../core/src/tlog/subtree.js';
-import { entriesPath, TILE_WIDTH } from '../../core/src/tlog/tile.js';
-import { recordKey } from '../../core/src/record/npmRecord.js';
+import { checkConsistency, checkInclusion, type Checkpoint, decodeEntryBundle, entriesPath, fromBase64Hash, hashEqual, openCheckpoint, parseLookupResponse, parseVerifierKey, proveConsistency, proveInclusion, recordHash, recordKey, rootFromLeafHashes, TILE_WIDTH, treeHash } from '@sumgate/core';
 import { embedded, postgresBackend, type Backend, type TestLogHandle } from './conformance/backends.js';
 import { crashScenario } from './conformance/crash.js';
 import { hasPostgres } from './pgCluster.js';
@@ -91,6 +83,24 @@ describe.each(backends)('conformance: $name backend', (backend) => {
       expect(ev.logged).toBe(fakeRecordText(7));
       expect(ev.observations.map((o) => o.record)).toEqual([fakeRecordText(7, 'republished')]);
       expect((await checkpointOf(url, log.vkey)).size).toBe(1300);
+    });
+
+    it('refuses every concurrent different record for one name@version, logged or being logged', async () => {
+      const post = (record: string) => fetch(`${url}/add`, { method: 'POST', body: JSON.stringify({ records: [record] }) }).then((r) => r.status);
+      // Already logged: concurrent republications all conflict, none is taken as existing.
+      expect(await Promise.all([post(fakeRecordText(8, 'again')), post(fakeRecordText(8, 'again')), post(fakeRecordText(8))])).toEqual([409, 409, 200]);
+      // New: one record wins; the identical copies get its index, the different one conflicts.
+      const racing = [fakeRecordText(5000, 'a'), fakeRecordText(5000, 'b'), fakeRecordText(5000, 'a'), fakeRecordText(5000, 'b')];
+      const statuses = await Promise.all(racing.map(post));
+      const r = fakeRecord(5000);
+      const logged = parseLookupResponse(await (await fetch(`${url}/lookup/${recordKey(r.name, r.version)}`)).text()).record;
+      expect(statuses).toEqual(racing.map((rec) => (rec === logged ? 200 : 409)));
+      expect((await checkpointOf(url, log.vkey)).size).toBe(1301);
+      // Concurrent different refusals are all kept as evidence (none lost to a racing write).
+      expect(await Promise.all([post(fakeRecordText(9, 'x')), post(fakeRecordText(9, 'y')), post(fakeRecordText(9, 'z'))])).toEqual([409, 409, 409]);
+      const r9 = fakeRecord(9);
+      const ev = (await (await fetch(`${url}/evidence/${recordKey(r9.name, r9.version)}`)).json()) as { observations: Array<{ record: string }> };
+      expect(ev.observations.map((o) => o.record).sort()).toEqual(['x', 'y', 'z'].map((salt) => fakeRecordText(9, salt)).sort());
     });
 
     it('answers lookups in Go shape and 1,000-package batch proofs that verify, all under one checkpoint', async () => {

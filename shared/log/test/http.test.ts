@@ -1,17 +1,7 @@
-import { parseLookupResponse } from '../../core/src/client/lookupResponse.js';
+import { checkConsistency, checkInclusion, decodeEntryBundle, entriesPath, hashEqual, LogClient, nodeHttpClient, openCheckpoint, parseLookupResponse, parseVerifierKey, proveConsistency, proveInclusion, recordHash, recordKey, tilePath, treeHash } from '@sumgate/core';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LogClient } from '../../core/src/client/logClient.js';
-import { nodeHttpClient } from '../../core/src/sources/http.js';
-import { openCheckpoint } from '../../core/src/tlog/checkpoint.js';
-import { decodeEntryBundle } from '../../core/src/tlog/entryBundle.js';
-import { hashEqual, recordHash } from '../../core/src/tlog/hash.js';
-import { parseVerifierKey } from '../../core/src/tlog/note.js';
-import { checkConsistency, checkInclusion, proveConsistency, proveInclusion } from '../../core/src/tlog/proof.js';
-import { treeHash } from '../../core/src/tlog/subtree.js';
-import { entriesPath, tilePath } from '../../core/src/tlog/tile.js';
-import { recordKey } from '../../core/src/record/npmRecord.js';
 import { initLog, serveLog, type LogServer } from '../src/index.js';
 import { fakeRecord, fakeRecordText } from './records.js';
 import { withTiles } from './tiles.js';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { parseRecord, recordKey } from '../../core/src/record/npmRecord.js';
+import { parseRecord, recordKey } from '@sumgate/core';
 import { ingestList, initLog, serveLog, type LogServer } from '../src/index.js';
 import { FakeRegistry, makeTarball, sha512Integrity } from './fakeRegistry.js';
 import { removeTempDirs, tempDir } from './tmp.js';
@@ -33,7 +33,7 @@ describe('ingestion from an upstream registry', () => {
     const record = parseRecord(`${rest.slice(0, 2).join('\n')}\n`);
     expect(record.integrity).toBe(sha512Integrity(registry.packages.get('@acme/native')!.get('2.0.0')!.tgz));
     expect(record.installCode.hooks).toEqual(['postinstall']);
-    expect(registry.hits.get('/@acme%2fnative')).toBe(1);
+    expect(registry.hits.get('/@acme%2Fnative')).toBe(1);
   });
 
   it('refuses a tarball whose sha512 does not match dist.integrity', async () => {

@@ -2,12 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openCheckpoint } from '../../core/src/tlog/checkpoint.js';
-import { recordHash, hashEqual } from '../../core/src/tlog/hash.js';
-import { parseVerifierKey } from '../../core/src/tlog/note.js';
-import { checkInclusion } from '../../core/src/tlog/proof.js';
-import { MemoryTree } from '../../core/src/tlog/subtree.js';
-import { recordKey } from '../../core/src/record/npmRecord.js';
+import { checkInclusion, hashEqual, MemoryTree, openCheckpoint, parseVerifierKey, recordHash, recordKey } from '@sumgate/core';
 import { initLog, openLog } from '../src/index.js';
 import { LogStorage } from '../src/storage.js';
 import { fakeRecord, fakeRecordText } from './records.js';

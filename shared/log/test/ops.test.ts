@@ -2,43 +2,17 @@
  * Operating a log: HTTPS with a certificate generated here (openssl), /healthz, one JSON line per
  * request and per ingestion, `sumgate log status`, and moving to a new signing key.
  */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCheckpoint } from '../../core/src/tlog/checkpoint.js';
-import { openNote, parseVerifierKey } from '../../core/src/tlog/note.js';
+import { openCheckpoint, openNote, parseVerifierKey } from '@sumgate/core';
 import { createLogHandler, initLog, openLog, runLogCommand, serveLog } from '../src/index.js';
 import { FakeRegistry, makeTarball } from './fakeRegistry.js';
 import { fakeRecord } from './records.js';
+import { httpsGet, selfSignedCert } from './tlsCert.js';
 import { removeTempDirs, tempDir } from './tmp.js';
 
 afterAll(removeTempDirs);
-
-/** A self-signed certificate for 127.0.0.1, made with openssl for this test run. */
-function selfSignedCert(): { cert: string; key: string; certFile: string; keyFile: string } {
-  const dir = tempDir('sumgate-log-tls-');
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-  ], { stdio: 'pipe' });
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
-}
-
-function httpsGet(url: string, ca: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { ca }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Runs `sumgate log serve` in-process until stopped; collects what it prints. */
 function serveCommand(args: string[]): { url: Promise<string>; out: () => string; stop: () => Promise<number> } {

@@ -4,18 +4,13 @@
  * sequencer on the same database is refused; the CLI starts both roles.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLookupResponse } from '../../core/src/client/lookupResponse.js';
-import { openCheckpoint } from '../../core/src/tlog/checkpoint.js';
-import { parseVerifierKey } from '../../core/src/tlog/note.js';
-import { recordKey } from '../../core/src/record/npmRecord.js';
+import { hashEqual, openCheckpoint, parseLookupResponse, parseVerifierKey, recordKey, treeHash } from '@sumgate/core';
 import { initLog, runLogCommand, serveLog } from '../src/index.js';
 import { PgLog, PgLogReader } from '../src/postgres.js';
 import { hasPostgres, startPgCluster, type PgCluster } from './pgCluster.js';
 import { fakeRecord, fakeRecordText } from './records.js';
 import { withTiles } from './tiles.js';
 import { removeTempDirs, tempDir } from './tmp.js';
-import { treeHash } from '../../core/src/tlog/subtree.js';
-import { hashEqual } from '../../core/src/tlog/hash.js';
 
 const run = hasPostgres() || process.env.CI !== undefined ? describe : describe.skip;
 

@@ -1,6 +1,6 @@
 /** Test helpers: valid npm checksum records with deterministic content. */
 import { createHash } from 'node:crypto';
-import { formatRecord, type NpmRecord } from '../../core/src/record/npmRecord.js';
+import { formatRecord, type NpmRecord } from '@sumgate/core';
 
 export function fakeIntegrity(seed: string): string {
   return `sha512-${createHash('sha512').update(seed).digest('base64')}`;

@@ -4,23 +4,19 @@
  * ingested entry durable, prints its shutdown lines and exits 0. A request that outlives
  * --drain-timeout-ms is cut, and the process still exits.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLookupResponse } from '../../core/src/client/lookupResponse.js';
+import { parseLookupResponse } from '@sumgate/core';
 import { initLog, openLog } from '../src/index.js';
+import { buildServeMain } from './conformance/crash.js';
+import { jsonLines, startServeChild, until } from './serveChild.js';
 import { FakeRegistry, makeTarball } from './fakeRegistry.js';
 import { removeTempDirs, tempDir } from './tmp.js';
 
-const pkgDir = resolve(__dirname, '..');
 let serveMain = '';
 let registry: FakeRegistry;
 
 beforeAll(async () => {
-  // The child runs the server from a bundle of the current sources, as in crash.test.ts.
-  const out = tempDir('sumgate-log-build-');
-  execFileSync(resolve(pkgDir, '../../node_modules/.bin/tsup'), ['src/serveMain.ts', '--format', 'esm', '--target', 'node20', '--out-dir', out, '--silent'], { cwd: pkgDir, stdio: 'pipe' });
-  serveMain = join(out, 'serveMain.js');
+  serveMain = buildServeMain();
   registry = await new FakeRegistry().start();
   registry.add('slow', '1.0.0', { tgz: makeTarball('slow', '1.0.0') });
 }, 60_000);
@@ -29,46 +25,11 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-interface Child {
-  child: ChildProcess;
-  url: string;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
-async function start(dir: string, extra: string[] = []): Promise<Child> {
-  const child = spawn(process.execPath, [serveMain, 'serve', '--dir', dir, '--port', '0', '--upstream', registry.url, '--batch-delay-ms', '2', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
-  const url = await new Promise<string>((ok, fail) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /at (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
-      if (m !== null) ok(m[1]!);
-    });
-    void exited.then((code) => fail(new Error(`log server exited (${code}): ${out}`)));
-  });
-  return { child, url, out: () => out, exited };
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function jsonLines(out: string): Array<Record<string, unknown>> {
-  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
 describe('SIGTERM', () => {
   it('drains the request in flight: it completes, new connections are refused, the entry is durable, exit 0', async () => {
     const dir = tempDir();
     await initLog({ dir, origin: 'sigterm.test/log' });
-    const s = await start(dir);
+    const s = await startServeChild(serveMain, ['--dir', dir, '--upstream', registry.url]);
     registry.delayMs = 1500;
     registry.hits.clear();
     const inFlight = fetch(`${s.url}/lookup/slow@1.0.0`).then(async (r) => ({ status: r.status, body: await r.text() }));
@@ -101,7 +62,7 @@ describe('SIGTERM', () => {
   it('cuts a request that outlives --drain-timeout-ms and still exits 0', async () => {
     const dir = tempDir();
     await initLog({ dir, origin: 'sigterm.test/timeout' });
-    const s = await start(dir, ['--drain-timeout-ms', '200']);
+    const s = await startServeChild(serveMain, ['--dir', dir, '--upstream', registry.url, '--drain-timeout-ms', '200']);
     registry.delayMs = 5000;
     registry.hits.clear();
     const inFlight = fetch(`${s.url}/lookup/slow@1.0.0`).then((r) => r.status, (e: Error) => e.message);

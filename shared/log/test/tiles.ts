@@ -1,7 +1,5 @@
 /** Test client helpers: reading a log's tree through its HTTP tiles only (as a monitor would). */
-import type { Hash } from '../../core/src/tlog/hash.js';
-import type { SubtreeReader } from '../../core/src/tlog/subtree.js';
-import { TileHashReader, tilePath, tilesForComputation } from '../../core/src/tlog/tile.js';
+import { type Hash, type SubtreeReader, TileHashReader, tilePath, tilesForComputation } from '@sumgate/core';
 
 /** Runs `fn` over a reader backed by the server's tiles of the tree of size n (fetched first). */
 export async function withTiles<T>(url: string, n: number, fn: (read: SubtreeReader) => T): Promise<T> {

@@ -7,11 +7,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogClient } from '../../core/src/client/logClient.js';
-import { nodeHttpClient } from '../../core/src/sources/http.js';
-import { openCheckpoint } from '../../core/src/tlog/checkpoint.js';
-import { parseCosignerKey } from '../../core/src/tlog/cosignature.js';
-import { parseVerifierKey } from '../../core/src/tlog/note.js';
+import { LogClient, nodeHttpClient, openCheckpoint, parseCosignerKey, parseVerifierKey } from '@sumgate/core';
 import { addWitnessedLog, initLog, initWitness, serveLog, serveWitness, Witness, type WitnessServer } from '../src/index.js';
 import { embedded, postgresBackend, type Backend } from './conformance/backends.js';
 import { hasPostgres } from './pgCluster.js';

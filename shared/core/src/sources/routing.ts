@@ -29,7 +29,7 @@ function fnv1a(text: string): number {
   return h;
 }
 
-/** `@scope/name` -> `@scope%2fname`, as registries expect in packument paths. */
+/** `@scope/name` -> `@scope%2Fname` (registries also accept npm's own `%2f`) in packument paths. */
 export function packumentPath(name: string): string {
   return name.startsWith('@') ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name);
 }

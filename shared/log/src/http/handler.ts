@@ -14,13 +14,8 @@
  * Everything a client sees is bounded by the published checkpoint: tiles, entries and proofs
  * beyond it are 404, never partially written data.
  */
-import { formatLookupResponse } from '../../../core/src/client/lookupResponse.js';
+import { encodeEntryBundle, formatLookupResponse, parseRecordKey, parseTilePath, SumgateError, TILE_HEIGHT, TILE_WIDTH, toBase64 } from '@sumgate/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SumgateError } from '../../../core/src/errors.js';
-import { encodeEntryBundle } from '../../../core/src/tlog/entryBundle.js';
-import { toBase64 } from '../../../core/src/tlog/hash.js';
-import { parseTilePath, TILE_HEIGHT, TILE_WIDTH } from '../../../core/src/tlog/tile.js';
-import { parseRecordKey } from '../../../core/src/record/npmRecord.js';
 import type { Ingestor } from '../ingest/ingestor.js';
 import type { AppendableLogView, LogView } from '../logView.js';
 import { readJson } from './body.js';

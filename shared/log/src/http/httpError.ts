@@ -1,7 +1,6 @@
 /** HTTP status for a refusal, and the plain-text error responses of the log server (no stack traces). */
 import type { ServerResponse } from 'node:http';
-import { errorRow } from '../../../core/src/errorTable.js';
-import { isSumgateError } from '../../../core/src/errors.js';
+import { errorRow, isSumgateError } from '@sumgate/core';
 
 export class HttpError extends Error {
   constructor(

@@ -7,7 +7,7 @@
  * "pending" (the client asks again for them) instead of holding the answer until all are done.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { recordKey } from '../../../core/src/record/npmRecord.js';
+import { recordKey } from '@sumgate/core';
 import type { Ingestor } from '../ingest/ingestor.js';
 import type { LogView } from '../logView.js';
 import type { ProofRequest } from '../proofBatch.js';

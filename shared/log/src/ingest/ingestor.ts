@@ -5,11 +5,7 @@
  * own package.json, and append the record. Concurrent requests for one version share one
  * ingestion (single flight); at most `concurrency` ingestions run at once.
  */
-import { sha512Of, sha512Sri } from '../../../core/src/sri.js';
-import { SumgateError } from '../../../core/src/errors.js';
-import { inspectTarball } from '../../../core/src/inspect/installCode.js';
-import { verifyRegistrySignature, type NpmRegistryKey } from '../../../core/src/npm/registrySignature.js';
-import { canonicalPublishTime, formatRecord, parseRecord, recordKey, type NpmRecord } from '../../../core/src/record/npmRecord.js';
+import { canonicalPublishTime, formatRecord, inspectTarball, type NpmRecord, type NpmRegistryKey, parseRecord, recordKey, sha512Of, sha512Sri, SumgateError, verifyRegistrySignature } from '@sumgate/core';
 import type { AppendableLogView } from '../logView.js';
 import { Limiter, SingleFlight } from './limiter.js';
 import { keepMalformedTarball } from './malformedEvidence.js';

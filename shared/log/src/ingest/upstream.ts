@@ -1,9 +1,14 @@
 /**
- * Reading an upstream npm registry: the packument at `<registry>/<name>` (scoped names as
- * `@scope%2fname`, as npm requests them) and the tarball at `dist.tarball`. Bounded sizes and
- * timeouts; registry credentials are never sent (the log only ingests public packages).
+ * Reading an upstream npm registry: the packument at `<registry>/<name>` (the core's packument
+ * path, `@scope%2Fname`) and the tarball at `dist.tarball`. Bounded sizes and timeouts; registry
+ * credentials are never sent (the log only ingests public packages).
+ *
+ * Still on fetch, not the core's HttpClient: with the core's keep-alive agent, an ingestion still
+ * running when the log closes holds its upstream connection open, and the core's gate tests
+ * (ingestWait.test.ts) then time out tearing down their registry. Moving over needs a way to
+ * cancel a request (an AbortSignal in HttpRequest) so Log.close() can stop its ingestions.
  */
-import { SumgateError } from '../../../core/src/errors.js';
+import { packumentPath, SumgateError } from '@sumgate/core';
 
 export interface FetchLimits {
   timeoutMs: number;
@@ -17,11 +22,10 @@ export const DEFAULT_LIMITS: FetchLimits = {
   maxTarballBytes: 256 << 20,
 };
 
-/** The packument URL of `name` on `registry` (npm's own encoding of scoped names). */
+/** The packument URL of `name` on `registry`. */
 export function packumentUrl(registry: string, name: string): string {
   const base = registry.endsWith('/') ? registry : `${registry}/`;
-  const path = name.startsWith('@') ? `@${encodeURIComponent(name.slice(1)).replace('%2F', '%2f')}` : encodeURIComponent(name);
-  return new URL(path, base).href;
+  return new URL(packumentPath(name), base).href;
 }
 
 /** A GET that returns the body, or undefined on 404/410; throws SOURCE_FAILED otherwise. */

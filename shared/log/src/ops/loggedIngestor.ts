@@ -1,12 +1,12 @@
 /** An Ingestor that writes one structured line per ingestion it performs (added, already logged, or failed). */
-import { isSumgateError } from '../../../core/src/errors.js';
+import { isSumgateError } from '@sumgate/core';
 import { Ingestor, type IngestorOptions, type IngestResult } from '../ingest/ingestor.js';
-import type { Log } from '../log.js';
+import type { AppendableLogView } from '../logView.js';
 import { elapsedMs, type OpsLogger } from './jsonLines.js';
 
 export class LoggedIngestor extends Ingestor {
   constructor(
-    log: Log,
+    log: AppendableLogView,
     opts: IngestorOptions,
     private readonly opsLog: OpsLogger,
   ) {

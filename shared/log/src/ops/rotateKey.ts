@@ -15,9 +15,7 @@
  */
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { SumgateError } from '../../../core/src/errors.js';
-import { openCheckpoint } from '../../../core/src/tlog/checkpoint.js';
-import { generateKeyPair, keyHashHex, openNote, parseSignerKey, parseVerifierKey, signNote } from '../../../core/src/tlog/note.js';
+import { generateKeyPair, keyHashHex, openCheckpoint, openNote, parseSignerKey, parseVerifierKey, signNote, SumgateError } from '@sumgate/core';
 import { writeFileAtomic } from '../atomicFile.js';
 import { lockLogDir } from '../dirLock.js';
 import { logFile, readLogConfig } from '../logFiles.js';

@@ -6,9 +6,7 @@
 import { isAlive } from '../dirLock.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { openCheckpoint } from '../../../core/src/tlog/checkpoint.js';
-import { toBase64 } from '../../../core/src/tlog/hash.js';
-import { parseVerifierKey } from '../../../core/src/tlog/note.js';
+import { openCheckpoint, parseVerifierKey, toBase64 } from '@sumgate/core';
 import { logFile, readLogConfig } from '../logFiles.js';
 
 export interface LogStatus {

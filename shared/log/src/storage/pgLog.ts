@@ -12,20 +12,14 @@
  *   signed one (LOG_MISMATCH otherwise).
  */
 import { readFileSync } from 'node:fs';
-import { SumgateError } from '../../../core/src/errors.js';
-import { formatCheckpoint, openCheckpoint } from '../../../core/src/tlog/checkpoint.js';
-import { decodeEntryBundle, encodeEntryBundle } from '../../../core/src/tlog/entryBundle.js';
-import { EMPTY_TREE_HASH, hashEqual, recordHash, toBase64, type Hash } from '../../../core/src/tlog/hash.js';
-import { neededSubtrees, proveConsistency } from '../../../core/src/tlog/proof.js';
-import { parseSignerKey, parseVerifierKey, signNote, type Signer } from '../../../core/src/tlog/note.js';
-import { treeHash, type SubtreeReader } from '../../../core/src/tlog/subtree.js';
-import { TILE_WIDTH } from '../../../core/src/tlog/tile.js';
-import { formatRecord, parseRecord, type NpmRecord } from '../../../core/src/record/npmRecord.js';
+import { decodeEntryBundle, EMPTY_TREE_HASH, encodeEntryBundle, formatCheckpoint, formatRecord, type Hash, hashEqual, neededSubtrees, type NpmRecord, openCheckpoint, parseRecord, parseSignerKey, parseVerifierKey, proveConsistency, recordHash, type Signer, signNote, type SubtreeReader, SumgateError, TILE_WIDTH, toBase64, treeHash } from '@sumgate/core';
 import type { Evidence, Observation } from '../evidence.js';
 import { MAX_ENTRY_SIZE } from '../frames.js';
 import type { AppendResult, PublishedCheckpoint } from '../log.js';
 import type { AppendableLogView } from '../logView.js';
 import { logFile, readLogConfig } from '../logFiles.js';
+import { FirstRecordWins } from '../firstRecordWins.js';
+import { KeyedQueue } from '../keyedQueue.js';
 import { Sequencer, type QueuedEntry } from '../sequencer.js';
 import type { WitnessSubmitter } from '../witness/witnessSubmitter.js';
 import { connect, PgLogReader, redact } from './pgReader.js';
@@ -60,7 +54,8 @@ class GrowingBundle {
 
 export class PgLog extends PgLogReader implements AppendableLogView {
   private readonly sequencer: Sequencer;
-  private readonly inflight = new Map<string, { bytes: Uint8Array; done: Promise<number> }>();
+  private readonly appends: FirstRecordWins;
+  private readonly evidenceWrites = new KeyedQueue();
   private published: PublishedCheckpoint;
   private signedSize: number;
   private closed = false;
@@ -85,6 +80,10 @@ export class PgLog extends PgLogReader implements AppendableLogView {
       maxDelayMs: opts.batchMaxDelayMs ?? 5,
       maxEntries: opts.batchMaxEntries ?? 8192,
     });
+    this.appends = new FirstRecordWins(async (key) => {
+      const row = await this.storedLeaf(key);
+      return row === undefined ? undefined : { index: row.index, bytes: Buffer.from(row.record, 'latin1') };
+    }, this.sequencer);
   }
 
   static async openSequencer(opts: OpenPgLogOptions): Promise<PgLog> {
@@ -168,41 +167,22 @@ export class PgLog extends PgLogReader implements AppendableLogView {
     const key = keyOfRecordText(text);
     const bytes = Buffer.from(text, 'latin1');
     if (bytes.length > MAX_ENTRY_SIZE) throw new SumgateError('MALFORMED_RECORD', `record for ${key} is longer than ${MAX_ENTRY_SIZE} bytes`);
-    const pending = this.inflight.get(key);
-    if (pending !== undefined) {
-      const index = await pending.done;
-      if (Buffer.compare(pending.bytes, bytes) === 0) return { index, existing: true };
-      return this.refuse(key, index, text, source);
-    }
-    let existing: { index: number; record: string } | undefined;
-    const done = (async () => {
-      existing = await this.storedLeaf(key);
-      if (existing !== undefined) return existing.index;
-      return this.sequencer.enqueue(key, bytes);
-    })();
-    this.inflight.set(key, { bytes, done });
-    let index: number;
-    try {
-      index = await done;
-    } catch (e) {
-      this.inflight.delete(key);
-      throw e;
-    }
-    this.inflight.delete(key);
-    if (existing === undefined) return { index, existing: false };
-    if (existing.record === text) return { index, existing: true };
-    return this.refuse(key, index, text, source);
+    const outcome = await this.appends.append(key, bytes);
+    if (outcome.conflict === true) return this.refuse(key, outcome.index, text, source);
+    return { index: outcome.index, existing: outcome.existing };
   }
 
   private async refuse(key: string, index: number, text: string, source: string): Promise<never> {
-    const logged = (await this.storedLeaf(key))?.record ?? '';
-    const observation: Observation = { record: text, source, observedAt: new Date().toISOString() };
-    const ev: Evidence = (await this.evidence(key)) ?? { key, index, logged, observations: [] };
-    if (!ev.observations.some((o) => o.record === text) && ev.observations.length < 100) {
-      ev.observations.push(observation);
-      await this.sql`INSERT INTO sumgate_evidence (key, body) VALUES (${key}, ${JSON.stringify(ev)})
-        ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body`;
-    }
+    await this.evidenceWrites.run(key, async () => {
+      const logged = (await this.storedLeaf(key))?.record ?? '';
+      const observation: Observation = { record: text, source, observedAt: new Date().toISOString() };
+      const ev: Evidence = (await this.evidence(key)) ?? { key, index, logged, observations: [] };
+      if (!ev.observations.some((o) => o.record === text) && ev.observations.length < 100) {
+        ev.observations.push(observation);
+        await this.sql`INSERT INTO sumgate_evidence (key, body) VALUES (${key}, ${JSON.stringify(ev)})
+          ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body`;
+      }
+    });
     const { name, version } = parseRecord(text);
     throw new SumgateError('LOG_CONFLICT', `${name}@${version} is already in the log (index ${index}) with a different record; the new observation from ${source} was refused and kept as evidence`, {
       pkg: `${name}@${version}`,

@@ -10,13 +10,7 @@
  * checkpoint that covers it).
  */
 import postgres, { type Sql } from 'postgres';
-import { SumgateError } from '../../../core/src/errors.js';
-import { decodeEntryBundle } from '../../../core/src/tlog/entryBundle.js';
-import type { Hash } from '../../../core/src/tlog/hash.js';
-import { neededSubtrees, proveConsistency, proveInclusion } from '../../../core/src/tlog/proof.js';
-import type { SubtreeReader } from '../../../core/src/tlog/subtree.js';
-import { TILE_HEIGHT, TILE_WIDTH } from '../../../core/src/tlog/tile.js';
-import { recordKey } from '../../../core/src/record/npmRecord.js';
+import { decodeEntryBundle, type Hash, neededSubtrees, proveConsistency, proveInclusion, recordKey, type SubtreeReader, SumgateError, TILE_HEIGHT, TILE_WIDTH } from '@sumgate/core';
 import type { Evidence } from '../evidence.js';
 import type { PublishedCheckpoint } from '../log.js';
 import type { LogView } from '../logView.js';

@@ -8,8 +8,7 @@
  * Row layout for a tile of width w (w hashes at its bottom level): internal level i (0..7) holds
  * floor(w / 2^i) hashes, concatenated bottom-up.
  */
-import { HASH_SIZE, nodeHash, type Hash } from '../../../core/src/tlog/hash.js';
-import { TILE_HEIGHT, TILE_WIDTH } from '../../../core/src/tlog/tile.js';
+import { type Hash, HASH_SIZE, nodeHash, TILE_HEIGHT, TILE_WIDTH } from '@sumgate/core';
 
 /** Offset (in hashes) of internal level i in a row of width w. */
 export function levelOffset(w: number, i: number): number {

@@ -8,7 +8,7 @@
  *
  * Attacker-controlled: parsed strictly (sizes without leading zeros, exact 32-byte hashes).
  */
-import { fromBase64Hash, type Hash } from '../../../core/src/tlog/hash.js';
+import { fromBase64Hash, type Hash } from '@sumgate/core';
 
 export const MAX_PROOF_LINES = 63;
 /** A checkpoint note with many cosignatures stays far below this. */

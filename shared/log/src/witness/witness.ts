@@ -10,12 +10,7 @@
  * (body: its size, text/x.tlog.size) or same size with a different root; 422 the proof fails.
  */
 import { readFileSync } from 'node:fs';
-import { isSumgateError } from '../../../core/src/errors.js';
-import { openCheckpoint, type Checkpoint } from '../../../core/src/tlog/checkpoint.js';
-import { parseCosignerSignerKey, signCosignature, type CosignatureSigner } from '../../../core/src/tlog/cosignature.js';
-import { fromBase64Hash, hashEqual, toBase64 } from '../../../core/src/tlog/hash.js';
-import { formatSignatureLine, parseNote, parseVerifierKey, type Verifier } from '../../../core/src/tlog/note.js';
-import { checkConsistency } from '../../../core/src/tlog/proof.js';
+import { checkConsistency, type Checkpoint, type CosignatureSigner, formatSignatureLine, fromBase64Hash, hashEqual, isSumgateError, openCheckpoint, parseCosignerSignerKey, parseNote, parseVerifierKey, signCosignature, toBase64, type Verifier } from '@sumgate/core';
 import { BadAddCheckpoint, parseAddCheckpoint } from './addCheckpointRequest.js';
 import { readWitnessConfig, witnessFile } from './witnessFiles.js';
 import { WitnessState } from './witnessState.js';

@@ -2,7 +2,7 @@
  * `sumgate witness <init|add-log|serve>`: run a c2sp.org/tlog-witness witness. Prints through the
  * given io and returns an exit code (0 ok, 1 failed, 2 usage); never calls process.exit.
  */
-import { isSumgateError } from '../../../core/src/errors.js';
+import { isSumgateError } from '@sumgate/core';
 import { addWitnessedLog, initWitness } from './witnessFiles.js';
 import { serveWitness } from './witnessServer.js';
 

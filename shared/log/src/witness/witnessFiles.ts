@@ -8,9 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SumgateError } from '../../../core/src/errors.js';
-import { generateCosignerKeyPair } from '../../../core/src/tlog/cosignature.js';
-import { parseVerifierKey } from '../../../core/src/tlog/note.js';
+import { generateCosignerKeyPair, parseVerifierKey, SumgateError } from '@sumgate/core';
 import { writeFileAtomic } from '../atomicFile.js';
 
 export const WITNESS_FORMAT = 'sumgate-witness/1';

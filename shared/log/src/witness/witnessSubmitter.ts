@@ -9,9 +9,7 @@
  * size. If that size is beyond the log's, the witness has seen a tree this log no longer has: that
  * is reported (onRefusal), never papered over.
  */
-import { formatSignatureLine, openNote, type Verifier } from '../../../core/src/tlog/note.js';
-import { parseCosignerKey } from '../../../core/src/tlog/cosignature.js';
-import { toBase64, type Hash } from '../../../core/src/tlog/hash.js';
+import { formatSignatureLine, type HttpClient, nodeHttpClient, type Hash, openNote, parseCosignerKey, toBase64, type Verifier } from '@sumgate/core';
 
 export interface WitnessEndpoint {
   /** Submission prefix: `<url>/add-checkpoint` is POSTed to. */
@@ -25,6 +23,8 @@ export interface WitnessSubmitterOptions {
   timeoutMs?: number;
   /** Told why a witness gave no cosignature. */
   onRefusal?: (url: string, why: string) => void;
+  /** The HTTP client witnesses are asked with (default: the core's node:http(s) client). */
+  http?: HttpClient;
 }
 
 /** A consistency proof between two sizes of the log (the log's own storage). */
@@ -46,11 +46,13 @@ export function parseWitnessFlag(v: string): WitnessEndpoint {
 
 export class WitnessSubmitter {
   private readonly witnesses: Witness[];
+  private readonly http: HttpClient;
 
   constructor(
     endpoints: readonly WitnessEndpoint[],
     private readonly opts: WitnessSubmitterOptions = {},
   ) {
+    this.http = opts.http ?? nodeHttpClient;
     this.witnesses = endpoints.map((e) => ({ url: e.url.replace(/\/+$/, ''), verifier: parseCosignerKey(e.vkey), known: 0 }));
   }
 
@@ -74,18 +76,21 @@ export class WitnessSubmitter {
       const old = w.known <= size ? w.known : 0;
       const proof = old === 0 || old === size ? [] : await prove(old, size);
       const body = `old ${old}\n${proof.map((h) => `${toBase64(h)}\n`).join('')}\n${note}`;
-      const res = await fetch(`${w.url}/add-checkpoint`, {
+      const timeoutMs = this.opts.timeoutMs ?? 5000;
+      const res = await this.http(`${w.url}/add-checkpoint`, {
         method: 'POST',
         body,
         headers: { 'content-type': 'text/plain; charset=utf-8' },
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000),
+        timeoutMs,
+        deadlineMs: timeoutMs,
+        maxBytes: 64 << 10,
       });
-      const text = await res.text();
+      const text = res.body.toString('utf8');
       if (res.status === 200) {
         w.known = size;
         return verifiedLines(note, text, w.verifier);
       }
-      if (res.status === 409 && (res.headers.get('content-type') ?? '').startsWith('text/x.tlog.size')) {
+      if (res.status === 409 && (res.headers['content-type'] ?? '').startsWith('text/x.tlog.size')) {
         const theirs = /^(0|[1-9][0-9]{0,15})\n$/.exec(text);
         if (theirs === null) throw new Error('409 with a malformed size body');
         const n = Number(theirs[1]);

@@ -9,13 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
-import { openCheckpoint, type Checkpoint } from '../../../core/src/tlog/checkpoint.js';
-import { decodeEntryBundle } from '../../../core/src/tlog/entryBundle.js';
-import { hashEqual, recordHash } from '../../../core/src/tlog/hash.js';
-import { parseVerifierKey } from '../../../core/src/tlog/note.js';
-import { checkConsistency, proveConsistency } from '../../../core/src/tlog/proof.js';
-import { treeHash } from '../../../core/src/tlog/subtree.js';
-import { entriesPath, TileHashReader, tilePath, tilesForSize, TILE_WIDTH } from '../../../core/src/tlog/tile.js';
+import { checkConsistency, type Checkpoint, decodeEntryBundle, entriesPath, hashEqual, openCheckpoint, parseVerifierKey, proveConsistency, recordHash, TILE_WIDTH, TileHashReader, tilePath, tilesForSize, treeHash } from '@sumgate/core';
 import { fakeRecordText } from '../records.js';
 import type { TestLogHandle } from './backends.js';
 
@@ -32,7 +26,7 @@ export function buildServeMain(): string {
   mkdirSync(base, { recursive: true });
   const out = mkdtempSync(join(base, 'sumgate-log-build-'));
   process.on('exit', () => rmSync(out, { recursive: true, force: true }));
-  execFileSync(resolve(pkgDir, '../../node_modules/.bin/tsup'), ['src/serveMain.ts', '--format', 'esm', '--target', 'node20', '--out-dir', out, '--silent'], {
+  execFileSync(resolve(pkgDir, '../../node_modules/.bin/tsup'), ['--config', 'test/serveMain.tsup.config.ts', '--out-dir', out], {
     cwd: pkgDir,
     stdio: 'pipe',
   });
