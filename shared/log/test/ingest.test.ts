@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { parseRecord, recordKey } from '@sumgate/core';
+import { inspectTarball, parseRecord, recordKey } from '@sumgate/core';
 import { ingestList, initLog, serveLog, type LogServer } from '../src/index.js';
 import { FakeRegistry, makeTarball, sha512Integrity } from './fakeRegistry.js';
 import { removeTempDirs, tempDir } from './tmp.js';
@@ -88,6 +88,28 @@ describe('ingestion from an upstream registry', () => {
     // Lookups still return the first record.
     expect(await (await fetch(`${server.url}/lookup/left-pad@1.3.0`)).text()).toContain(evidence.logged);
     expect((await fetch(`${server.url}/evidence/left-pad@9.9.9`)).status).toBe(404);
+  });
+
+  it('rechecks a record the log holds under the v1 rules against the v1 fingerprint of the bytes', async () => {
+    const tgz = makeTarball('old-native', '1.0.0', { postinstall: 'node build.js' });
+    registry.add('old-native', '1.0.0', { tgz });
+    const v1 = inspectTarball(tgz).installCode.v1!;
+    // A log written before install code v2: the record carries the v1 fingerprint and no rules marker.
+    await server.log.append(
+      { name: 'old-native', version: '1.0.0', integrity: sha512Integrity(tgz), installCode: { fingerprint: v1, hooks: ['postinstall'], rules: 1 }, signatures: [] },
+      registry.url,
+    );
+    const same = await ingestList({ log: server.log, upstreams: [registry.url], packages: [{ name: 'old-native', version: '1.0.0' }], recheck: true });
+    expect(same).toEqual({ added: 0, existing: 1, failed: [] });
+    // The same integrity with another v1 fingerprint is still a conflict.
+    const tgz2 = makeTarball('old-native', '2.0.0', { postinstall: 'node build.js' });
+    await server.log.append(
+      { name: 'old-native', version: '2.0.0', integrity: sha512Integrity(tgz2), installCode: { fingerprint: `sha256-${'A'.repeat(43)}=`, hooks: ['postinstall'], rules: 1 }, signatures: [] },
+      registry.url,
+    );
+    registry.add('old-native', '2.0.0', { tgz: tgz2 });
+    const other = await ingestList({ log: server.log, upstreams: [registry.url], packages: [{ name: 'old-native', version: '2.0.0' }], recheck: true });
+    expect(other.failed.map((f) => f.reason.split(':')[0])).toEqual(['LOG_CONFLICT']);
   });
 
   it('ingests in bulk from a lockfile through POST /proofs with "ingest": true', async () => {

@@ -31,6 +31,8 @@ export interface IngestResult {
 interface Observation {
   record: NpmRecord;
   source: string;
+  /** The same bytes' install code under the v1 rules, to recheck a record the log holds in v1. */
+  v1Fingerprint: string | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -69,7 +71,7 @@ export class Ingestor {
         const now = await this.log.lookup(key);
         if (now !== undefined && opts.recheck !== true) return { ...now, existing: true };
         const seen = await this.observe(name, version);
-        if (now !== undefined && sameContent(parseRecord(now.record), seen.record)) return { ...now, existing: true };
+        if (now !== undefined && sameContent(parseRecord(now.record), seen)) return { ...now, existing: true };
         const { index, existing } = await this.log.append(seen.record, seen.source);
         return { index, record: formatRecord(seen.record), existing };
       }),
@@ -89,7 +91,8 @@ export class Ingestor {
         continue;
       }
       if (meta === undefined) continue;
-      return { record: { ...await this.recordFrom(upstream, name, version, meta.meta), ...(meta.published === undefined ? {} : { published: meta.published }) }, source: upstream };
+      const { record, v1Fingerprint } = await this.recordFrom(upstream, name, version, meta.meta);
+      return { record: { ...record, ...(meta.published === undefined ? {} : { published: meta.published }) }, source: upstream, v1Fingerprint };
     }
     if (failures.length > 0) {
       throw new SumgateError('SOURCE_FAILED', `could not read ${pkg} from the upstream registries: ${failures.join('; ')}`, {
@@ -120,7 +123,7 @@ export class Ingestor {
     return isObject(meta) ? { meta, published: canonicalPublishTime(time) } : undefined;
   }
 
-  private async recordFrom(upstream: string, name: string, version: string, meta: Json): Promise<NpmRecord> {
+  private async recordFrom(upstream: string, name: string, version: string, meta: Json): Promise<{ record: NpmRecord; v1Fingerprint: string | undefined }> {
     const pkg = `${name}@${version}`;
     const dist = isObject(meta['dist']) ? meta['dist'] : {};
     const integrity = sha512Of(typeof dist['integrity'] === 'string' ? dist['integrity'] : undefined);
@@ -159,7 +162,7 @@ export class Ingestor {
       signatures,
     };
     formatRecord(record); // validates (MALFORMED_RECORD) before anything is appended
-    return record;
+    return { record, v1Fingerprint: installCode.v1 };
   }
 }
 
@@ -189,10 +192,17 @@ async function inspectOrKeep(
 }
 
 /** Same bytes and same install code: registry signatures may legitimately be missing on a mirror. */
-function sameContent(a: NpmRecord, b: NpmRecord): boolean {
+/**
+ * Whether a logged record and a new observation of the same version agree. A record the log holds
+ * under the v1 install-code rules is compared with the v1 fingerprint of the observed bytes (its
+ * hooks are part of that fingerprint): comparing it with the v2 fingerprint would call every
+ * recheck of an old entry a conflict.
+ */
+function sameContent(logged: NpmRecord, seen: Observation): boolean {
+  if (logged.integrity !== seen.record.integrity) return false;
+  if (logged.installCode.rules === 1) return seen.v1Fingerprint !== undefined && logged.installCode.fingerprint === seen.v1Fingerprint;
   return (
-    a.integrity === b.integrity &&
-    a.installCode.fingerprint === b.installCode.fingerprint &&
-    a.installCode.hooks.join(',') === b.installCode.hooks.join(',')
+    logged.installCode.fingerprint === seen.record.installCode.fingerprint &&
+    logged.installCode.hooks.join(',') === seen.record.installCode.hooks.join(',')
   );
 }
