@@ -10,5 +10,7 @@ export default defineConfig({
   clean: true,
   splitting: false,
   noExternal: [/^@sumgate\//],
-  banner: { js: "import { createRequire as __sumgateCreateRequire } from 'node:module'; const require = __sumgateCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __sumgateCreateRequire } from 'node:module'; const require = __sumgateCreateRequire(import.meta.url);",
+  },
 });

@@ -26,9 +26,21 @@ export const PACKAGES = [
   { dir: 'shared/core', files: ['dist/index.js', 'dist/index.d.ts', 'policy.schema.json'] },
   { dir: 'shared/log', files: ['dist/index.js', 'dist/index.d.ts'] },
   { dir: 'plugins/pnpm', files: ['pnpmfile.cjs', 'policy.schema.json'], banner: 'pnpmfile.cjs' },
-  { dir: 'plugins/yarn', files: ['bundles/@yarnpkg/plugin-sumgate.js'], banner: 'bundles/@yarnpkg/plugin-sumgate.js' },
+  {
+    dir: 'plugins/yarn',
+    files: ['bundles/@yarnpkg/plugin-sumgate.js'],
+    banner: 'bundles/@yarnpkg/plugin-sumgate.js',
+  },
   { dir: 'plugins/bun', files: ['dist/scanner.js'], banner: 'dist/scanner.js' },
-  { dir: 'shared/cli', files: ['dist/sumgate.js', 'dist/plugins/pnpmfile.cjs', 'dist/plugins/plugin-sumgate.js', 'dist/policy.schema.json'] },
+  {
+    dir: 'shared/cli',
+    files: [
+      'dist/sumgate.js',
+      'dist/plugins/pnpmfile.cjs',
+      'dist/plugins/plugin-sumgate.js',
+      'dist/policy.schema.json',
+    ],
+  },
 ];
 const YARN_BUNDLE = 'plugins/yarn/bundles/@yarnpkg/plugin-sumgate.js';
 const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies', 'devDependencies'];
@@ -38,16 +50,28 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--no-build') opts.build = false;
     else if (argv[i] === '--out' && argv[i + 1] !== undefined) opts.out = path.resolve(argv[++i]);
-    else throw new Error(`unknown argument ${JSON.stringify(argv[i])}: usage: node scripts/pack.mjs [--out <dir>] [--no-build]`);
+    else
+      throw new Error(
+        `unknown argument ${JSON.stringify(argv[i])}: usage: node scripts/pack.mjs [--out <dir>] [--no-build]`,
+      );
   }
   return opts;
 }
 
 /** The repository's own pnpm (the root devDependency; its exports map only `.`, its package.json), run with this Node. */
 function pnpm(args, cwd) {
-  const bin = path.join(path.dirname(createRequire(path.join(root, 'package.json')).resolve('pnpm')), 'bin', 'pnpm.cjs');
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0) throw new Error(`pnpm ${args.join(' ')} failed in ${cwd} (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+  const bin = path.join(
+    path.dirname(createRequire(path.join(root, 'package.json')).resolve('pnpm')),
+    'bin',
+    'pnpm.cjs',
+  );
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (r.status !== 0)
+    throw new Error(`pnpm ${args.join(' ')} failed in ${cwd} (exit ${r.status}):\n${r.stdout}${r.stderr}`);
   return r.stdout;
 }
 
@@ -59,7 +83,11 @@ export function readTarball(file) {
   for (let off = 0; off + 512 <= tar.length; ) {
     const header = tar.subarray(off, off + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (start, len) => header.subarray(start, start + len).toString('utf8').replace(/\0.*$/s, '');
+    const field = (start, len) =>
+      header
+        .subarray(start, start + len)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const size = parseInt(field(124, 12).trim() || '0', 8);
     const type = field(156, 1);
     const prefix = field(345, 155);
@@ -85,13 +113,17 @@ function problemsOf(pkg, tarball) {
     }
   }
   if (!files.has('LICENSE')) problems.push('no LICENSE');
-  if (manifest.license !== 'Apache-2.0') problems.push(`license is ${JSON.stringify(manifest.license)}, not Apache-2.0`);
+  if (manifest.license !== 'Apache-2.0')
+    problems.push(`license is ${JSON.stringify(manifest.license)}, not Apache-2.0`);
   for (const f of pkg.files) if (!files.has(f)) problems.push(`${f} is missing`);
   if (pkg.banner !== undefined) {
     const first = files.get(pkg.banner)?.toString('utf8').split('\n', 1)[0] ?? '';
-    if (!first.includes(`${manifest.name} ${manifest.version}`)) problems.push(`${pkg.banner} does not start with the banner "${manifest.name} ${manifest.version}"`);
+    if (!first.includes(`${manifest.name} ${manifest.version}`))
+      problems.push(`${pkg.banner} does not start with the banner "${manifest.name} ${manifest.version}"`);
   }
-  for (const [f, bytes] of files) if (f.endsWith('.map') || /\bsrc\//.test(f)) problems.push(`${f} (${bytes.length} bytes) should not be published`);
+  for (const [f, bytes] of files)
+    if (f.endsWith('.map') || /\bsrc\//.test(f))
+      problems.push(`${f} (${bytes.length} bytes) should not be published`);
   return problems;
 }
 
@@ -110,17 +142,29 @@ function main() {
     const before = new Set(readdirSync(opts.out));
     pnpm(['pack', '--pack-destination', opts.out], dir);
     const made = readdirSync(opts.out).filter((f) => !before.has(f) && f.endsWith('.tgz'));
-    if (made.length !== 1) throw new Error(`pnpm pack in ${pkg.dir} made ${made.length} tarballs: ${made.join(', ')}`);
+    if (made.length !== 1)
+      throw new Error(`pnpm pack in ${pkg.dir} made ${made.length} tarballs: ${made.join(', ')}`);
     const file = path.join(opts.out, made[0]);
     for (const p of problemsOf(pkg, file)) failures.push(`${made[0]}: ${p}`);
-    artifacts.push({ name: manifest.name, version: manifest.version, file: made[0], integrity: integrity(readFileSync(file)) });
+    artifacts.push({
+      name: manifest.name,
+      version: manifest.version,
+      file: made[0],
+      integrity: integrity(readFileSync(file)),
+    });
   }
   const yarnFile = path.join(opts.out, 'plugin-sumgate.js');
   copyFileSync(path.join(root, YARN_BUNDLE), yarnFile);
-  artifacts.push({ name: 'plugin-sumgate.js', file: 'plugin-sumgate.js', integrity: integrity(readFileSync(yarnFile)) });
+  artifacts.push({
+    name: 'plugin-sumgate.js',
+    file: 'plugin-sumgate.js',
+    integrity: integrity(readFileSync(yarnFile)),
+  });
   writeFileSync(path.join(opts.out, 'packed.json'), `${JSON.stringify({ artifacts }, null, 2)}\n`);
   if (failures.length > 0) {
-    process.stderr.write(`pack: ${failures.length} problem(s):\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
+    process.stderr.write(
+      `pack: ${failures.length} problem(s):\n${failures.map((f) => `  - ${f}`).join('\n')}\n`,
+    );
     process.exitCode = 1;
     return;
   }

@@ -15,9 +15,17 @@ const opt = (name, fallback) => {
 };
 const top = Number(opt('--top', '25'));
 const by = opt('--by', 'function');
-const files = args.flatMap((a) => (statSync(a).isDirectory() ? readdirSync(a).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(a, f)) : [a]));
+const files = args.flatMap((a) =>
+  statSync(a).isDirectory()
+    ? readdirSync(a)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => path.join(a, f))
+    : [a],
+);
 if (files.length === 0) {
-  process.stderr.write('usage: node cpuProfileSummary.mjs [--top N] [--by file|function] <file.cpuprofile | dir> ...\n');
+  process.stderr.write(
+    'usage: node cpuProfileSummary.mjs [--top N] [--by file|function] <file.cpuprofile | dir> ...\n',
+  );
   process.exit(2);
 }
 
@@ -26,7 +34,8 @@ function summarize(file) {
   const prof = JSON.parse(readFileSync(file, 'utf8'));
   const nodes = new Map(prof.nodes.map((n) => [n.id, n]));
   const selfUs = new Map();
-  prof.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+  for (const [i, id] of prof.samples.entries())
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
   const groups = new Map();
   let busy = 0;
   for (const [id, us] of selfUs) {
@@ -42,6 +51,9 @@ function summarize(file) {
 
 for (const file of files) {
   const { spanMs, busyMs, groups } = summarize(file);
-  process.stdout.write(`\n${file}: span ${spanMs.toFixed(0)} ms, on CPU (sampled, not idle) ${busyMs.toFixed(0)} ms\n`);
-  for (const [key, ms] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`  ${ms.toFixed(1).padStart(8)} ms  ${key}\n`);
+  process.stdout.write(
+    `\n${file}: span ${spanMs.toFixed(0)} ms, on CPU (sampled, not idle) ${busyMs.toFixed(0)} ms\n`,
+  );
+  for (const [key, ms] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, top))
+    process.stdout.write(`  ${ms.toFixed(1).padStart(8)} ms  ${key}\n`);
 }

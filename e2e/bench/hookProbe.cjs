@@ -23,7 +23,9 @@ async function main() {
   );
   const preResolutionMs = since(t0);
   const cpu = process.cpuUsage();
-  process.stdout.write(`${JSON.stringify({ requireMs, preResolutionMs, cpuMs: (cpu.user + cpu.system) / 1000, packages: Object.keys(lockfile.packages ?? {}).length, lines })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ requireMs, preResolutionMs, cpuMs: (cpu.user + cpu.system) / 1000, packages: Object.keys(lockfile.packages ?? {}).length, lines })}\n`,
+  );
 }
 
 main().catch((e) => {

@@ -11,7 +11,15 @@
 //   node e2e/bench/installs.mjs [--pm pnpm10,pnpm12,yarn] [--rounds 3] [--cold-rounds 2] [--no-cold] [--keep]
 // Wrap it in `flock /tmp/sumgate-bench.lock` on a shared machine. Nothing is asserted: it prints figures.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { command, environment, installArgs, repoRoot } from './lib/packageManagers.mjs';
@@ -35,7 +43,8 @@ const option = (name, fallback) => {
 };
 const count = (name, fallback) => {
   const n = Number(option(name, String(fallback)));
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1, got "${option(name)}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${name} must be a whole number >= 1, got "${option(name)}"`);
   return n;
 };
 const PMS = option('--pm', 'pnpm10,pnpm12,yarn').split(',');
@@ -54,21 +63,34 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
-for (const f of [PNPMFILE, YARN_PLUGIN, LOG_BUNDLE, CLI]) if (!existsSync(f)) throw new Error(`${f} is missing: run \`pnpm run build\` first`);
+for (const f of [PNPMFILE, YARN_PLUGIN, LOG_BUNDLE, CLI])
+  if (!existsSync(f)) throw new Error(`${f} is missing: run \`pnpm run build\` first`);
 
 /** pnpm's own `pnpmfileChecksum` (sha256 of the file, CRLF normalized), so a frozen install accepts the committed lockfile with that pnpmfile. */
-const pnpmfileChecksum = (file) => `sha256-${createHash('sha256').update(readFileSync(file, 'utf8').split('\r\n').join('\n')).digest('base64')}`;
+const pnpmfileChecksum = (file) =>
+  `sha256-${createHash('sha256').update(readFileSync(file, 'utf8').split('\r\n').join('\n')).digest('base64')}`;
 
 function lockfileWith(checksum) {
   const lockfile = readFileSync(path.join(TREE, 'pnpm-lock.yaml'), 'utf8');
-  return checksum === undefined ? lockfile : lockfile.replace(/\nimporters:\n/, `\npnpmfileChecksum: ${checksum}\n\nimporters:\n`);
+  return checksum === undefined
+    ? lockfile
+    : lockfile.replace(/\nimporters:\n/, `\npnpmfileChecksum: ${checksum}\n\nimporters:\n`);
 }
 
 function projectDirs(root, variant) {
   const base = path.join(root, variant);
-  return { project: path.join(base, 'project'), home: path.join(base, 'home'), store: path.join(base, 'store'), pmCache: path.join(base, 'pm-cache'), sumgateCache: variant === 'sumgate' ? path.join(base, 'sumgate-cache') : undefined };
+  return {
+    project: path.join(base, 'project'),
+    home: path.join(base, 'home'),
+    store: path.join(base, 'store'),
+    pmCache: path.join(base, 'pm-cache'),
+    sumgateCache: variant === 'sumgate' ? path.join(base, 'sumgate-cache') : undefined,
+  };
 }
 
 /** One project per variant, each with its own store/cache, all on the committed lockfile. */
@@ -79,20 +101,41 @@ async function prepare(pm, root, log) {
     mkdirSync(dirs.project, { recursive: true });
     copyFileSync(path.join(TREE, 'package.json'), path.join(dirs.project, 'package.json'));
     if (variant === 'sumgate') {
-      writeFileSync(path.join(dirs.project, 'sumgate.jsonc'), `${JSON.stringify({ log: { url: log.url, vkeys: [log.vkey] }, sources: [{ name: 'npmjs', url: REGISTRY }] }, null, 2)}\n`);
+      writeFileSync(
+        path.join(dirs.project, 'sumgate.jsonc'),
+        `${JSON.stringify({ log: { url: log.url, vkeys: [log.vkey] }, sources: [{ name: 'npmjs', url: REGISTRY }] }, null, 2)}\n`,
+      );
     }
     const env = environment(pm, REGISTRY, dirs);
     const [file, pre] = command(pm);
     if (pm === 'yarn') {
       copyFileSync(path.join(TREE, 'yarn.lock'), path.join(dirs.project, 'yarn.lock'));
-      writeFileSync(path.join(dirs.project, '.yarnrc.yml'), `nodeLinker: node-modules\nyarnPath: ${JSON.stringify(pre[0])}\n`);
-      const plugin = { plain: undefined, noop: path.join(NOOP, 'plugin-noop.cjs'), sumgate: YARN_PLUGIN }[variant];
-      if (plugin !== undefined) await timedRun(file, [...pre, 'plugin', 'import', plugin], { cwd: dirs.project, env, label: `yarn plugin import (${variant})` });
+      writeFileSync(
+        path.join(dirs.project, '.yarnrc.yml'),
+        `nodeLinker: node-modules\nyarnPath: ${JSON.stringify(pre[0])}\n`,
+      );
+      const plugin = { plain: undefined, noop: path.join(NOOP, 'plugin-noop.cjs'), sumgate: YARN_PLUGIN }[
+        variant
+      ];
+      if (plugin !== undefined)
+        await timedRun(file, [...pre, 'plugin', 'import', plugin], {
+          cwd: dirs.project,
+          env,
+          label: `yarn plugin import (${variant})`,
+        });
     } else {
-      const pnpmfile = { plain: undefined, noop: path.join(NOOP, 'pnpmfile.cjs'), sumgate: PNPMFILE }[variant];
+      const pnpmfile = { plain: undefined, noop: path.join(NOOP, 'pnpmfile.cjs'), sumgate: PNPMFILE }[
+        variant
+      ];
       if (pnpmfile !== undefined) copyFileSync(pnpmfile, path.join(dirs.project, '.pnpmfile.cjs'));
-      writeFileSync(path.join(dirs.project, 'pnpm-lock.yaml'), lockfileWith(pnpmfile && pnpmfileChecksum(pnpmfile)));
-      writeFileSync(path.join(dirs.project, 'pnpm-workspace.yaml'), `allowBuilds:\n${NO_BUILDS.map((n) => `  '${n}': false\n`).join('')}`);
+      writeFileSync(
+        path.join(dirs.project, 'pnpm-lock.yaml'),
+        lockfileWith(pnpmfile && pnpmfileChecksum(pnpmfile)),
+      );
+      writeFileSync(
+        path.join(dirs.project, 'pnpm-workspace.yaml'),
+        `allowBuilds:\n${NO_BUILDS.map((n) => `  '${n}': false\n`).join('')}`,
+      );
     }
     projects[variant] = { variant, dirs, env };
   }
@@ -101,8 +144,13 @@ async function prepare(pm, root, log) {
   // frozen run each, so the OS file cache is warm for all.
   for (const variant of VARIANTS) {
     const t0 = Date.now();
-    const { output } = variant === 'sumgate' ? await installApproving(pm, projects[variant]) : await install(pm, projects[variant]);
-    say(`  ${pm} ${variant}: untimed warm-up install in ${((Date.now() - t0) / 1000).toFixed(1)} s${variant === 'sumgate' ? ` (${verifiedLine(output)})` : ''}`);
+    const { output } =
+      variant === 'sumgate'
+        ? await installApproving(pm, projects[variant])
+        : await install(pm, projects[variant]);
+    say(
+      `  ${pm} ${variant}: untimed warm-up install in ${((Date.now() - t0) / 1000).toFixed(1)} s${variant === 'sumgate' ? ` (${verifiedLine(output)})` : ''}`,
+    );
   }
   return projects;
 }
@@ -126,15 +174,22 @@ async function installApproving(pm, p) {
       const quarantined = [...String(e.message).matchAll(/fix: sumgate approve (\S+)/g)].map((m) => m[1]);
       if (quarantined.length === 0 || attempt === 3) throw e;
       for (const pkg of quarantined) {
-        await timedRun(process.execPath, [CLI, 'approve', pkg, '--yes', '--note', 'install benchmark'], { cwd: p.dirs.project, env: p.env, label: `sumgate approve ${pkg}` });
+        await timedRun(process.execPath, [CLI, 'approve', pkg, '--yes', '--note', 'install benchmark'], {
+          cwd: p.dirs.project,
+          env: p.env,
+          label: `sumgate approve ${pkg}`,
+        });
       }
-      say(`  ${pm} sumgate: approved ${quarantined.join(', ')} (quarantined: install-time code changed); installing again`);
+      say(
+        `  ${pm} sumgate: approved ${quarantined.join(', ')} (quarantined: install-time code changed); installing again`,
+      );
     }
   }
 }
 
 /** The registry or DNS failing for a moment: the run is repeated (at most twice) rather than the whole bench lost. */
-const TRANSIENT = /EAI_AGAIN|ECONNRESET|ETIMEDOUT|ECONNREFUSED|socket hang up|ERR_PNPM_FETCH_5\d\d|ERR_PNPM_META_FETCH_FAIL|YN0001.*(?:5\d\d|timed out)/;
+const TRANSIENT =
+  /EAI_AGAIN|ECONNRESET|ETIMEDOUT|ECONNREFUSED|socket hang up|ERR_PNPM_FETCH_5\d\d|ERR_PNPM_META_FETCH_FAIL|YN0001.*(?:5\d\d|timed out)/;
 
 async function install(pm, p, before) {
   const [file, pre] = command(pm);
@@ -142,8 +197,15 @@ async function install(pm, p, before) {
     rmSync(path.join(p.dirs.project, 'node_modules'), { recursive: true, force: true });
     before?.();
     try {
-      const result = await timedRun(file, [...pre, ...installArgs(pm)], { cwd: p.dirs.project, env: p.env, label: `${pm} ${p.variant}` });
-      if (p.variant === 'sumgate' && verifiedLine(result.output) === undefined) throw new Error(`${pm} sumgate: the plugin did not verify the install:\n${result.output.slice(-3000)}`);
+      const result = await timedRun(file, [...pre, ...installArgs(pm)], {
+        cwd: p.dirs.project,
+        env: p.env,
+        label: `${pm} ${p.variant}`,
+      });
+      if (p.variant === 'sumgate' && verifiedLine(result.output) === undefined)
+        throw new Error(
+          `${pm} sumgate: the plugin did not verify the install:\n${result.output.slice(-3000)}`,
+        );
       return result;
     } catch (e) {
       const transient = TRANSIENT.exec(String(e.message));
@@ -154,7 +216,8 @@ async function install(pm, p, before) {
 }
 
 const emptyStore = (p) => () => {
-  for (const d of [p.dirs.store, p.dirs.pmCache, p.dirs.sumgateCache]) if (d !== undefined) rmSync(d, { recursive: true, force: true });
+  for (const d of [p.dirs.store, p.dirs.pmCache, p.dirs.sumgateCache])
+    if (d !== undefined) rmSync(d, { recursive: true, force: true });
 };
 const emptySumgateCache = (p) => () => rmSync(p.dirs.sumgateCache, { recursive: true, force: true });
 
@@ -169,7 +232,9 @@ async function measure(pm, runs, rounds, caseName) {
       wall[r.name][round] = ms;
       cpu[r.name][round] = cpuMs;
     }
-    say(`  ${pm}, ${caseName}, round ${round + 1}: ${runs.map((r) => `${r.name} ${(wall[r.name][round] / 1000).toFixed(2)} s (cpu ${(cpu[r.name][round] / 1000).toFixed(2)})`).join(', ')}; load ${load()}`);
+    say(
+      `  ${pm}, ${caseName}, round ${round + 1}: ${runs.map((r) => `${r.name} ${(wall[r.name][round] / 1000).toFixed(2)} s (cpu ${(cpu[r.name][round] / 1000).toFixed(2)})`).join(', ')}; load ${load()}`,
+    );
   }
   return { wall, cpu };
 }
@@ -188,30 +253,64 @@ async function benchOne(pm, root, log) {
   say(`\n${pm === 'yarn' ? 'Yarn' : 'pnpm'} ${version}: preparing (${root})`);
   const p = await prepare(pm, root, log);
   const rows = [];
-  const warm = await measure(pm, [
-    { name: 'plain', project: p.plain },
-    { name: 'noop', project: p.noop },
-    { name: 'sumgate', project: p.sumgate },
-    { name: 'sumgate, cold cache', project: p.sumgate, before: emptySumgateCache(p.sumgate) },
-  ], ROUNDS, 'warm store');
-  rows.push({ label: 'warm store, frozen', goal: 1.03, plain: ratios(warm, 'plain'), noop: ratios(warm, 'noop'), sumgate: ratios(warm, 'sumgate') });
-  rows.push({ label: 'warm store, cold sumgate cache', goal: 1.15, plain: ratios(warm, 'plain'), noop: ratios(warm, 'noop'), sumgate: ratios(warm, 'sumgate, cold cache') });
+  const warm = await measure(
+    pm,
+    [
+      { name: 'plain', project: p.plain },
+      { name: 'noop', project: p.noop },
+      { name: 'sumgate', project: p.sumgate },
+      { name: 'sumgate, cold cache', project: p.sumgate, before: emptySumgateCache(p.sumgate) },
+    ],
+    ROUNDS,
+    'warm store',
+  );
+  rows.push({
+    label: 'warm store, frozen',
+    goal: 1.03,
+    plain: ratios(warm, 'plain'),
+    noop: ratios(warm, 'noop'),
+    sumgate: ratios(warm, 'sumgate'),
+  });
+  rows.push({
+    label: 'warm store, cold sumgate cache',
+    goal: 1.15,
+    plain: ratios(warm, 'plain'),
+    noop: ratios(warm, 'noop'),
+    sumgate: ratios(warm, 'sumgate, cold cache'),
+  });
   if (COLD) {
-    const cold = await measure(pm, VARIANTS.map((v) => ({ name: v, project: p[v], before: emptyStore(p[v]) })), COLD_ROUNDS, 'cold store');
-    rows.push({ label: 'cold store, cold sumgate cache', goal: 1.15, plain: ratios(cold, 'plain'), noop: ratios(cold, 'noop'), sumgate: ratios(cold, 'sumgate') });
+    const cold = await measure(
+      pm,
+      VARIANTS.map((v) => ({ name: v, project: p[v], before: emptyStore(p[v]) })),
+      COLD_ROUNDS,
+      'cold store',
+    );
+    rows.push({
+      label: 'cold store, cold sumgate cache',
+      goal: 1.15,
+      plain: ratios(cold, 'plain'),
+      noop: ratios(cold, 'noop'),
+      sumgate: ratios(cold, 'sumgate'),
+    });
   }
   return { pm, version, rows };
 }
 
 function printResults(results, packages) {
   const x = (r) => `${r.toFixed(3)}x`;
-  say(`\nresults: ${packages}; paired ratios (median over rounds of variant / plain of the same round), wall and CPU (user+sys of the whole process tree); load average now ${load()} on ${cpus().length} CPUs`);
-  say('| case | package manager | plain wall s (cpu s) | no-op plugin wall ratio (cpu) | sumgate wall ratio (cpu) | goal |');
+  say(
+    `\nresults: ${packages}; paired ratios (median over rounds of variant / plain of the same round), wall and CPU (user+sys of the whole process tree); load average now ${load()} on ${cpus().length} CPUs`,
+  );
+  say(
+    '| case | package manager | plain wall s (cpu s) | no-op plugin wall ratio (cpu) | sumgate wall ratio (cpu) | goal |',
+  );
   say('|---|---|---|---|---|---|');
   for (const { pm, version, rows } of results) {
     for (const r of rows) {
       const met = r.sumgate.wall <= r.goal ? 'met' : 'MISSED';
-      say(`| ${r.label} | ${pm === 'yarn' ? 'Yarn' : 'pnpm'} ${version} | ${(r.plain.wallMs / 1000).toFixed(2)} (${(r.plain.cpuMs / 1000).toFixed(2)}) | ${x(r.noop.wall)} (${x(r.noop.cpu)}) | ${x(r.sumgate.wall)} (${x(r.sumgate.cpu)}) | <= ${r.goal}x: ${met} |`);
+      say(
+        `| ${r.label} | ${pm === 'yarn' ? 'Yarn' : 'pnpm'} ${version} | ${(r.plain.wallMs / 1000).toFixed(2)} (${(r.plain.cpuMs / 1000).toFixed(2)}) | ${x(r.noop.wall)} (${x(r.noop.cpu)}) | ${x(r.sumgate.wall)} (${x(r.sumgate.cpu)}) | <= ${r.goal}x: ${met} |`,
+      );
     }
   }
 }
@@ -223,11 +322,19 @@ async function main() {
   await initLog({ dir: logDir, origin: 'bench.sumgate.local/npm' });
   const server = await serveLog({ dir: logDir, upstreams: [REGISTRY] });
   const log = { url: server.url.endsWith('/') ? server.url : `${server.url}/`, vkey: server.vkey };
-  const pnpmPackages = (readFileSync(path.join(TREE, 'pnpm-lock.yaml'), 'utf8').split('\nsnapshots:')[0].match(/^ {2}\S.*:$/gm) ?? []).length;
-  const yarnPackages = (readFileSync(path.join(TREE, 'yarn.lock'), 'utf8').match(/resolution: "[^"]+@npm:/g) ?? []).length;
+  const pnpmPackages = (
+    readFileSync(path.join(TREE, 'pnpm-lock.yaml'), 'utf8')
+      .split('\nsnapshots:')[0]
+      .match(/^ {2}\S.*:$/gm) ?? []
+  ).length;
+  const yarnPackages = (
+    readFileSync(path.join(TREE, 'yarn.lock'), 'utf8').match(/resolution: "[^"]+@npm:/g) ?? []
+  ).length;
   const packages = `pnpm lockfile ${pnpmPackages - 1} packages, yarn.lock ${yarnPackages} npm packages`;
   say(`sumgate install benchmark: ${packages} (e2e/bench/tree), registry ${REGISTRY}, log ${log.url}`);
-  say(`  ${ROUNDS} warm rounds${COLD ? `, ${COLD_ROUNDS} cold rounds` : ''}, variants ${VARIANTS.join(' / ')} interleaved; load average ${load()}`);
+  say(
+    `  ${ROUNDS} warm rounds${COLD ? `, ${COLD_ROUNDS} cold rounds` : ''}, variants ${VARIANTS.join(' / ')} interleaved; load average ${load()}`,
+  );
   const results = [];
   try {
     for (const pm of PMS) {

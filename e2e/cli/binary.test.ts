@@ -24,7 +24,13 @@ interface Exit {
 /** Runs a command; with `closeStdout` the reading end of its stdout is closed before it writes. */
 function run(file: string, args: string[], opts: { cwd: string; closeStdout?: boolean }): Promise<Exit> {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm run build\` first`);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: path.join(tmp, 'home'), SUMGATE_CACHE_DIR: path.join(tmp, 'cache'), NO_UPDATE_NOTIFIER: '1', npm_config_update_notifier: 'false' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: path.join(tmp, 'home'),
+    SUMGATE_CACHE_DIR: path.join(tmp, 'cache'),
+    NO_UPDATE_NOTIFIER: '1',
+    npm_config_update_notifier: 'false',
+  };
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -43,12 +49,34 @@ describe('the sumgate binary', () => {
     const project = path.join(tmp, 'project');
     mkdirSync(checkout, { recursive: true });
     mkdirSync(project, { recursive: true });
-    writeFileSync(path.join(checkout, 'package.json'), JSON.stringify({ name: 'checkout', private: true, scripts: { sumgate: `node ${JSON.stringify(cli)}` } }));
+    writeFileSync(
+      path.join(checkout, 'package.json'),
+      JSON.stringify({
+        name: 'checkout',
+        private: true,
+        scripts: { sumgate: `node ${JSON.stringify(cli)}` },
+      }),
+    );
     writeFileSync(path.join(checkout, 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\n");
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', private: true }));
     writeFileSync(path.join(project, 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\n");
 
-    const r = await run('npm', ['--prefix', checkout, 'run', 'sumgate', '--', 'init', '--log-url', 'https://log.example.test/', '--log-vkey', VKEY], { cwd: project });
+    const r = await run(
+      'npm',
+      [
+        '--prefix',
+        checkout,
+        'run',
+        'sumgate',
+        '--',
+        'init',
+        '--log-url',
+        'https://log.example.test/',
+        '--log-vkey',
+        VKEY,
+      ],
+      { cwd: project },
+    );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`sumgate init: pnpm project at ${project}`);
     expect(readFileSync(path.join(project, 'sumgate.jsonc'), 'utf8')).toContain('https://log.example.test/');

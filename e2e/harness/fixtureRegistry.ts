@@ -133,7 +133,9 @@ class FixtureStore {
     const tarball = packTarball(files);
     // Default publish times keep the listed order, 8 days apart (more than sumgate's 7-day install-code
     // baseline), all more than 30 days back.
-    const publishedAt = v.publishedAt ?? new Date(this.baseTime - (MAX_DEFAULT_VERSIONS - this.countVersions()) * EIGHT_DAYS_MS).toISOString();
+    const publishedAt =
+      v.publishedAt ??
+      new Date(this.baseTime - (MAX_DEFAULT_VERSIONS - this.countVersions()) * EIGHT_DAYS_MS).toISOString();
     pkg.versions.set(v.version, {
       version: v.version,
       fixture: v,
@@ -174,7 +176,10 @@ export interface MirrorOptions {
 }
 
 /** A registry on another port serving the same packages (and honest integrity) as `upstream`. */
-export async function startMirror(upstream: FixtureRegistry, opts: MirrorOptions = {}): Promise<FixtureRegistry> {
+export async function startMirror(
+  upstream: FixtureRegistry,
+  opts: MirrorOptions = {},
+): Promise<FixtureRegistry> {
   const store = stores.get(upstream);
   if (store === undefined) throw new Error('startMirror: upstream is not a fixture registry');
   return serve(store, opts.tamper, opts.tarballHost);
@@ -193,7 +198,11 @@ export async function startTamperingMirror(
 
 const stores = new WeakMap<FixtureRegistry, FixtureStore>();
 
-async function serve(store: FixtureStore, tamper: TamperRule | undefined, tarballHost: string | undefined): Promise<FixtureRegistry> {
+async function serve(
+  store: FixtureStore,
+  tamper: TamperRule | undefined,
+  tarballHost: string | undefined,
+): Promise<FixtureRegistry> {
   const requests: RecordedRequest[] = [];
   let url = '';
   const tarballBase = (): string => withSlash(tarballHost ?? url);
@@ -282,7 +291,10 @@ function handle(
   if (tarballMatch !== null) {
     const [, name = '', file = ''] = tarballMatch;
     const pkg = store.packages.get(name);
-    const entry = pkg === undefined ? undefined : [...pkg.versions.values()].find((v) => tarballFileName(name, v.version) === file);
+    const entry =
+      pkg === undefined
+        ? undefined
+        : [...pkg.versions.values()].find((v) => tarballFileName(name, v.version) === file);
     if (entry === undefined) {
       recordAs('tarball', 404);
       sendJson(res, req, 404, { error: 'Not found' });
@@ -342,7 +354,9 @@ function abbreviatedPackument(pkg: PackageEntry, tarballBase: string): Record<st
     const hasInstallScript =
       'hasInstallScript' in override
         ? override.hasInstallScript
-        : hasInstallScripts(full.scripts) || ('binding.gyp' in v.files && !('scripts' in override)) || undefined;
+        : hasInstallScripts(full.scripts) ||
+          ('binding.gyp' in v.files && !('scripts' in override)) ||
+          undefined;
     if (hasInstallScript !== undefined) abbreviated.hasInstallScript = hasInstallScript;
     versions[v.version] = abbreviated;
     if (v.publishedAt > modified) modified = v.publishedAt;
@@ -351,9 +365,23 @@ function abbreviatedPackument(pkg: PackageEntry, tarballBase: string): Record<st
 }
 
 const CORGI_VERSION_FIELDS = [
-  'name', 'version', 'deprecated', 'dependencies', 'optionalDependencies', 'devDependencies',
-  'bundleDependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'directories', 'engines',
-  'os', 'cpu', 'libc', '_hasShrinkwrap', 'dist',
+  'name',
+  'version',
+  'deprecated',
+  'dependencies',
+  'optionalDependencies',
+  'devDependencies',
+  'bundleDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'bin',
+  'directories',
+  'engines',
+  'os',
+  'cpu',
+  'libc',
+  '_hasShrinkwrap',
+  'dist',
 ] as const;
 
 /** One version's object in the full packument: the tarball's package.json plus `_id` and `dist`, then the override. */
@@ -416,7 +444,13 @@ function validateName(name: string): void {
   }
 }
 
-function sendJson(res: ServerResponse, req: IncomingMessage, status: number, body: unknown, type = 'application/json'): void {
+function sendJson(
+  res: ServerResponse,
+  req: IncomingMessage,
+  status: number,
+  body: unknown,
+  type = 'application/json',
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
   res.end(req.method === 'HEAD' ? undefined : text);

@@ -21,11 +21,16 @@ const CORGI = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0
 type PackumentJson = Record<string, any>;
 
 describe('packTarball', () => {
-  const files = { 'package.json': '{"name":"x","version":"1.0.0"}\n', 'lib/index.js': 'module.exports = 1;\n' };
+  const files = {
+    'package.json': '{"name":"x","version":"1.0.0"}\n',
+    'lib/index.js': 'module.exports = 1;\n',
+  };
 
   it('is deterministic and its SRI is sha512 of the bytes', () => {
     const a = packTarball(files);
-    expect(packTarball({ 'lib/index.js': files['lib/index.js'], 'package.json': files['package.json'] }).equals(a)).toBe(true);
+    expect(
+      packTarball({ 'lib/index.js': files['lib/index.js'], 'package.json': files['package.json'] }).equals(a),
+    ).toBe(true);
     expect(sri(a)).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);
     expect(sri(packTarball({ ...files, extra: '' }))).not.toBe(sri(a));
   });
@@ -67,7 +72,10 @@ describe('fixture registry', () => {
         {
           name: '@scope/lib',
           versions: [
-            { version: '1.0.0', packageJson: { scripts: { postinstall: 'node x.js', test: 'x' }, license: 'MIT' } },
+            {
+              version: '1.0.0',
+              packageJson: { scripts: { postinstall: 'node x.js', test: 'x' }, license: 'MIT' },
+            },
             { version: '2.0.0', metadataOverride: { license: undefined, deprecated: 'use 3' } },
           ],
         },
@@ -77,9 +85,16 @@ describe('fixture registry', () => {
   });
   afterAll(() => registry.close());
 
-  const get = async (url: string, accept?: string): Promise<{ status: number; type: string | null; body: PackumentJson }> => {
+  const get = async (
+    url: string,
+    accept?: string,
+  ): Promise<{ status: number; type: string | null; body: PackumentJson }> => {
     const res = await fetch(url, accept === undefined ? {} : { headers: { accept } });
-    return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as PackumentJson };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: (await res.json()) as PackumentJson,
+    };
   };
 
   it('serves the full packument under both scoped path forms', async () => {
@@ -115,12 +130,17 @@ describe('fixture registry', () => {
 
   it('serves honest tarballs, 404s unknown names and records every request', async () => {
     registry.clearRequests();
-    const res = await fetch(`${registry.url}@scope/lib/-/lib-1.0.0.tgz`, { headers: { authorization: 'Bearer t' } });
+    const res = await fetch(`${registry.url}@scope/lib/-/lib-1.0.0.tgz`, {
+      headers: { authorization: 'Bearer t' },
+    });
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(sri(bytes)).toBe(registry.integrityOf('@scope/lib', '1.0.0'));
     expect((await get(`${registry.url}nope`)).status).toBe(404);
     expect((await fetch(`${registry.url}@scope/lib/-/lib-9.9.9.tgz`)).status).toBe(404);
-    expect(registry.tarballRequests()).toEqual(['/@scope/lib/-/lib-1.0.0.tgz', '/@scope/lib/-/lib-9.9.9.tgz']);
+    expect(registry.tarballRequests()).toEqual([
+      '/@scope/lib/-/lib-1.0.0.tgz',
+      '/@scope/lib/-/lib-9.9.9.tgz',
+    ]);
     expect(registry.requests.map((r) => [r.kind, r.status, r.hasAuthorization])).toEqual([
       ['tarball', 200, true],
       ['packument', 404, false],
@@ -167,7 +187,9 @@ describe('fixture registry', () => {
     try {
       const { body } = await get(`${meta.url}a`);
       expect(body.versions['1.0.0'].dist.tarball).toBe(`${registry.url}a/-/a-1.0.0.tgz`);
-      expect(Buffer.from(await (await fetch(`${meta.url}a/-/a-1.0.0.tgz`)).arrayBuffer()).equals(custom)).toBe(true);
+      expect(
+        Buffer.from(await (await fetch(`${meta.url}a/-/a-1.0.0.tgz`)).arrayBuffer()).equals(custom),
+      ).toBe(true);
     } finally {
       await meta.close();
     }
@@ -192,7 +214,9 @@ describe('markers', () => {
 
 describe('toYaml', () => {
   it('writes block YAML with quoted strings and keys', () => {
-    expect(toYaml({ allowBuilds: { '@acme/util': true, esbuild: false }, list: ['a', 'b"c'], empty: {}, n: 0 })).toBe(
+    expect(
+      toYaml({ allowBuilds: { '@acme/util': true, esbuild: false }, list: ['a', 'b"c'], empty: {}, n: 0 }),
+    ).toBe(
       'allowBuilds:\n  "@acme/util": true\n  esbuild: false\nlist:\n  - "a"\n  - "b\\"c"\nempty: {}\nn: 0\n',
     );
   });

@@ -13,7 +13,8 @@ export function makeMarkerDir(): string {
 }
 
 /**
- * JavaScript source that appends `label` (and a newline) to `<markerDir>/<label>.ran`, creating the directory if needed. Usable as a
+ * JavaScript source that appends `label` (and a newline) to `<markerDir>/<label>.ran`, creating the directory
+ * if needed. Usable as a
  * file's contents (`install.js`, run as `node install.js`) or with `node -e`; uses only double
  * quotes inside, so wrap it in single quotes on a shell line.
  */
@@ -35,7 +36,10 @@ export function markerInstallScript(
   label: string,
   script: 'preinstall' | 'install' | 'postinstall' = 'postinstall',
 ): { files: Record<string, string>; scripts: Record<string, string> } {
-  return { files: { 'install.js': markerScript(markerDir, label) }, scripts: { [script]: 'node install.js' } };
+  return {
+    files: { 'install.js': markerScript(markerDir, label) },
+    scripts: { [script]: 'node install.js' },
+  };
 }
 
 /** How many times the script labelled `label` ran (0 when never). */
@@ -43,7 +47,9 @@ export function markerRuns(markerDir: string, label: string): number {
   assertMarkerArgs(markerDir, label);
   const file = path.join(markerDir, `${label}.ran`);
   if (!existsSync(file)) return 0;
-  return readFileSync(file, 'utf8').split('\n').filter((line) => line === label).length;
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line === label).length;
 }
 
 function assertMarkerArgs(markerDir: string, label: string): void {

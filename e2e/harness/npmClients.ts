@@ -25,7 +25,10 @@ function assertMajor(manifest: string, major: string): void {
 
 /** npm 11: the machine's own (beside this Node), npm 12: the `npm12` devDependency (`npm:npm@12`). */
 export function npmCli(version: NpmVersion): string {
-  const dir = version === 11 ? path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm') : path.dirname(require.resolve('npm12/package.json'));
+  const dir =
+    version === 11
+      ? path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm')
+      : path.dirname(require.resolve('npm12/package.json'));
   assertMajor(path.join(dir, 'package.json'), String(version));
   return path.join(dir, 'bin', 'npm-cli.js');
 }
@@ -57,23 +60,60 @@ export interface ClientRunOptions {
 }
 
 /** npm with `registry`, `cache`, no retries (a refusal is final), no audit, fund or update checks. */
-export function runNpm(version: NpmVersion, args: readonly string[], opts: ClientRunOptions): Promise<RunResult> {
-  const settings = { registry: opts.registry, cache: opts.cacheDir, fetch_retries: '0', audit: 'false', fund: 'false', update_notifier: 'false', loglevel: 'notice' };
+export function runNpm(
+  version: NpmVersion,
+  args: readonly string[],
+  opts: ClientRunOptions,
+): Promise<RunResult> {
+  const settings = {
+    registry: opts.registry,
+    cache: opts.cacheDir,
+    fetch_retries: '0',
+    audit: 'false',
+    fund: 'false',
+    update_notifier: 'false',
+    loglevel: 'notice',
+  };
   const env = Object.fromEntries(Object.entries(settings).map(([k, v]) => [`npm_config_${k}`, v]));
-  return runIsolatedClient(process.execPath, [npmCli(version), ...args], { cwd: opts.cwd, env, overrides: opts.env, timeoutMs: opts.timeoutMs });
+  return runIsolatedClient(process.execPath, [npmCli(version), ...args], {
+    cwd: opts.cwd,
+    env,
+    overrides: opts.env,
+    timeoutMs: opts.timeoutMs,
+  });
 }
 
 /** Bun with its registry and install cache set through the environment (`NPM_CONFIG_REGISTRY`, `BUN_INSTALL_CACHE_DIR`). */
 export function runBun(args: readonly string[], opts: ClientRunOptions): Promise<RunResult> {
-  const env = { NPM_CONFIG_REGISTRY: opts.registry, BUN_INSTALL_CACHE_DIR: opts.cacheDir, DO_NOT_TRACK: '1', BUN_CONFIG_NO_CLEAR_TERMINAL_ON_RELOAD: '1' };
-  return runIsolatedClient(bunBin(), args, { cwd: opts.cwd, env, overrides: opts.env, timeoutMs: opts.timeoutMs });
+  const env = {
+    NPM_CONFIG_REGISTRY: opts.registry,
+    BUN_INSTALL_CACHE_DIR: opts.cacheDir,
+    DO_NOT_TRACK: '1',
+    BUN_CONFIG_NO_CLEAR_TERMINAL_ON_RELOAD: '1',
+  };
+  return runIsolatedClient(bunBin(), args, {
+    cwd: opts.cwd,
+    env,
+    overrides: opts.env,
+    timeoutMs: opts.timeoutMs,
+  });
 }
 
 /** Yarn 1 with `--registry` semantics through `YARN_REGISTRY`/`npm_config_registry`, its own cache folder, no network retries. */
 export function runYarn1(args: readonly string[], opts: ClientRunOptions): Promise<RunResult> {
   const env = {
-    npm_config_registry: opts.registry, YARN_REGISTRY: opts.registry, YARN_CACHE_FOLDER: opts.cacheDir,
-    YARN_NETWORK_TIMEOUT: '60000', YARN_DISABLE_SELF_UPDATE_CHECK: 'true', YARN_IGNORE_ENGINES: 'true', CI: 'true',
+    npm_config_registry: opts.registry,
+    YARN_REGISTRY: opts.registry,
+    YARN_CACHE_FOLDER: opts.cacheDir,
+    YARN_NETWORK_TIMEOUT: '60000',
+    YARN_DISABLE_SELF_UPDATE_CHECK: 'true',
+    YARN_IGNORE_ENGINES: 'true',
+    CI: 'true',
   };
-  return runIsolatedClient(process.execPath, [yarn1Cli(), ...args], { cwd: opts.cwd, env, overrides: opts.env, timeoutMs: opts.timeoutMs });
+  return runIsolatedClient(process.execPath, [yarn1Cli(), ...args], {
+    cwd: opts.cwd,
+    env,
+    overrides: opts.env,
+    timeoutMs: opts.timeoutMs,
+  });
 }

@@ -78,9 +78,14 @@ export function pnpm12Bin(): string {
   const fromShim = createRequire(manifestPath);
   const platformPackage = `@pnpm/exe.${process.platform}-${process.arch}`;
   try {
-    return path.join(packageDir(platformPackage, fromShim), process.platform === 'win32' ? 'pnpm.exe' : 'pnpm');
+    return path.join(
+      packageDir(platformPackage, fromShim),
+      process.platform === 'win32' ? 'pnpm.exe' : 'pnpm',
+    );
   } catch {
-    throw new Error(`pnpm 12 native binary ${platformPackage} is not installed next to the pnpm12 devDependency`);
+    throw new Error(
+      `pnpm 12 native binary ${platformPackage} is not installed next to the pnpm12 devDependency`,
+    );
   }
 }
 
@@ -103,7 +108,11 @@ function assertVersion(manifestPath: string, prefix: string): void {
  * only (pnpm 10 reads `npm_config_*`, pnpm 12 reads `pnpm_config_*`; both are set), so `args` are
  * passed through untouched.
  */
-export function runPnpm(version: PnpmVersion, args: readonly string[], opts: RunPnpmOptions): Promise<RunResult> {
+export function runPnpm(
+  version: PnpmVersion,
+  args: readonly string[],
+  opts: RunPnpmOptions,
+): Promise<RunResult> {
   const home = prepareHome(opts.cwd, opts.home);
   const settings: Record<string, string> = {
     registry: opts.registry,
@@ -161,16 +170,43 @@ export function runYarn(args: readonly string[], opts: RunYarnOptions): Promise<
  * Runs any other client (npm, Bun, Yarn 1: e2e/harness/npmClients.ts) with the same isolation:
  * an environment built from scratch, `<cwd>.home` as HOME unless given, its own process group.
  */
-export function runIsolatedClient(file: string, args: readonly string[], opts: { cwd: string; env: Record<string, string>; overrides?: EnvOverrides; home?: string; timeoutMs?: number }): Promise<RunResult> {
+export function runIsolatedClient(
+  file: string,
+  args: readonly string[],
+  opts: {
+    cwd: string;
+    env: Record<string, string>;
+    overrides?: EnvOverrides;
+    home?: string;
+    timeoutMs?: number;
+  },
+): Promise<RunResult> {
   const home = prepareHome(opts.cwd, opts.home);
-  return runIsolated(file, args, { cwd: opts.cwd, env: mergeEnv(baseEnv(home), opts.env, opts.overrides), timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  return runIsolated(file, args, {
+    cwd: opts.cwd,
+    env: mergeEnv(baseEnv(home), opts.env, opts.overrides),
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
 }
 
 /**
  * Variables a child may inherit from the parent; everything else is dropped. TLS trust settings
  * are machine configuration (a corporate CA), not test state, so they pass through.
  */
-const INHERITED = ['TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_ALL', 'TZ', 'SYSTEMROOT', 'ComSpec', 'PATHEXT', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR'];
+const INHERITED = [
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'SYSTEMROOT',
+  'ComSpec',
+  'PATHEXT',
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+];
 
 /**
  * The environment every child starts from: a sanitised PATH (this Node first, no
@@ -199,7 +235,11 @@ function baseEnv(home: string): Record<string, string> {
   return env;
 }
 
-function mergeEnv(base: Record<string, string>, harness: Record<string, string>, overrides: EnvOverrides | undefined): Record<string, string> {
+function mergeEnv(
+  base: Record<string, string>,
+  harness: Record<string, string>,
+  overrides: EnvOverrides | undefined,
+): Record<string, string> {
   const env = { ...base, ...harness };
   for (const [key, value] of Object.entries(overrides ?? {})) {
     if (value === undefined) delete env[key];
@@ -255,7 +295,7 @@ function runIsolated(file: string, args: readonly string[], opts: SpawnOptions):
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const exit = timedOut ? 124 : code ?? 128 + signalNumber(signal);
+      const exit = timedOut ? 124 : (code ?? 128 + signalNumber(signal));
       if (timedOut) output += `\n[harness] killed after ${opts.timeoutMs} ms\n`;
       resolve({ code: exit, stdout, stderr, output, durationMs: Date.now() - started, timedOut });
     });
@@ -305,10 +345,17 @@ export interface MakeProjectOptions {
 export async function makeProject(opts: MakeProjectOptions): Promise<string> {
   const dir = path.resolve(opts.dir ?? makeTempDir(`${opts.packageManager}-project`));
   mkdirSync(dir, { recursive: true });
-  const manifest = { name: opts.name ?? 'fixture-project', version: '1.0.0', private: true, dependencies: opts.dependencies, ...opts.packageJson };
+  const manifest = {
+    name: opts.name ?? 'fixture-project',
+    version: '1.0.0',
+    private: true,
+    dependencies: opts.dependencies,
+    ...opts.packageJson,
+  };
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   if (opts.packageManager === 'pnpm') {
-    if (opts.pnpmSettings !== undefined) writeFileSync(path.join(dir, 'pnpm-workspace.yaml'), toYaml(opts.pnpmSettings));
+    if (opts.pnpmSettings !== undefined)
+      writeFileSync(path.join(dir, 'pnpm-workspace.yaml'), toYaml(opts.pnpmSettings));
   } else {
     const yarnrc = { nodeLinker: 'node-modules', yarnPath: yarnBin(), ...opts.yarnSettings };
     writeFileSync(path.join(dir, '.yarnrc.yml'), toYaml(yarnrc));

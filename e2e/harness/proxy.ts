@@ -21,19 +21,38 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(opts: { cwd: string; sumgateCache: string; home: string; port?: number; env?: Record<string, string> }): Promise<RunningProxy> {
+export async function startProxy(opts: {
+  cwd: string;
+  sumgateCache: string;
+  home: string;
+  port?: number;
+  env?: Record<string, string>;
+}): Promise<RunningProxy> {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm run build\` first`);
   const child: ChildProcess = spawn(process.execPath, [cli, 'proxy', '--port', String(opts.port ?? 0)], {
     cwd: opts.cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: opts.home, SUMGATE_CACHE_DIR: opts.sumgateCache, NO_COLOR: '1', ...opts.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: opts.home,
+      SUMGATE_CACHE_DIR: opts.sumgateCache,
+      NO_COLOR: '1',
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => { output += c; });
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => { output += c; });
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    output += c;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    output += c;
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sumgate proxy did not start within 15 s:\n${output}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`sumgate proxy did not start within 15 s:\n${output}`)),
+      15_000,
+    );
     const check = (): void => {
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
       if (m !== null) {
@@ -51,7 +70,8 @@ export async function startProxy(opts: { cwd: string; sumgateCache: string; home
     url,
     port: Number(new URL(url).port),
     output: () => output,
-    verifiedCount: (pkg) => output.split('\n').filter((line) => line.startsWith(`sumgate proxy: verified ${pkg} from `)).length,
+    verifiedCount: (pkg) =>
+      output.split('\n').filter((line) => line.startsWith(`sumgate proxy: verified ${pkg} from `)).length,
     close: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

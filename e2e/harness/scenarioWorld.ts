@@ -57,17 +57,30 @@ export function useScenarioWorld(sandboxPrefix: string): ScenarioWorld {
   beforeEach(() => {
     sandbox = makeSandbox(sandboxPrefix);
     // markers count runs within one scenario
-    for (const f of readdirSync(ready(markerDir, 'marker dir'))) rmSync(path.join(markerDir!, f), { force: true });
+    for (const f of readdirSync(ready(markerDir, 'marker dir')))
+      rmSync(path.join(markerDir!, f), { force: true });
   });
   afterEach(() => sandbox?.remove());
 
   return {
-    get markerDir() { return ready(markerDir, 'marker dir'); },
-    get registry() { return ready(registry, 'registry'); },
-    get privateRegistry() { return ready(privateRegistry, 'private registry'); },
-    get evil() { return ready(evil, 'tampering mirror'); },
-    get log() { return ready(log, 'log'); },
-    get sandbox() { return ready(sandbox, 'sandbox'); },
+    get markerDir() {
+      return ready(markerDir, 'marker dir');
+    },
+    get registry() {
+      return ready(registry, 'registry');
+    },
+    get privateRegistry() {
+      return ready(privateRegistry, 'private registry');
+    },
+    get evil() {
+      return ready(evil, 'tampering mirror');
+    },
+    get log() {
+      return ready(log, 'log');
+    },
+    get sandbox() {
+      return ready(sandbox, 'sandbox');
+    },
     honest: () => ({ name: 'fixture', url: ready(registry, 'registry').url }),
     sumgateCache: () => path.join(ready(sandbox, 'sandbox').root, 'sumgate-cache'),
   };

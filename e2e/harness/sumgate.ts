@@ -20,17 +20,26 @@ export interface TestLog {
 }
 
 /** A fresh log (new key) ingesting on demand from `upstreams`; `keyFrom` reuses another log's key (a fork). */
-export async function startLog(opts: { upstreams: string[]; origin?: string; port?: number; keyFrom?: string }): Promise<TestLog> {
+export async function startLog(opts: {
+  upstreams: string[];
+  origin?: string;
+  port?: number;
+  keyFrom?: string;
+}): Promise<TestLog> {
   const dir = path.join(makeTempDir('sumgate-log'), 'log');
   if (opts.keyFrom === undefined) {
     await initLog({ dir, origin: opts.origin ?? 'sumgate.test/npm' });
   } else {
     // Another history under the same key: what a compromised or misbehaving log operator can do.
     mkdirSync(dir, { recursive: true });
-    for (const f of ['log.json', 'log.skey', 'log.vkey']) copyFileSync(path.join(opts.keyFrom, f), path.join(dir, f));
+    for (const f of ['log.json', 'log.skey', 'log.vkey'])
+      copyFileSync(path.join(opts.keyFrom, f), path.join(dir, f));
     const { origin } = JSON.parse(readFileSync(path.join(dir, 'log.json'), 'utf8')) as { origin: string };
     const signer = parseSignerKey(readFileSync(path.join(dir, 'log.skey'), 'utf8').trim());
-    writeFileSync(path.join(dir, 'checkpoint'), signNote(formatCheckpoint({ origin, size: 0, root: EMPTY_TREE_HASH, extensions: [] }), [signer]));
+    writeFileSync(
+      path.join(dir, 'checkpoint'),
+      signNote(formatCheckpoint({ origin, size: 0, root: EMPTY_TREE_HASH, extensions: [] }), [signer]),
+    );
   }
   const server = await serveLog({ dir, port: opts.port ?? 0, upstreams: opts.upstreams });
   const url = server.url.endsWith('/') ? server.url : `${server.url}/`;
@@ -68,12 +77,17 @@ export function installPnpmfile(projectDir: string): void {
  * What a misbehaving log operator can do: stop `own` and serve, at the same URL with the same key,
  * another history, in which `first` (name@version pairs) are logged before anything else.
  */
-export async function startForkedLog(own: TestLog, upstreams: string[], first: ReadonlyArray<readonly [string, string]>): Promise<TestLog> {
+export async function startForkedLog(
+  own: TestLog,
+  upstreams: string[],
+  first: ReadonlyArray<readonly [string, string]>,
+): Promise<TestLog> {
   await own.close();
   const forked = await startLog({ upstreams, keyFrom: own.dir, port: own.port });
   for (const [name, version] of first) {
     const res = await fetch(`${forked.url}lookup/${name}@${version}`);
-    if (res.status !== 200) throw new Error(`the forked log could not ingest ${name}@${version}: HTTP ${res.status}`);
+    if (res.status !== 200)
+      throw new Error(`the forked log could not ingest ${name}@${version}: HTTP ${res.status}`);
   }
   return forked;
 }

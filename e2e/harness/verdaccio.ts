@@ -48,7 +48,9 @@ export async function startVerdaccio(opts: VerdaccioOptions): Promise<VerdaccioS
       plugins: path.join(storageDir, 'plugins'),
       web: { enable: false },
       auth: { htpasswd: { file: path.join(storageDir, 'htpasswd'), max_users: -1 } },
-      uplinks: { fixture: { url: opts.uplink, timeout: '10s', max_fails: 5, fail_timeout: '1s', cache: true } },
+      uplinks: {
+        fixture: { url: opts.uplink, timeout: '10s', max_fails: 5, fail_timeout: '1s', cache: true },
+      },
       packages: { '@*/*': access, '**': access },
       middlewares: { audit: { enabled: false } },
       log: { type: 'file', path: logFile, format: 'json', level: 'info' },

@@ -12,20 +12,26 @@ function block(value: unknown, indent: number): string {
   const pad = ' '.repeat(indent);
   if (Array.isArray(value)) {
     if (value.length === 0) return `${pad}[]`;
-    return value.map((item) => (isNested(item) ? `${pad}-\n${block(item, indent + 2)}` : `${pad}- ${scalar(item)}`)).join('\n');
+    return value
+      .map((item) => (isNested(item) ? `${pad}-\n${block(item, indent + 2)}` : `${pad}- ${scalar(item)}`))
+      .join('\n');
   }
   if (isPlainObject(value)) {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return `${pad}{}`;
     return entries
-      .map(([k, v]) => (isNested(v) ? `${pad}${key(k)}:\n${block(v, indent + 2)}` : `${pad}${key(k)}: ${scalar(v)}`))
+      .map(([k, v]) =>
+        isNested(v) ? `${pad}${key(k)}:\n${block(v, indent + 2)}` : `${pad}${key(k)}: ${scalar(v)}`,
+      )
       .join('\n');
   }
   return `${pad}${scalar(value)}`;
 }
 
 function isNested(value: unknown): boolean {
-  return (Array.isArray(value) && value.length > 0) || (isPlainObject(value) && Object.keys(value).length > 0);
+  return (
+    (Array.isArray(value) && value.length > 0) || (isPlainObject(value) && Object.keys(value).length > 0)
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

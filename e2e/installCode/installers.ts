@@ -18,13 +18,22 @@ export interface Project {
 }
 
 /** `sumgate: false`: the plain package manager (the control showing the payload would run). */
-export async function makeInstallProject(world: AttackWorld, pm: Installer, dependencies: Record<string, string>, built: string[], sumgate = true): Promise<Project> {
+export async function makeInstallProject(
+  world: AttackWorld,
+  pm: Installer,
+  dependencies: Record<string, string>,
+  built: string[],
+  sumgate = true,
+): Promise<Project> {
   const env = { SUMGATE_CACHE_DIR: path.join(world.sandbox.root, 'sumgate-cache') };
-  const policy = (extra: Partial<PolicyOptions>) => writePolicy(cwd, { log: world.log, sources: [{ name: 'fixture', url: world.registry.url }], ...extra });
+  const policy = (extra: Partial<PolicyOptions>) =>
+    writePolicy(cwd, { log: world.log, sources: [{ name: 'fixture', url: world.registry.url }], ...extra });
   let cwd: string;
   if (pm === 'yarn 4') {
     cwd = await makeProject({
-      dir: world.sandbox.projectDir, packageManager: 'yarn', dependencies,
+      dir: world.sandbox.projectDir,
+      packageManager: 'yarn',
+      dependencies,
       packageJson: { dependenciesMeta: Object.fromEntries(built.map((n) => [n, { built: true }])) },
     });
     const opts = { cwd, registry: world.registry.url, cacheDir: world.sandbox.cacheDir, env };
@@ -36,7 +45,9 @@ export async function makeInstallProject(world: AttackWorld, pm: Installer, depe
   }
   const version = pm === 'pnpm 10' ? 10 : 12;
   cwd = await makeProject({
-    dir: world.sandbox.projectDir, packageManager: 'pnpm', dependencies,
+    dir: world.sandbox.projectDir,
+    packageManager: 'pnpm',
+    dependencies,
     pnpmSettings: { allowBuilds: Object.fromEntries(built.map((n) => [n, true])) },
   });
   if (sumgate) {
@@ -44,7 +55,15 @@ export async function makeInstallProject(world: AttackWorld, pm: Installer, depe
     installPnpmfile(cwd);
   }
   return {
-    cwd, policy,
-    install: () => runPnpm(version, ['install'], { cwd, registry: world.registry.url, storeDir: world.sandbox.storeDir, cacheDir: world.sandbox.cacheDir, env }),
+    cwd,
+    policy,
+    install: () =>
+      runPnpm(version, ['install'], {
+        cwd,
+        registry: world.registry.url,
+        storeDir: world.sandbox.storeDir,
+        cacheDir: world.sandbox.cacheDir,
+        env,
+      }),
   };
 }

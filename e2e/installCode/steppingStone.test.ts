@@ -18,11 +18,16 @@ describe.each(INSTALLERS)('%s with sumgate: the stepping stone', (pm) => {
     const r = await project.install();
     expect(r.code, r.output).not.toBe(0);
     expect(r.output).toContain('QUARANTINE_ADDED');
-    expect(r.output).toContain('stepping-stone@1.0.2 is quarantined: it adds install-time code (postinstall) that 1.0.0 did not have; this install-time code first appeared in 1.0.1, published 60 minutes before 1.0.2');
+    expect(r.output).toContain(
+      'stepping-stone@1.0.2 is quarantined: it adds install-time code (postinstall) that 1.0.0 did not have; this install-time code first appeared in 1.0.1, published 60 minutes before 1.0.2',
+    );
     expect(markerRuns(world.markerDir, 'stepping-stone')).toBe(0);
 
-    const fingerprint = inspectTarball(world.registry.tarballOf('stepping-stone', '1.0.1')).installCode.fingerprint;
-    expect(inspectTarball(world.registry.tarballOf('stepping-stone', '1.0.2')).installCode.fingerprint).toBe(fingerprint);
+    const fingerprint = inspectTarball(world.registry.tarballOf('stepping-stone', '1.0.1')).installCode
+      .fingerprint;
+    expect(inspectTarball(world.registry.tarballOf('stepping-stone', '1.0.2')).installCode.fingerprint).toBe(
+      fingerprint,
+    );
     project.policy({ approvals: [{ package: 'stepping-stone@1.0.1', installCode: fingerprint }] });
     const approved = await project.install();
     expect(approved.code, approved.output).toBe(0);

@@ -35,13 +35,22 @@ export function useAttackWorld(prefix: string): AttackWorld {
   });
   beforeEach(() => {
     state.sandbox = makeSandbox(prefix);
-    for (const f of readdirSync(ready(state.markerDir, 'marker dir'))) rmSync(path.join(state.markerDir!, f), { force: true });
+    for (const f of readdirSync(ready(state.markerDir, 'marker dir')))
+      rmSync(path.join(state.markerDir!, f), { force: true });
   });
   afterEach(() => state.sandbox?.remove());
   return {
-    get markerDir() { return ready(state.markerDir, 'marker dir'); },
-    get registry() { return ready(state.registry, 'registry'); },
-    get log() { return ready(state.log, 'log'); },
-    get sandbox() { return ready(state.sandbox, 'sandbox'); },
+    get markerDir() {
+      return ready(state.markerDir, 'marker dir');
+    },
+    get registry() {
+      return ready(state.registry, 'registry');
+    },
+    get log() {
+      return ready(state.log, 'log');
+    },
+    get sandbox() {
+      return ready(state.sandbox, 'sandbox');
+    },
   };
 }

@@ -23,13 +23,21 @@ let sandbox: Sandbox;
 
 beforeAll(async () => {
   markerDir = makeMarkerDir();
-  const manifest = JSON.parse(readFileSync(path.join(path.dirname(pnpmfileBundle()), 'package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(
+    readFileSync(path.join(path.dirname(pnpmfileBundle()), 'package.json'), 'utf8'),
+  ) as { version: string };
   registry = await startFixtureRegistry({
     packages: [
       ...fixturePackages(markerDir).filter((p) => !p.name.startsWith('@private/')),
       {
         name: 'pnpm-plugin-sumgate',
-        versions: [{ version: manifest.version, packageJson: { main: 'pnpmfile.cjs' }, files: { 'pnpmfile.cjs': readFileSync(pnpmfileBundle()) } }],
+        versions: [
+          {
+            version: manifest.version,
+            packageJson: { main: 'pnpmfile.cjs' },
+            files: { 'pnpmfile.cjs': readFileSync(pnpmfileBundle()) },
+          },
+        ],
       },
     ],
   });
@@ -49,13 +57,21 @@ afterEach(() => sandbox.remove());
 
 const pnpm = (version: PnpmVersion, cwd: string, args: string[]) =>
   runPnpm(version, args, {
-    cwd, registry: registry.url, storeDir: sandbox.storeDir, cacheDir: sandbox.cacheDir,
+    cwd,
+    registry: registry.url,
+    storeDir: sandbox.storeDir,
+    cacheDir: sandbox.cacheDir,
     env: { SUMGATE_CACHE_DIR: path.join(sandbox.root, 'sumgate-cache') },
   });
 
 describe.each([10, 12] as const)('pnpm %i with pnpm-plugin-sumgate as a config dependency', (version) => {
   it('installs the plugin with `pnpm add --config`, then verifies and quarantines like the drop-in pnpmfile', async () => {
-    const cwd = await makeProject({ dir: sandbox.projectDir, packageManager: 'pnpm', dependencies: { plain: '1.0.0' }, pnpmSettings: { allowBuilds: { 'adds-script': true } } });
+    const cwd = await makeProject({
+      dir: sandbox.projectDir,
+      packageManager: 'pnpm',
+      dependencies: { plain: '1.0.0' },
+      pnpmSettings: { allowBuilds: { 'adds-script': true } },
+    });
     writePolicy(cwd, { log, sources: [{ name: 'fixture', url: registry.url }] });
     const added = await pnpm(version, cwd, ['add', '--config', 'pnpm-plugin-sumgate']);
     expect(added.code, added.output).toBe(0);

@@ -48,56 +48,72 @@ function verifiedFromNpm(output: string, pkg: string): boolean {
   return new RegExp(`sumgate: verified ${escapeRegExp(pkg)} from npmjs \\(log leaf \\d+\\)`).test(output);
 }
 
-describe.skipIf(process.env.SUMGATE_OFFLINE === '1')('[network] pnpm through the sumgate pnpmfile, from registry.npmjs.org', () => {
-  let log: TestLog;
-  const sandboxes: Sandbox[] = [];
+describe.skipIf(process.env.SUMGATE_OFFLINE === '1')(
+  '[network] pnpm through the sumgate pnpmfile, from registry.npmjs.org',
+  () => {
+    let log: TestLog;
+    const sandboxes: Sandbox[] = [];
 
-  beforeAll(async () => {
-    // One log for both pnpm versions: pnpm 10's run ingests, pnpm 12's finds the records already logged.
-    log = await startLog({ upstreams: [NPM], origin: 'network.sumgate.test/npm' });
-  });
-
-  afterAll(async () => {
-    await log?.close();
-    for (const s of sandboxes) s.remove();
-  });
-
-  it.each([10, 12] as const)('pnpm %i: a real tree verified leaf by leaf, then a frozen reinstall from the sumgate cache', async (version: PnpmVersion) => {
-    const sandbox = makeSandbox(`sumgate-net-${version}`);
-    sandboxes.push(sandbox);
-    const cwd = await makeProject({ dir: sandbox.projectDir, packageManager: 'pnpm', dependencies: DEPENDENCIES });
-    writePolicy(cwd, { log, sources: [{ name: 'npmjs', url: NPM }] });
-    installPnpmfile(cwd);
-    const sumgateCache = path.join(sandbox.root, 'sumgate-cache');
-    const pnpm = (args: string[], storeDir: string): Promise<RunResult> => runPnpm(version, args, {
-      cwd,
-      registry: NPM,
-      storeDir,
-      cacheDir: sandbox.cacheDir,
-      env: { SUMGATE_CACHE_DIR: sumgateCache },
-      // the real registry can drop a connection; pnpm's retry waits are short for a few attempts
-      fetchRetries: 2,
-      timeoutMs: 90_000,
+    beforeAll(async () => {
+      // One log for both pnpm versions: pnpm 10's run ingests, pnpm 12's finds the records already logged.
+      log = await startLog({ upstreams: [NPM], origin: 'network.sumgate.test/npm' });
     });
 
-    const first = await pnpm(['install'], sandbox.storeDir);
-    expect(first.code, first.output).toBe(0);
-    const locked = lockedPackages(readFileSync(path.join(cwd, 'pnpm-lock.yaml'), 'utf8'));
-    expect(locked.length, 'the tree is about 50 packages').toBeGreaterThanOrEqual(40);
-    expect(locked).toContain('yargs@17.7.2');
-    const unverified = locked.filter((pkg) => !verifiedFromNpm(first.output, pkg));
-    expect(unverified, first.output).toEqual([]);
-    expect(first.output).not.toContain('sumgate warning');
+    afterAll(async () => {
+      await log?.close();
+      for (const s of sandboxes) s.remove();
+    });
 
-    // CI: a fresh checkout (no node_modules) and a fresh store, with the sumgate cache restored.
-    rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
-    const frozen = await pnpm(['install', '--frozen-lockfile'], path.join(sandbox.root, 'fresh-store'));
-    expect(frozen.code, frozen.output).toBe(0);
-    expect(frozen.output).toContain(`sumgate: ${locked.length} locked packages verified against the checksum log`);
-    // every locked version was proven before, so no log round trip was needed
-    expect(frozen.output).not.toMatch(/sumgate: proving \d+ of/);
-    const refetched = locked.filter((pkg) => !verifiedFromNpm(frozen.output, pkg));
-    expect(refetched, frozen.output).toEqual([]);
-    expect(readFileSync(path.join(cwd, 'node_modules/yargs/package.json'), 'utf8')).toContain('"version": "17.7.2"');
-  }, 150_000);
-});
+    it.each([10, 12] as const)(
+      'pnpm %i: a real tree verified leaf by leaf, then a frozen reinstall from the sumgate cache',
+      async (version: PnpmVersion) => {
+        const sandbox = makeSandbox(`sumgate-net-${version}`);
+        sandboxes.push(sandbox);
+        const cwd = await makeProject({
+          dir: sandbox.projectDir,
+          packageManager: 'pnpm',
+          dependencies: DEPENDENCIES,
+        });
+        writePolicy(cwd, { log, sources: [{ name: 'npmjs', url: NPM }] });
+        installPnpmfile(cwd);
+        const sumgateCache = path.join(sandbox.root, 'sumgate-cache');
+        const pnpm = (args: string[], storeDir: string): Promise<RunResult> =>
+          runPnpm(version, args, {
+            cwd,
+            registry: NPM,
+            storeDir,
+            cacheDir: sandbox.cacheDir,
+            env: { SUMGATE_CACHE_DIR: sumgateCache },
+            // the real registry can drop a connection; pnpm's retry waits are short for a few attempts
+            fetchRetries: 2,
+            timeoutMs: 90_000,
+          });
+
+        const first = await pnpm(['install'], sandbox.storeDir);
+        expect(first.code, first.output).toBe(0);
+        const locked = lockedPackages(readFileSync(path.join(cwd, 'pnpm-lock.yaml'), 'utf8'));
+        expect(locked.length, 'the tree is about 50 packages').toBeGreaterThanOrEqual(40);
+        expect(locked).toContain('yargs@17.7.2');
+        const unverified = locked.filter((pkg) => !verifiedFromNpm(first.output, pkg));
+        expect(unverified, first.output).toEqual([]);
+        expect(first.output).not.toContain('sumgate warning');
+
+        // CI: a fresh checkout (no node_modules) and a fresh store, with the sumgate cache restored.
+        rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
+        const frozen = await pnpm(['install', '--frozen-lockfile'], path.join(sandbox.root, 'fresh-store'));
+        expect(frozen.code, frozen.output).toBe(0);
+        expect(frozen.output).toContain(
+          `sumgate: ${locked.length} locked packages verified against the checksum log`,
+        );
+        // every locked version was proven before, so no log round trip was needed
+        expect(frozen.output).not.toMatch(/sumgate: proving \d+ of/);
+        const refetched = locked.filter((pkg) => !verifiedFromNpm(frozen.output, pkg));
+        expect(refetched, frozen.output).toEqual([]);
+        expect(readFileSync(path.join(cwd, 'node_modules/yargs/package.json'), 'utf8')).toContain(
+          '"version": "17.7.2"',
+        );
+      },
+      150_000,
+    );
+  },
+);

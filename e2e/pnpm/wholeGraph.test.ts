@@ -23,24 +23,49 @@ let repo: GitRepo;
 beforeAll(async () => {
   tarballs = await startTarballHost(world.markerDir);
   repo = makeGitRepo(path.join(world.markerDir, '..', `git-dep-${process.pid}`), world.markerDir);
-  world.registry.addPackage({ name: 'has-tar-dep', versions: [{ version: '1.0.0', packageJson: { dependencies: { 'tar-dep': tarballs.url } } }] });
-  world.registry.addPackage({ name: 'has-git-dep', versions: [{ version: '1.0.0', packageJson: { dependencies: { 'git-dep': repo.spec } } }] });
-  world.registry.addPackage({ name: 'wraps-tar-dep', versions: [{ version: '1.0.0', packageJson: { dependencies: { 'has-tar-dep': '1.0.0', plain: '1.0.0' } } }] });
+  world.registry.addPackage({
+    name: 'has-tar-dep',
+    versions: [{ version: '1.0.0', packageJson: { dependencies: { 'tar-dep': tarballs.url } } }],
+  });
+  world.registry.addPackage({
+    name: 'has-git-dep',
+    versions: [{ version: '1.0.0', packageJson: { dependencies: { 'git-dep': repo.spec } } }],
+  });
+  world.registry.addPackage({
+    name: 'wraps-tar-dep',
+    versions: [
+      { version: '1.0.0', packageJson: { dependencies: { 'has-tar-dep': '1.0.0', plain: '1.0.0' } } },
+    ],
+  });
 });
 afterAll(() => tarballs?.close());
 
-const fingerprintOf = (name: string, version: string) => inspectTarball(world.registry.tarballOf(name, version)).installCode.fingerprint;
+const fingerprintOf = (name: string, version: string) =>
+  inspectTarball(world.registry.tarballOf(name, version)).installCode.fingerprint;
 
 /** `allowBuilds: 'all'` lets pnpm build everything (dangerouslyAllowAllBuilds): only sumgate stands in the way. */
-async function project(dir: string, dependencies: Record<string, string>, policy: Partial<PolicyOptions> = {}, allowBuilds: string[] | 'all' = []): Promise<string> {
-  const pnpmSettings = allowBuilds === 'all' ? { dangerouslyAllowAllBuilds: true } : { allowBuilds: Object.fromEntries(allowBuilds.map((n) => [n, true])) };
+async function project(
+  dir: string,
+  dependencies: Record<string, string>,
+  policy: Partial<PolicyOptions> = {},
+  allowBuilds: string[] | 'all' = [],
+): Promise<string> {
+  const pnpmSettings =
+    allowBuilds === 'all'
+      ? { dangerouslyAllowAllBuilds: true }
+      : { allowBuilds: Object.fromEntries(allowBuilds.map((n) => [n, true])) };
   const cwd = await makeProject({ dir, packageManager: 'pnpm', dependencies, pnpmSettings });
   writePolicy(cwd, { log: world.log, sources: [world.honest()], ...policy });
   installPnpmfile(cwd);
   return cwd;
 }
 
-function pnpm(version: PnpmVersion, cwd: string, args: string[] = ['install'], cache = 'sumgate-cache'): Promise<RunResult> {
+function pnpm(
+  version: PnpmVersion,
+  cwd: string,
+  args: string[] = ['install'],
+  cache = 'sumgate-cache',
+): Promise<RunResult> {
   return runPnpm(version, args, {
     cwd,
     registry: world.registry.url,
@@ -54,19 +79,33 @@ const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 describe.each([10, 12] as const)('pnpm %i: the whole resolved graph is judged', (version) => {
   it('1. a package in a shared store, approved by project A, is refused in project B (install, frozen, add); its script never runs there', async () => {
-    const approval = { approvals: [{ package: 'adds-script@1.1.0', installCode: fingerprintOf('adds-script', '1.1.0') }] };
-    const a = await project(path.join(world.sandbox.root, 'a'), { 'adds-script': '1.1.0', plain: '1.0.0' }, approval, ['adds-script']);
+    const approval = {
+      approvals: [{ package: 'adds-script@1.1.0', installCode: fingerprintOf('adds-script', '1.1.0') }],
+    };
+    const a = await project(
+      path.join(world.sandbox.root, 'a'),
+      { 'adds-script': '1.1.0', plain: '1.0.0' },
+      approval,
+      ['adds-script'],
+    );
     const first = await pnpm(version, a);
     expect(first.code, first.output).toBe(0);
     expect(markerRuns(world.markerDir, 'adds-script')).toBe(1);
 
     // B: same store, same sumgate cache, no approval; pnpm would reuse the store copy and build it.
-    const b = await project(path.join(world.sandbox.root, 'b'), { 'adds-script': '1.1.0', plain: '1.0.0' }, {}, ['adds-script']);
+    const b = await project(
+      path.join(world.sandbox.root, 'b'),
+      { 'adds-script': '1.1.0', plain: '1.0.0' },
+      {},
+      ['adds-script'],
+    );
     const fresh = await pnpm(version, b);
     expect(fresh.code).not.toBe(0);
     expect(fresh.output).toContain('SUMGATE_QUARANTINE_ADDED');
     expect(count(fresh.output, 'adds-script@1.1.0 is quarantined'), fresh.output).toBe(1);
-    expect(fresh.output).toContain('adds-script@1.1.0 is quarantined: it adds install-time code (postinstall) that 1.0.0 did not have');
+    expect(fresh.output).toContain(
+      'adds-script@1.1.0 is quarantined: it adds install-time code (postinstall) that 1.0.0 did not have',
+    );
     expect(existsSync(path.join(b, 'node_modules/adds-script'))).toBe(false);
 
     copyFileSync(path.join(a, 'pnpm-lock.yaml'), path.join(b, 'pnpm-lock.yaml'));
@@ -86,7 +125,12 @@ describe.each([10, 12] as const)('pnpm %i: the whole resolved graph is judged', 
   });
 
   it('2. a resolve without a lockfile reports every quarantined package in one block, printed once', async () => {
-    const cwd = await project(world.sandbox.projectDir, { 'adds-script': '1.1.0', 'changes-script': '1.1.0', 'adds-gyp': '1.1.0', plain: '1.0.0' }, {}, ['adds-script', 'changes-script', 'adds-gyp']);
+    const cwd = await project(
+      world.sandbox.projectDir,
+      { 'adds-script': '1.1.0', 'changes-script': '1.1.0', 'adds-gyp': '1.1.0', plain: '1.0.0' },
+      {},
+      ['adds-script', 'changes-script', 'adds-gyp'],
+    );
     const r = await pnpm(version, cwd);
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('3 packages refused');
@@ -94,23 +138,40 @@ describe.each([10, 12] as const)('pnpm %i: the whole resolved graph is judged', 
       'adds-script@1.1.0 is quarantined: it adds install-time code (postinstall)',
       'changes-script@1.1.0 is quarantined: its install-time code (postinstall) changed since 1.0.0',
       'adds-gyp@1.1.0 is quarantined: it adds install-time code (node-gyp)',
-    ]) expect(count(r.output, line), r.output).toBe(1);
+    ])
+      expect(count(r.output, line), r.output).toBe(1);
     expect(r.output).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
-    expect(markerRuns(world.markerDir, 'adds-script') + markerRuns(world.markerDir, 'changes-script')).toBe(0);
+    expect(markerRuns(world.markerDir, 'adds-script') + markerRuns(world.markerDir, 'changes-script')).toBe(
+      0,
+    );
   });
 
   it('3. registry packages that depend on a tarball URL or a git repository are refused in one block, naming the chain; nothing of them runs', async () => {
     tarballs.host.clearRequests();
-    const cwd = await project(world.sandbox.projectDir, { 'has-tar-dep': '1.0.0', 'has-git-dep': '1.0.0' }, {}, 'all');
+    const cwd = await project(
+      world.sandbox.projectDir,
+      { 'has-tar-dep': '1.0.0', 'has-git-dep': '1.0.0' },
+      {},
+      'all',
+    );
     const r = await pnpm(version, cwd);
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('SUMGATE_EXOTIC_SOURCE');
     expect(r.output).toContain('2 packages refused');
-    expect(r.output).toContain(`tar-dep@${tarballs.url} (a tarball URL, required by has-tar-dep@1.0.0; chain: fixture-project > has-tar-dep@1.0.0 > tar-dep)`);
-    expect(r.output).toContain(`git-dep@${repo.spec} (a git repository, required by has-git-dep@1.0.0; chain: fixture-project > has-git-dep@1.0.0 > git-dep)`);
+    expect(r.output).toContain(
+      `tar-dep@${tarballs.url} (a tarball URL, required by has-tar-dep@1.0.0; chain: fixture-project > has-tar-dep@1.0.0 > tar-dep)`,
+    );
+    expect(r.output).toContain(
+      `git-dep@${repo.spec} (a git repository, required by has-git-dep@1.0.0; chain: fixture-project > has-git-dep@1.0.0 > git-dep)`,
+    );
 
     // two levels down, the chain names every link
-    const deep = await project(path.join(world.sandbox.root, 'deep'), { 'wraps-tar-dep': '1.0.0' }, {}, 'all');
+    const deep = await project(
+      path.join(world.sandbox.root, 'deep'),
+      { 'wraps-tar-dep': '1.0.0' },
+      {},
+      'all',
+    );
     const d = await pnpm(version, deep);
     expect(d.code).not.toBe(0);
     expect(d.output).toContain('chain: fixture-project > wraps-tar-dep@1.0.0 > has-tar-dep@1.0.0 > tar-dep');
@@ -124,7 +185,9 @@ describe.each([10, 12] as const)('pnpm %i: the whole resolved graph is judged', 
     const cwd = await project(world.sandbox.projectDir, { 'tar-dep': tarballs.url }, {}, 'all');
     const unlisted = await pnpm(version, cwd);
     expect(unlisted.code).not.toBe(0);
-    expect(unlisted.output).toContain(`tar-dep@${tarballs.url} (a tarball URL, a direct dependency of fixture-project)`);
+    expect(unlisted.output).toContain(
+      `tar-dep@${tarballs.url} (a tarball URL, a direct dependency of fixture-project)`,
+    );
     expect(unlisted.output).toContain('"exotic"');
 
     const exotic = [{ package: 'tar-dep', spec: tarballs.url, integrity: tarballs.integrity }];
@@ -132,27 +195,46 @@ describe.each([10, 12] as const)('pnpm %i: the whole resolved graph is judged', 
     const quarantined = await pnpm(version, cwd);
     expect(quarantined.code).not.toBe(0);
     expect(quarantined.output).toContain('SUMGATE_QUARANTINE_FIRST');
-    expect(quarantined.output).toContain('tar-dep@1.0.0 is quarantined: it is an exotic dependency with install-time code (postinstall)');
+    expect(quarantined.output).toContain(
+      'tar-dep@1.0.0 is quarantined: it is an exotic dependency with install-time code (postinstall)',
+    );
     expect(markerRuns(world.markerDir, 'tar-dep')).toBe(0);
 
     const fp = inspectTarball(tarballs.host.tarballOf('tar-dep', '1.0.0')).installCode.fingerprint;
-    writePolicy(cwd, { log: world.log, sources: [world.honest()], exotic, approvals: [{ package: 'tar-dep@1.0.0', installCode: fp }] });
+    writePolicy(cwd, {
+      log: world.log,
+      sources: [world.honest()],
+      exotic,
+      approvals: [{ package: 'tar-dep@1.0.0', installCode: fp }],
+    });
     const approved = await pnpm(version, cwd);
     expect(approved.code, approved.output).toBe(0);
     expect(markerRuns(world.markerDir, 'tar-dep'), approved.output).toBe(1);
 
     // a pin that no longer matches what the lockfile recorded fails before anything is fetched
-    writePolicy(cwd, { log: world.log, sources: [world.honest()], exotic: [{ ...exotic[0], integrity: world.registry.integrityOf('plain', '1.0.0') }], approvals: [{ package: 'tar-dep@1.0.0', installCode: fp }] });
+    writePolicy(cwd, {
+      log: world.log,
+      sources: [world.honest()],
+      exotic: [{ ...exotic[0], integrity: world.registry.integrityOf('plain', '1.0.0') }],
+      approvals: [{ package: 'tar-dep@1.0.0', installCode: fp }],
+    });
     const moved = await pnpm(version, cwd, ['install', '--frozen-lockfile']);
     expect(moved.code).not.toBe(0);
     expect(moved.output).toContain('EXOTIC_MISMATCH');
   });
 
   it('5. a direct git dependency pinned to a commit: its prepare is quarantined until approved', async () => {
-    const cwd = await project(world.sandbox.projectDir, { 'git-dep': repo.spec }, { exotic: [{ package: 'git-dep', spec: repo.spec, commit: repo.commit }] }, 'all');
+    const cwd = await project(
+      world.sandbox.projectDir,
+      { 'git-dep': repo.spec },
+      { exotic: [{ package: 'git-dep', spec: repo.spec, commit: repo.commit }] },
+      'all',
+    );
     const r = await pnpm(version, cwd);
     expect(r.code).not.toBe(0);
-    expect(r.output).toContain('git-dep@1.0.0 is quarantined: it is an exotic dependency with install-time code (prepare)');
+    expect(r.output).toContain(
+      'git-dep@1.0.0 is quarantined: it is an exotic dependency with install-time code (prepare)',
+    );
     expect(markerRuns(world.markerDir, 'git-dep')).toBe(0);
   });
 
@@ -164,7 +246,12 @@ describe.each([10, 12] as const)('pnpm %i: the whole resolved graph is judged', 
     expect(markerRuns(world.markerDir, 'adds-script')).toBe(0);
 
     const dir = path.join(world.sandbox.root, 'override');
-    const cwd = await makeProject({ dir, packageManager: 'pnpm', dependencies: { plain: '1.0.0' }, pnpmSettings: { dangerouslyAllowAllBuilds: true, overrides: { plain: repo.spec } } });
+    const cwd = await makeProject({
+      dir,
+      packageManager: 'pnpm',
+      dependencies: { plain: '1.0.0' },
+      pnpmSettings: { dangerouslyAllowAllBuilds: true, overrides: { plain: repo.spec } },
+    });
     writePolicy(cwd, { log: world.log, sources: [world.honest()] });
     installPnpmfile(cwd);
     const r = await pnpm(version, cwd);
@@ -177,7 +264,9 @@ describe.each([10, 12] as const)('pnpm %i: the whole resolved graph is judged', 
   it('7. mode "warn": exotic dependencies are reported and the install goes on (pnpm 12 blocks exotic subdependencies itself)', async () => {
     const cwd = await project(world.sandbox.projectDir, { 'has-tar-dep': '1.0.0' }, { mode: 'warn' });
     const r = await pnpm(version, cwd);
-    expect(r.output).toContain(`sumgate warning: tar-dep@${tarballs.url} (a tarball URL, required by has-tar-dep@1.0.0`);
+    expect(r.output).toContain(
+      `sumgate warning: tar-dep@${tarballs.url} (a tarball URL, required by has-tar-dep@1.0.0`,
+    );
     if (version === 12) {
       expect(r.code).not.toBe(0);
       expect(r.output).toContain('ERR_PNPM_EXOTIC_SUBDEP');

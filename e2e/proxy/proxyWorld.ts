@@ -19,7 +19,12 @@ export interface ProxyWorld extends ScenarioWorld {
    * A project dir with package.json (these dependencies, plus `packageJson` fields such as npm's
    * `allowScripts`) and sumgate.jsonc (the honest source, the log, then `policy`).
    */
-  project(dependencies: Record<string, string>, policy?: Partial<PolicyOptions>, dir?: string, packageJson?: Record<string, unknown>): string;
+  project(
+    dependencies: Record<string, string>,
+    policy?: Partial<PolicyOptions>,
+    dir?: string,
+    packageJson?: Record<string, unknown>,
+  ): string;
   /** `sumgate proxy` in `cwd`, with this test's sumgate cache. */
   proxy(cwd: string, port?: number): Promise<RunningProxy>;
   /** The install-time-code fingerprint of a fixture version, as `sumgate approve` writes it. */
@@ -33,15 +38,31 @@ export function useProxyWorld(prefix: string): ProxyWorld {
     await Promise.all(running.splice(0).map((p) => p.close()));
   });
   return Object.assign(Object.create(world) as ScenarioWorld, {
-    project(dependencies: Record<string, string>, policy: Partial<PolicyOptions> = {}, dir = world.sandbox.projectDir, packageJson: Record<string, unknown> = {}): string {
+    project(
+      dependencies: Record<string, string>,
+      policy: Partial<PolicyOptions> = {},
+      dir = world.sandbox.projectDir,
+      packageJson: Record<string, unknown> = {},
+    ): string {
       mkdirSync(dir, { recursive: true });
-      const manifest = { name: 'fixture-project', version: '1.0.0', private: true, dependencies, ...packageJson };
+      const manifest = {
+        name: 'fixture-project',
+        version: '1.0.0',
+        private: true,
+        dependencies,
+        ...packageJson,
+      };
       writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
       writePolicy(dir, { log: world.log, sources: [world.honest()], ...policy });
       return dir;
     },
     async proxy(cwd: string, port?: number): Promise<RunningProxy> {
-      const p = await startProxy({ cwd, sumgateCache: world.sumgateCache(), home: path.join(world.sandbox.root, 'proxy.home'), port });
+      const p = await startProxy({
+        cwd,
+        sumgateCache: world.sumgateCache(),
+        home: path.join(world.sandbox.root, 'proxy.home'),
+        port,
+      });
       running.push(p);
       return p;
     },

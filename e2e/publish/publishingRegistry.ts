@@ -1,6 +1,7 @@
 /**
  * A real Verdaccio (harness/verdaccio.ts) that accepts publishes: one user, written to its
- * htpasswd before it starts (registration stays off), and `npm publish` of tarballs as that user. Everything on 127.0.0.1; its only uplink is the given registry.
+ * htpasswd before it starts (registration stays off), and `npm publish` of tarballs as that user. Everything
+ * on 127.0.0.1; its only uplink is the given registry.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -20,11 +21,17 @@ export interface PublishingRegistry {
 
 const USER = 'publisher';
 
-export async function startPublishingRegistry(opts: { uplink: string; storageDir: string }): Promise<PublishingRegistry> {
+export async function startPublishingRegistry(opts: {
+  uplink: string;
+  storageDir: string;
+}): Promise<PublishingRegistry> {
   const password = randomBytes(12).toString('hex');
   mkdirSync(opts.storageDir, { recursive: true });
   const sha1 = createHash('sha1').update(password, 'utf8').digest('base64');
-  writeFileSync(path.join(opts.storageDir, 'htpasswd'), `${USER}:{SHA}${sha1}:autocreated ${new Date().toISOString()}\n`);
+  writeFileSync(
+    path.join(opts.storageDir, 'htpasswd'),
+    `${USER}:{SHA}${sha1}:autocreated ${new Date().toISOString()}\n`,
+  );
   const verdaccio = await startVerdaccio(opts);
   try {
     // HTTP basic auth (npm's `_auth`), which Verdaccio checks against its htpasswd.
@@ -56,11 +63,19 @@ function npmPublish(tarball: string, registry: string, userconfig: string, workD
     npm_config_fund: 'false',
   };
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['publish', tarball, '--registry', registry, '--access', 'public', '--provenance=false'], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'npm',
+      ['publish', tarball, '--registry', registry, '--access', 'public', '--provenance=false'],
+      { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`npm publish ${path.basename(tarball)} failed (exit ${code}):\n${output}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`npm publish ${path.basename(tarball)} failed (exit ${code}):\n${output}`)),
+    );
   });
 }

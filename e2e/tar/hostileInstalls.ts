@@ -31,9 +31,17 @@ export async function installHostile(o: HostileInstall): Promise<RunResult & { p
   mkdirSync(cacheDir, { recursive: true });
   const env = { SUMGATE_CACHE_DIR: path.join(o.root, 'sumgate-cache') };
   const dependencies = { [o.pkg]: '1.0.0' };
-  const policy = o.sumgate === undefined ? undefined : { log: o.sumgate.log, sources: [{ name: 'registry', url: o.registry }] };
+  const policy =
+    o.sumgate === undefined
+      ? undefined
+      : { log: o.sumgate.log, sources: [{ name: 'registry', url: o.registry }] };
   if (o.pm === 'yarn 4') {
-    const cwd = await makeProject({ dir: projectDir, packageManager: 'yarn', dependencies, packageJson: { dependenciesMeta: { [o.pkg]: { built: true } } } });
+    const cwd = await makeProject({
+      dir: projectDir,
+      packageManager: 'yarn',
+      dependencies,
+      packageJson: { dependenciesMeta: { [o.pkg]: { built: true } } },
+    });
     const opts = { cwd, registry: o.registry, cacheDir, env };
     if (policy !== undefined) {
       await importPlugin(opts);
@@ -41,10 +49,24 @@ export async function installHostile(o: HostileInstall): Promise<RunResult & { p
     }
     return { ...(await runYarn(['install'], opts)), projectDir: cwd };
   }
-  const cwd = await makeProject({ dir: projectDir, packageManager: 'pnpm', dependencies, pnpmSettings: { allowBuilds: { [o.pkg]: true } } });
+  const cwd = await makeProject({
+    dir: projectDir,
+    packageManager: 'pnpm',
+    dependencies,
+    pnpmSettings: { allowBuilds: { [o.pkg]: true } },
+  });
   if (policy !== undefined) {
     writePolicy(cwd, policy);
     installPnpmfile(cwd);
   }
-  return { ...(await runPnpm(o.pm === 'pnpm 10' ? 10 : 12, ['install'], { cwd, registry: o.registry, storeDir, cacheDir, env })), projectDir: cwd };
+  return {
+    ...(await runPnpm(o.pm === 'pnpm 10' ? 10 : 12, ['install'], {
+      cwd,
+      registry: o.registry,
+      storeDir,
+      cacheDir,
+      env,
+    })),
+    projectDir: cwd,
+  };
 }

@@ -54,39 +54,83 @@ afterAll(async () => {
   rmSync(markerDir, { recursive: true, force: true });
   for (const r of roots) rmSync(r, { recursive: true, force: true });
   const pms = PACKAGE_MANAGERS.filter((pm) => [...outcomes.values()].some((m) => m.has(pm)));
-  const lines = [`shape | ${pms.join(' | ')}`, ...[...outcomes].map(([id, m]) => `${id} | ${pms.map((pm) => m.get(pm) ?? '-').join(' | ')}`)];
-  console.log(`hostile tarballs, end to end (without sumgate -> with sumgate):\n${lines.join('\n')}\n\nrefusals as printed:\n${refusals.join('\n')}`);
+  const lines = [
+    `shape | ${pms.join(' | ')}`,
+    ...[...outcomes].map(([id, m]) => `${id} | ${pms.map((pm) => m.get(pm) ?? '-').join(' | ')}`),
+  ];
+  console.log(
+    `hostile tarballs, end to end (without sumgate -> with sumgate):\n${lines.join('\n')}\n\nrefusals as printed:\n${refusals.join('\n')}`,
+  );
 });
 
 describe.each(PACKAGE_MANAGERS)('%s', (pm) => {
-  it.each(HOSTILE_SHAPES.map((s) => [s.id, s] as const))('%s: refused, the hidden postinstall never runs', async (id, shape) => {
-    const pkg = nameOf(id);
-    const root = makeTempDir('sumgate-tar');
-    roots.push(root);
-    rmSync(path.join(markerDir, `${id}.ran`), { force: true });
+  it.each(HOSTILE_SHAPES.map((s) => [s.id, s] as const))(
+    '%s: refused, the hidden postinstall never runs',
+    async (id, shape) => {
+      const pkg = nameOf(id);
+      const root = makeTempDir('sumgate-tar');
+      roots.push(root);
+      rmSync(path.join(markerDir, `${id}.ran`), { force: true });
 
-    const plain = await installHostile({ pm, root: path.join(root, 'plain'), pkg, registry: registry.url });
-    const ranWithout = markerRuns(markerDir, id);
-    rmSync(path.join(markerDir, `${id}.ran`), { force: true });
+      const plain = await installHostile({ pm, root: path.join(root, 'plain'), pkg, registry: registry.url });
+      const ranWithout = markerRuns(markerDir, id);
+      rmSync(path.join(markerDir, `${id}.ran`), { force: true });
 
-    const guarded = await installHostile({ pm, root: path.join(root, 'sumgate'), pkg, registry: registry.url, sumgate: { log } });
-    const client = await installHostile({ pm, root: path.join(root, 'stale'), pkg, registry: registry.url, sumgate: { log: staleLog } });
-    const without = ranWithout > 0 ? 'postinstall RAN' : plain.code === 0 ? 'installed, no run' : `failed (${plain.code})`;
-    const said = (r: { code: number; output: string }, code: string): string => (r.code !== 0 && r.output.includes(code) ? code : `exit ${r.code}`);
-    outcomes.set(id, (outcomes.get(id) ?? new Map<string, string>()).set(pm, `${without} -> log: ${said(guarded, 'LOG_ABSENT')}, client: ${said(client, 'MALFORMED_TARBALL')}`));
-    for (const [via, r] of [['log', guarded], ['client', client]] as const) {
-      refusals.push(`${pm} ${id} (${via}): ${r.output.split('\n').find((l) => l.includes('MALFORMED_TARBALL'))?.trim() ?? '(no MALFORMED_TARBALL line)'}`);
-    }
+      const guarded = await installHostile({
+        pm,
+        root: path.join(root, 'sumgate'),
+        pkg,
+        registry: registry.url,
+        sumgate: { log },
+      });
+      const client = await installHostile({
+        pm,
+        root: path.join(root, 'stale'),
+        pkg,
+        registry: registry.url,
+        sumgate: { log: staleLog },
+      });
+      const without =
+        ranWithout > 0
+          ? 'postinstall RAN'
+          : plain.code === 0
+            ? 'installed, no run'
+            : `failed (${plain.code})`;
+      const said = (r: { code: number; output: string }, code: string): string =>
+        r.code !== 0 && r.output.includes(code) ? code : `exit ${r.code}`;
+      outcomes.set(
+        id,
+        (outcomes.get(id) ?? new Map<string, string>()).set(
+          pm,
+          `${without} -> log: ${said(guarded, 'LOG_ABSENT')}, client: ${said(client, 'MALFORMED_TARBALL')}`,
+        ),
+      );
+      for (const [via, r] of [
+        ['log', guarded],
+        ['client', client],
+      ] as const) {
+        refusals.push(
+          `${pm} ${id} (${via}): ${
+            r.output
+              .split('\n')
+              .find((l) => l.includes('MALFORMED_TARBALL'))
+              ?.trim() ?? '(no MALFORMED_TARBALL line)'
+          }`,
+        );
+      }
 
-    for (const r of [guarded, client]) {
-      expect(r.code, r.output).not.toBe(0);
-      expect(r.output).toContain('MALFORMED_TARBALL');
-      expect(r.output).toContain(`${pkg}@1.0.0: malformed package tarball:`);
-      expect(r.output).toMatch(shape.refusal);
-      expect(existsSync(path.join(r.projectDir, 'node_modules', pkg, 'install.js'))).toBe(false);
-    }
-    expect(guarded.output).toContain(`${pkg}@1.0.0 is not in the checksum log (MALFORMED_TARBALL: ${pkg}@1.0.0: malformed package tarball:`);
-    expect(client.output).not.toContain('LOG_ABSENT');
-    expect(markerRuns(markerDir, id)).toBe(0);
-  });
+      for (const r of [guarded, client]) {
+        expect(r.code, r.output).not.toBe(0);
+        expect(r.output).toContain('MALFORMED_TARBALL');
+        expect(r.output).toContain(`${pkg}@1.0.0: malformed package tarball:`);
+        expect(r.output).toMatch(shape.refusal);
+        expect(existsSync(path.join(r.projectDir, 'node_modules', pkg, 'install.js'))).toBe(false);
+      }
+      expect(guarded.output).toContain(
+        `${pkg}@1.0.0 is not in the checksum log (MALFORMED_TARBALL: ${pkg}@1.0.0: malformed package tarball:`,
+      );
+      expect(client.output).not.toContain('LOG_ABSENT');
+      expect(markerRuns(markerDir, id)).toBe(0);
+    },
+  );
 });

@@ -74,14 +74,20 @@ export async function startRawTarballRegistry(versions: readonly RawVersion[]): 
   return {
     url,
     tarballRequests,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
-function send(res: import('node:http').ServerResponse, status: number, type: string, body: string | Buffer): void {
+function send(
+  res: import('node:http').ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

@@ -11,7 +11,14 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatCheckpoint, generateKeyPair, parseCheckpoint, parseNote, parseSignerKey, signNote } from '@sumgate/core';
+import {
+  formatCheckpoint,
+  generateKeyPair,
+  parseCheckpoint,
+  parseNote,
+  parseSignerKey,
+  signNote,
+} from '@sumgate/core';
 import { markerRuns } from '../harness/markers.js';
 import { makeProject, runPnpm, runYarn } from '../harness/packageManagers.js';
 import type { RunResult } from '../harness/packageManagers.js';
@@ -25,7 +32,12 @@ const world = useScenarioWorld('sumgate-trust');
 type Host = 'pnpm 10' | 'yarn 4';
 
 interface Installer {
-  project(dependencies: Record<string, string>, policy?: Partial<PolicyOptions>, built?: string[], dir?: string): Promise<string>;
+  project(
+    dependencies: Record<string, string>,
+    policy?: Partial<PolicyOptions>,
+    built?: string[],
+    dir?: string,
+  ): Promise<string>;
   install(cwd: string, frozen?: boolean): Promise<RunResult>;
 }
 
@@ -34,43 +46,80 @@ const cacheOf = () => world.sumgateCache();
 const installers: Record<Host, Installer> = {
   'pnpm 10': {
     async project(dependencies, policy = {}, built = [], dir = world.sandbox.projectDir) {
-      const cwd = await makeProject({ dir, packageManager: 'pnpm', dependencies, pnpmSettings: { allowBuilds: Object.fromEntries(built.map((n) => [n, true])) } });
+      const cwd = await makeProject({
+        dir,
+        packageManager: 'pnpm',
+        dependencies,
+        pnpmSettings: { allowBuilds: Object.fromEntries(built.map((n) => [n, true])) },
+      });
       writePolicy(cwd, { log: world.log, sources: [world.honest()], ...policy });
       installPnpmfile(cwd);
       return cwd;
     },
     install(cwd, frozen = false) {
       return runPnpm(10, frozen ? ['install', '--frozen-lockfile'] : ['install'], {
-        cwd, registry: world.registry.url, storeDir: world.sandbox.storeDir, cacheDir: world.sandbox.cacheDir, env: { SUMGATE_CACHE_DIR: cacheOf() },
+        cwd,
+        registry: world.registry.url,
+        storeDir: world.sandbox.storeDir,
+        cacheDir: world.sandbox.cacheDir,
+        env: { SUMGATE_CACHE_DIR: cacheOf() },
       });
     },
   },
   'yarn 4': {
     async project(dependencies, policy = {}, built = [], dir = world.sandbox.projectDir) {
       const cwd = await makeProject({
-        dir, packageManager: 'yarn', dependencies,
-        packageJson: built.length === 0 ? {} : { dependenciesMeta: Object.fromEntries(built.map((n) => [n, { built: true }])) },
+        dir,
+        packageManager: 'yarn',
+        dependencies,
+        packageJson:
+          built.length === 0
+            ? {}
+            : { dependenciesMeta: Object.fromEntries(built.map((n) => [n, { built: true }])) },
       });
-      await importPlugin({ cwd, registry: world.registry.url, cacheDir: world.sandbox.cacheDir, env: { SUMGATE_CACHE_DIR: cacheOf() } });
+      await importPlugin({
+        cwd,
+        registry: world.registry.url,
+        cacheDir: world.sandbox.cacheDir,
+        env: { SUMGATE_CACHE_DIR: cacheOf() },
+      });
       writePolicy(cwd, { log: world.log, sources: [world.honest()], ...policy });
       return cwd;
     },
     install(cwd, frozen = false) {
-      return runYarn(frozen ? ['install', '--immutable'] : ['install'], { cwd, registry: world.registry.url, cacheDir: world.sandbox.cacheDir, env: { SUMGATE_CACHE_DIR: cacheOf() } });
+      return runYarn(frozen ? ['install', '--immutable'] : ['install'], {
+        cwd,
+        registry: world.registry.url,
+        cacheDir: world.sandbox.cacheDir,
+        env: { SUMGATE_CACHE_DIR: cacheOf() },
+      });
     },
   },
 };
 
 /** Writes the policy with raw log settings (timeoutMs, a chosen vkey). */
 function writeRawPolicy(cwd: string, log: Record<string, unknown>): void {
-  writeFileSync(path.join(cwd, 'sumgate.jsonc'), `${JSON.stringify({ sources: [world.honest()], log }, null, 2)}\n`);
+  writeFileSync(
+    path.join(cwd, 'sumgate.jsonc'),
+    `${JSON.stringify({ sources: [world.honest()], log }, null, 2)}\n`,
+  );
 }
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  return { url, server, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url,
+    server,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 /**
@@ -79,7 +128,11 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
  */
 async function splitViewLog(own: TestLog): Promise<{ url: string; close(): Promise<void> }> {
   const forked = await startLog({ upstreams: [world.registry.url], keyFrom: own.dir });
-  for (const [n, v] of [['dep-of-plain', '2.0.0'], ['with-dep', '1.0.0'], ['plain', '1.0.0']] as const) {
+  for (const [n, v] of [
+    ['dep-of-plain', '2.0.0'],
+    ['with-dep', '1.0.0'],
+    ['plain', '1.0.0'],
+  ] as const) {
     const res = await fetch(`${forked.url}lookup/${n}@${v}`);
     if (res.status !== 200) throw new Error(`forked log: ${n}@${v}: ${res.status}`);
   }
@@ -92,10 +145,13 @@ async function splitViewLog(own: TestLog): Promise<{ url: string; close(): Promi
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const upstream = await fetch(`${forked.url}${(req.url ?? '/').slice(1)}`, {
-      method: req.method, headers: { 'content-type': String(req.headers['content-type'] ?? 'text/plain') }, ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+      method: req.method,
+      headers: { 'content-type': String(req.headers['content-type'] ?? 'text/plain') },
+      ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
     });
     let body = Buffer.from(await upstream.arrayBuffer());
-    if (upstream.status === 200 && req.url === '/checkpoint') body = Buffer.from(reOrigin(body.toString('utf8')));
+    if (upstream.status === 200 && req.url === '/checkpoint')
+      body = Buffer.from(reOrigin(body.toString('utf8')));
     if (upstream.status === 200 && req.url === '/proofs') {
       const doc = JSON.parse(body.toString('utf8')) as { checkpoint: string };
       body = Buffer.from(JSON.stringify({ ...doc, checkpoint: reOrigin(doc.checkpoint) }));
@@ -105,9 +161,17 @@ async function splitViewLog(own: TestLog): Promise<{ url: string; close(): Promi
       const at = text.indexOf('\n\n');
       body = Buffer.from(`${text.slice(0, at + 2)}${reOrigin(text.slice(at + 2))}`);
     }
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' }).end(body);
+    res
+      .writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' })
+      .end(body);
   });
-  return { url: proxy.url, close: async () => { await proxy.close(); await forked.close(); } };
+  return {
+    url: proxy.url,
+    close: async () => {
+      await proxy.close();
+      await forked.close();
+    },
+  };
 }
 
 function factsFile(name: string, version: string): string {
@@ -126,13 +190,20 @@ describe.each(['pnpm 10', 'yarn 4'] as const)('%s: trust comes only from the pin
       expect(ok.code, ok.output).toBe(0);
       const split = await splitViewLog(own);
       try {
-        const second = await pm.project({ 'with-dep': '1.0.0' }, { log: { url: split.url, vkey: own.vkey } }, [], path.join(world.sandbox.root, 'second'));
+        const second = await pm.project(
+          { 'with-dep': '1.0.0' },
+          { log: { url: split.url, vkey: own.vkey } },
+          [],
+          path.join(world.sandbox.root, 'second'),
+        );
         const r = await pm.install(second);
         expect(r.code).not.toBe(0);
         expect(r.output).toContain('SECURITY_LOG_FORK');
         expect(r.output).toContain('SECURITY ERROR');
         expect(r.output).toContain('for another origin, "split-view.example/npm"');
-        expect(forkEvidence(cacheOf())).toEqual([['README.txt', 'consistency-proof.txt', 'remembered.checkpoint', 'served.checkpoint']]);
+        expect(forkEvidence(cacheOf())).toEqual([
+          ['README.txt', 'consistency-proof.txt', 'remembered.checkpoint', 'served.checkpoint'],
+        ]);
         expect(existsSync(path.join(second, 'node_modules/with-dep'))).toBe(false);
         expect(existsSync(path.join(second, 'node_modules/dep-of-plain'))).toBe(false);
       } finally {
@@ -155,7 +226,9 @@ describe.each(['pnpm 10', 'yarn 4'] as const)('%s: trust comes only from the pin
     writeFileSync(file, JSON.stringify(entry));
     const r = await pm.install(cwd);
     expect(r.code).not.toBe(0);
-    expect(r.output).toContain(`refused the cache entry ${file} for adds-script@1.1.0: its record is not proven`);
+    expect(r.output).toContain(
+      `refused the cache entry ${file} for adds-script@1.1.0: its record is not proven`,
+    );
     expect(r.output).toContain('adds-script@1.1.0 is quarantined: it adds install-time code (postinstall)');
     expect(markerRuns(world.markerDir, 'adds-script')).toBe(0);
     expect(existsSync(path.join(cwd, 'node_modules/adds-script'))).toBe(false);
@@ -200,4 +273,3 @@ describe.each(['pnpm 10', 'yarn 4'] as const)('%s: trust comes only from the pin
     }
   });
 });
-

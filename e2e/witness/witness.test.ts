@@ -14,7 +14,14 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_TREE_HASH, formatCheckpoint, parseSignerKey, signNote } from '@sumgate/core';
-import { addWitnessedLog, initLog, initWitness, serveLog, serveWitness, type WitnessServer } from '@sumgate/log';
+import {
+  addWitnessedLog,
+  initLog,
+  initWitness,
+  serveLog,
+  serveWitness,
+  type WitnessServer,
+} from '@sumgate/log';
 import { makeProject, makeTempDir, runPnpm, type RunResult } from '../harness/packageManagers.js';
 import { useScenarioWorld } from '../harness/scenarioWorld.js';
 import { installPnpmfile } from '../harness/sumgate.js';
@@ -37,26 +44,49 @@ async function startWitness(name: string, logVkey: string): Promise<WitnessServe
 }
 
 /** A log (new key, or another history under `keyFrom`'s key) that asks `witnesses` to cosign. */
-async function startWitnessedLog(witnesses: readonly WitnessServer[], opts: { keyFrom?: string; port?: number; origin?: string } = {}): Promise<WitnessedLog> {
+async function startWitnessedLog(
+  witnesses: readonly WitnessServer[],
+  opts: { keyFrom?: string; port?: number; origin?: string } = {},
+): Promise<WitnessedLog> {
   const dir = path.join(makeTempDir('sumgate-log'), 'log');
   if (opts.keyFrom === undefined) {
     await initLog({ dir, origin: opts.origin ?? 'witness.e2e/npm' });
   } else {
     mkdirSync(dir, { recursive: true });
-    for (const f of ['log.json', 'log.skey', 'log.vkey']) cpSync(path.join(opts.keyFrom, f), path.join(dir, f));
+    for (const f of ['log.json', 'log.skey', 'log.vkey'])
+      cpSync(path.join(opts.keyFrom, f), path.join(dir, f));
     const { origin } = JSON.parse(readFileSync(path.join(dir, 'log.json'), 'utf8')) as { origin: string };
     const signer = parseSignerKey(readFileSync(path.join(dir, 'log.skey'), 'utf8').trim());
-    writeFileSync(path.join(dir, 'checkpoint'), signNote(formatCheckpoint({ origin, size: 0, root: EMPTY_TREE_HASH, extensions: [] }), [signer]));
+    writeFileSync(
+      path.join(dir, 'checkpoint'),
+      signNote(formatCheckpoint({ origin, size: 0, root: EMPTY_TREE_HASH, extensions: [] }), [signer]),
+    );
   }
-  const server = await serveLog({ dir, port: opts.port ?? 0, upstreams: [world.registry.url], witnesses: witnesses.map((w) => ({ url: w.url, vkey: w.vkey })) });
+  const server = await serveLog({
+    dir,
+    port: opts.port ?? 0,
+    upstreams: [world.registry.url],
+    witnesses: witnesses.map((w) => ({ url: w.url, vkey: w.vkey })),
+  });
   const url = `${server.url}/`;
   return { url, vkey: server.vkey, dir, port: Number(new URL(url).port), close: () => server.close() };
 }
 
-async function project(dir: string, dependencies: Record<string, string>, log: WitnessedLog, witnesses?: { keys: string[]; quorum: number }): Promise<string> {
+async function project(
+  dir: string,
+  dependencies: Record<string, string>,
+  log: WitnessedLog,
+  witnesses?: { keys: string[]; quorum: number },
+): Promise<string> {
   const cwd = await makeProject({ dir, packageManager: 'pnpm', dependencies });
-  const policy = { sources: [world.honest()], log: { url: log.url, vkeys: [log.vkey], ...(witnesses === undefined ? {} : { witnesses }) } };
-  writeFileSync(path.join(cwd, 'sumgate.jsonc'), `// sumgate policy written by an e2e test\n${JSON.stringify(policy, null, 2)}\n`);
+  const policy = {
+    sources: [world.honest()],
+    log: { url: log.url, vkeys: [log.vkey], ...(witnesses === undefined ? {} : { witnesses }) },
+  };
+  writeFileSync(
+    path.join(cwd, 'sumgate.jsonc'),
+    `// sumgate policy written by an e2e test\n${JSON.stringify(policy, null, 2)}\n`,
+  );
   installPnpmfile(cwd);
   return cwd;
 }
@@ -78,7 +108,15 @@ describe('pnpm 10 with a witnessed log', () => {
     const own = await startWitnessedLog([w], { keyFrom: (await peekKey()).dir });
     const quorum = { keys: [w.vkey], quorum: 1 };
     try {
-      const honestInstall = await pnpm(await project(path.join(world.sandbox.root, 'a'), { plain: '1.0.0', 'with-dep': '1.0.0' }, own, quorum), 'cache-a');
+      const honestInstall = await pnpm(
+        await project(
+          path.join(world.sandbox.root, 'a'),
+          { plain: '1.0.0', 'with-dep': '1.0.0' },
+          own,
+          quorum,
+        ),
+        'cache-a',
+      );
       expect(honestInstall.code, honestInstall.output).toBe(0);
       expect(honestInstall.output).toMatch(/sumgate: verified plain@1\.0\.0 from fixture/);
       const cosigned = w.witness.cosignedSize('witness.e2e/npm');
@@ -94,10 +132,16 @@ describe('pnpm 10 with a witnessed log', () => {
         expect(w.witness.cosignedSize('witness.e2e/npm')).toBe(cosigned);
 
         // Control: without witnesses, a client with an empty cache cannot tell the fork apart.
-        const blind = await pnpm(await project(path.join(world.sandbox.root, 'b'), { 'with-dep': '1.0.0' }, forked), 'cache-b');
+        const blind = await pnpm(
+          await project(path.join(world.sandbox.root, 'b'), { 'with-dep': '1.0.0' }, forked),
+          'cache-b',
+        );
         expect(blind.code, blind.output).toBe(0);
 
-        const witnessed = await pnpm(await project(path.join(world.sandbox.root, 'c'), { 'with-dep': '1.0.0' }, forked, quorum), 'cache-c');
+        const witnessed = await pnpm(
+          await project(path.join(world.sandbox.root, 'c'), { 'with-dep': '1.0.0' }, forked, quorum),
+          'cache-c',
+        );
         expect(witnessed.code).not.toBe(0);
         expect(witnessed.output).toContain('WITNESS_QUORUM');
       } finally {
@@ -111,29 +155,51 @@ describe('pnpm 10 with a witnessed log', () => {
 
   it('2 of 3 witnesses with one down: the install passes; the witnesses refuse a rollback', async () => {
     const key = await peekKey();
-    const ws = [await startWitness('witness.e2e/w1', key.vkey), await startWitness('witness.e2e/w2', key.vkey), await startWitness('witness.e2e/w3', key.vkey)];
+    const ws = [
+      await startWitness('witness.e2e/w1', key.vkey),
+      await startWitness('witness.e2e/w2', key.vkey),
+      await startWitness('witness.e2e/w3', key.vkey),
+    ];
     const keys = ws.map((w) => w.vkey);
     await ws[1]!.close();
     const log = await startWitnessedLog(ws, { keyFrom: key.dir });
     try {
-      const first = await pnpm(await project(path.join(world.sandbox.root, 'a'), { plain: '1.0.0' }, log, { keys, quorum: 2 }), 'cache-a');
+      const first = await pnpm(
+        await project(path.join(world.sandbox.root, 'a'), { plain: '1.0.0' }, log, { keys, quorum: 2 }),
+        'cache-a',
+      );
       expect(first.code, first.output).toBe(0);
       const older = await (await fetch(`${log.url}checkpoint`)).text();
-      const r = await pnpm(await project(path.join(world.sandbox.root, 'b'), { 'with-dep': '1.0.0' }, log, { keys, quorum: 2 }), 'cache-b');
+      const r = await pnpm(
+        await project(path.join(world.sandbox.root, 'b'), { 'with-dep': '1.0.0' }, log, { keys, quorum: 2 }),
+        'cache-b',
+      );
       expect(r.code, r.output).toBe(0);
       expect(r.output).toMatch(/sumgate: verified with-dep@1\.0\.0 from fixture/);
 
       // Quorum 3 cannot be met with a witness down: fail closed.
-      const three = await pnpm(await project(path.join(world.sandbox.root, 'c'), { 'same-script': '1.1.0' }, log, { keys, quorum: 3 }), 'cache-c');
+      const three = await pnpm(
+        await project(path.join(world.sandbox.root, 'c'), { 'same-script': '1.1.0' }, log, {
+          keys,
+          quorum: 3,
+        }),
+        'cache-c',
+      );
       expect(three.code).not.toBe(0);
       expect(three.output).toContain('WITNESS_QUORUM');
 
       // Rollback: the genuine but older checkpoint is refused by a witness that has seen more.
       const size = ws[0]!.witness.cosignedSize(key.origin);
       const olderBody = older;
-      const refused = await fetch(`${ws[0]!.url}/add-checkpoint`, { method: 'POST', body: `old ${size}\n\n${olderBody}` });
+      const refused = await fetch(`${ws[0]!.url}/add-checkpoint`, {
+        method: 'POST',
+        body: `old ${size}\n\n${olderBody}`,
+      });
       expect(refused.status).toBe(400); // old size beyond the submitted checkpoint
-      const stale = await fetch(`${ws[0]!.url}/add-checkpoint`, { method: 'POST', body: `old 0\n\n${olderBody}` });
+      const stale = await fetch(`${ws[0]!.url}/add-checkpoint`, {
+        method: 'POST',
+        body: `old 0\n\n${olderBody}`,
+      });
       expect(stale.status).toBe(409);
       expect(await stale.text()).toBe(`${size}\n`);
     } finally {

@@ -30,7 +30,11 @@ describe.skipIf(offline)('[network] Yarn 4 with the sumgate plugin, real npm reg
   });
 
   it('installs express 4 with every package verified against a log that ingests on demand', async () => {
-    const cwd = await makeProject({ dir: sandbox.projectDir, packageManager: 'yarn', dependencies: { express: '4.21.2' } });
+    const cwd = await makeProject({
+      dir: sandbox.projectDir,
+      packageManager: 'yarn',
+      dependencies: { express: '4.21.2' },
+    });
     const env = { SUMGATE_CACHE_DIR: path.join(sandbox.root, 'sumgate-cache') };
     const opts = { cwd, registry: NPM, cacheDir: sandbox.cacheDir, env, timeoutMs: 300_000 };
     await importPlugin(opts);
@@ -38,11 +42,14 @@ describe.skipIf(offline)('[network] Yarn 4 with the sumgate plugin, real npm reg
 
     const cold = await runYarn(['install'], opts);
     expect(cold.code, cold.output).toBe(0);
-    const locked = (readFileSync(path.join(cwd, 'yarn.lock'), 'utf8').match(/resolution: "[^"]+@npm:/g) ?? []).length;
+    const locked = (readFileSync(path.join(cwd, 'yarn.lock'), 'utf8').match(/resolution: "[^"]+@npm:/g) ?? [])
+      .length;
     expect(locked).toBeGreaterThan(40);
     const verified = cold.output.match(/sumgate: verified \S+ from npmjs \(log leaf \d+\)/g) ?? [];
     expect(verified).toHaveLength(locked);
-    expect(cold.output).toContain(`sumgate: ${locked} npm packages verified against ${log.url} (${locked} from npmjs`);
+    expect(cold.output).toContain(
+      `sumgate: ${locked} npm packages verified against ${log.url} (${locked} from npmjs`,
+    );
     expect(existsSync(path.join(cwd, 'node_modules/express/package.json'))).toBe(true);
 
     // warm: every archive comes from the cache, checked against its binding

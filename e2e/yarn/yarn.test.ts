@@ -38,12 +38,21 @@ const runOpts = (cwd: string, o: YarnRunOptions = {}) => ({
 });
 
 /** A Yarn project with the plugin imported (import first, then configure) and a policy. */
-async function project(dependencies: Record<string, string>, policy: Partial<PolicyOptions> = {}, built: string[] = [], dir = world.sandbox.projectDir, yarnSettings: Record<string, unknown> = {}): Promise<string> {
+async function project(
+  dependencies: Record<string, string>,
+  policy: Partial<PolicyOptions> = {},
+  built: string[] = [],
+  dir = world.sandbox.projectDir,
+  yarnSettings: Record<string, unknown> = {},
+): Promise<string> {
   const cwd = await makeProject({
     dir,
     packageManager: 'yarn',
     dependencies,
-    packageJson: built.length === 0 ? {} : { dependenciesMeta: Object.fromEntries(built.map((n) => [n, { built: true }])) },
+    packageJson:
+      built.length === 0
+        ? {}
+        : { dependenciesMeta: Object.fromEntries(built.map((n) => [n, { built: true }])) },
     yarnSettings,
   });
   await importPlugin(runOpts(cwd));
@@ -69,15 +78,21 @@ function lockedChecksum(cwd: string, name: string, version: string): string {
 }
 
 describe('Yarn 4 with the sumgate plugin', () => {
-  it('1. a clean install verifies every package and names each package\'s source', async () => {
-    const cwd = await project({ plain: '1.0.0', 'with-dep': '1.0.0', 'same-script': '1.1.0' }, {}, ['same-script']);
-    expect(readFileSync(path.join(cwd, '.yarnrc.yml'), 'utf8')).toContain('.yarn/plugins/@yarnpkg/plugin-sumgate.cjs');
+  it("1. a clean install verifies every package and names each package's source", async () => {
+    const cwd = await project({ plain: '1.0.0', 'with-dep': '1.0.0', 'same-script': '1.1.0' }, {}, [
+      'same-script',
+    ]);
+    expect(readFileSync(path.join(cwd, '.yarnrc.yml'), 'utf8')).toContain(
+      '.yarn/plugins/@yarnpkg/plugin-sumgate.cjs',
+    );
     const r = await yarn(cwd);
     expect(r.code, r.output).toBe(0);
     for (const pkg of ['plain@1.0.0', 'with-dep@1.0.0', 'dep-of-plain@2.0.0', 'same-script@1.1.0']) {
       expect(r.output).toMatch(new RegExp(`sumgate: verified ${pkg} from fixture \\(log leaf \\d+\\)`));
     }
-    expect(r.output).toMatch(/sumgate: 4 npm packages verified against http:\/\/127\.0\.0\.1:\d+\/ \(4 from fixture, 0 from bound cache archives\)/);
+    expect(r.output).toMatch(
+      /sumgate: 4 npm packages verified against http:\/\/127\.0\.0\.1:\d+\/ \(4 from fixture, 0 from bound cache archives\)/,
+    );
     expect(existsSync(path.join(cwd, 'node_modules/plain/index.js'))).toBe(true);
     // unchanged install-time code (same as 1.0.0) passes, and dependenciesMeta.built lets it run
     expect(markerRuns(world.markerDir, 'same-script')).toBe(1);
@@ -86,12 +101,17 @@ describe('Yarn 4 with the sumgate plugin', () => {
     rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
     const warm = await yarn(cwd, ['install', '--immutable']);
     expect(warm.code, warm.output).toBe(0);
-    expect(warm.output).toContain(`sumgate: 4 npm packages verified against ${world.log.url} (4 from bound cache archives)`);
+    expect(warm.output).toContain(
+      `sumgate: 4 npm packages verified against ${world.log.url} (4 from bound cache archives)`,
+    );
     expect(world.registry.tarballRequests()).toEqual([]);
   });
 
   it('2. a tampering mirror is passed over for an honest source; alone, it fails naming package, hashes and source', async () => {
-    const cwd = await project({ plain: '1.0.0' }, { sources: [{ name: 'evil', url: world.evil.url }, honest()] });
+    const cwd = await project(
+      { plain: '1.0.0' },
+      { sources: [{ name: 'evil', url: world.evil.url }, honest()] },
+    );
     const ok = await yarn(cwd);
     expect(ok.code, ok.output).toBe(0);
     expect(ok.output).toContain('plain@1.0.0: source evil passed over (served sha512-');
@@ -99,7 +119,12 @@ describe('Yarn 4 with the sumgate plugin', () => {
     // yarn.lock does not depend on the source that served the bytes
     expect(readFileSync(path.join(cwd, 'yarn.lock'), 'utf8')).not.toContain(world.evil.url);
 
-    const lone = await project({ plain: '1.0.0' }, { sources: [{ name: 'evil', url: world.evil.url }] }, [], path.join(world.sandbox.root, 'lone'));
+    const lone = await project(
+      { plain: '1.0.0' },
+      { sources: [{ name: 'evil', url: world.evil.url }] },
+      [],
+      path.join(world.sandbox.root, 'lone'),
+    );
     const bad = await yarn(lone, ['install'], { yarnCache: path.join(world.sandbox.root, 'cache2') });
     expect(bad.code).not.toBe(0);
     expect(bad.output).toContain('INTEGRITY_MISMATCH');
@@ -115,14 +140,20 @@ describe('Yarn 4 with the sumgate plugin', () => {
     const r = await yarn(cwd);
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('QUARANTINE_ADDED');
-    expect(r.output).toContain('adds-script@1.1.0 is quarantined: it adds install-time code (postinstall) that 1.0.0 did not have');
+    expect(r.output).toContain(
+      'adds-script@1.1.0 is quarantined: it adds install-time code (postinstall) that 1.0.0 did not have',
+    );
     expect(r.output).toContain('sumgate approve adds-script@1.1.0');
     expect(markerRuns(world.markerDir, 'adds-script')).toBe(0);
     expect(existsSync(path.join(cwd, 'node_modules/adds-script'))).toBe(false);
     // a failed fetch writes nothing: yarn.lock is still the empty file makeProject wrote
     expect(readFileSync(path.join(cwd, 'yarn.lock'), 'utf8')).toBe('');
 
-    writePolicy(cwd, { log: world.log, sources: [honest()], approvals: [{ package: 'adds-script@1.1.0', installCode: fingerprintOf('adds-script', '1.1.0') }] });
+    writePolicy(cwd, {
+      log: world.log,
+      sources: [honest()],
+      approvals: [{ package: 'adds-script@1.1.0', installCode: fingerprintOf('adds-script', '1.1.0') }],
+    });
     const approved = await yarn(cwd);
     expect(approved.code, approved.output).toBe(0);
     expect(approved.output).toContain('sumgate: approved adds-script@1.1.0 from fixture');
@@ -134,7 +165,9 @@ describe('Yarn 4 with the sumgate plugin', () => {
     const r = await yarn(cwd);
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('QUARANTINE_CHANGED');
-    expect(r.output).toContain('changes-script@1.1.0 is quarantined: its install-time code (postinstall) changed since 1.0.0');
+    expect(r.output).toContain(
+      'changes-script@1.1.0 is quarantined: its install-time code (postinstall) changed since 1.0.0',
+    );
     expect(markerRuns(world.markerDir, 'changes-script')).toBe(0);
     expect(existsSync(path.join(cwd, 'node_modules/changes-script'))).toBe(false);
   });
@@ -152,7 +185,9 @@ describe('Yarn 4 with the sumgate plugin', () => {
     const r = await yarn(cwd);
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('MANIFEST_CONFUSION');
-    expect(r.output).toContain('confused@1.1.0: the registry metadata shows no postinstall script, but the tarball\'s package.json has one');
+    expect(r.output).toContain(
+      "confused@1.1.0: the registry metadata shows no postinstall script, but the tarball's package.json has one",
+    );
     expect(markerRuns(world.markerDir, 'confused')).toBe(0);
   });
 
@@ -168,7 +203,11 @@ describe('Yarn 4 with the sumgate plugin', () => {
 
     // A cache filled by an install without the plugin, from the tampering mirror: the lockfile and
     // the cache agree with each other, and Yarn alone would install it again from the cache.
-    const poisoned = await makeProject({ dir: path.join(world.sandbox.root, 'poisoned'), packageManager: 'yarn', dependencies: { plain: '1.0.0' } });
+    const poisoned = await makeProject({
+      dir: path.join(world.sandbox.root, 'poisoned'),
+      packageManager: 'yarn',
+      dependencies: { plain: '1.0.0' },
+    });
     const yarnCache = path.join(world.sandbox.root, 'shared-yarn-cache');
     const plainYarn = await yarn(poisoned, ['install'], { registry: world.evil.url, yarnCache });
     expect(plainYarn.code, plainYarn.output).toBe(0);
@@ -181,7 +220,7 @@ describe('Yarn 4 with the sumgate plugin', () => {
       const r = await yarn(poisoned, ['install'], { yarnCache });
       expect(r.code).not.toBe(0);
       expect(r.output).toContain('INTEGRITY_MISMATCH');
-      expect(r.output).toContain('plain@1.0.0: Yarn\'s cache holds an archive');
+      expect(r.output).toContain("plain@1.0.0: Yarn's cache holds an archive");
       expect(r.output).toContain(world.registry.integrityOf('plain', '1.0.0'));
       expect(r.output).toContain('yarn cache clean');
       expect(existsSync(path.join(poisoned, 'node_modules/plain'))).toBe(false);
@@ -194,13 +233,20 @@ describe('Yarn 4 with the sumgate plugin', () => {
     const lockfile = path.join(cwd, 'yarn.lock');
     const honestChecksum = lockedChecksum(cwd, 'plain', '1.0.0');
     const forged = lockedChecksum(cwd, 'dep-of-plain', '2.0.0');
-    writeFileSync(lockfile, readFileSync(lockfile, 'utf8').replace(`checksum: ${honestChecksum}`, `checksum: ${forged}`));
+    writeFileSync(
+      lockfile,
+      readFileSync(lockfile, 'utf8').replace(`checksum: ${honestChecksum}`, `checksum: ${forged}`),
+    );
     rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
     world.registry.clearRequests();
-    const r = await yarn(cwd, ['install', '--immutable'], { yarnCache: path.join(world.sandbox.root, 'fresh-cache') });
+    const r = await yarn(cwd, ['install', '--immutable'], {
+      yarnCache: path.join(world.sandbox.root, 'fresh-cache'),
+    });
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('LOG_MISMATCH');
-    expect(r.output).toContain(`plain@1.0.0: yarn.lock's checksum ${forged} is not the archive of the tarball the checksum log proves (${world.registry.integrityOf('plain', '1.0.0')}`);
+    expect(r.output).toContain(
+      `plain@1.0.0: yarn.lock's checksum ${forged} is not the archive of the tarball the checksum log proves (${world.registry.integrityOf('plain', '1.0.0')}`,
+    );
     expect(world.registry.tarballRequests()).toEqual([]);
   });
 
@@ -211,15 +257,29 @@ describe('Yarn 4 with the sumgate plugin', () => {
       const first = await project({ plain: '1.0.0' }, { log: own });
       expect((await yarn(first)).code).toBe(0);
       // Same key, same URL, another history: it signs a tree in which plain is not leaf 0.
-      const forked = await startForkedLog(own, [world.registry.url], [['dep-of-plain', '2.0.0'], ['with-dep', '1.0.0']]);
+      const forked = await startForkedLog(
+        own,
+        [world.registry.url],
+        [
+          ['dep-of-plain', '2.0.0'],
+          ['with-dep', '1.0.0'],
+        ],
+      );
       try {
-        const second = await project({ 'with-dep': '1.0.0' }, { log: forked }, [], path.join(world.sandbox.root, 'second'));
+        const second = await project(
+          { 'with-dep': '1.0.0' },
+          { log: forked },
+          [],
+          path.join(world.sandbox.root, 'second'),
+        );
         const r = await yarn(second, ['install'], { sumgateCache });
         expect(r.code).not.toBe(0);
         expect(r.output).toContain('SECURITY ERROR');
         expect(r.output).toContain('SECURITY_LOG_FORK');
         expect(existsSync(path.join(second, 'node_modules/with-dep'))).toBe(false);
-        expect(forkEvidence(sumgateCache)).toEqual([['README.txt', 'consistency-proof.txt', 'remembered.checkpoint', 'served.checkpoint']]);
+        expect(forkEvidence(sumgateCache)).toEqual([
+          ['README.txt', 'consistency-proof.txt', 'remembered.checkpoint', 'served.checkpoint'],
+        ]);
       } finally {
         await forked.close();
       }
@@ -234,7 +294,12 @@ describe('Yarn 4 with the sumgate plugin', () => {
     expect((await yarn(cwd)).code).toBe(0);
     await own.close();
 
-    const other = await project({ 'with-dep': '1.0.0' }, { log: own }, [], path.join(world.sandbox.root, 'other'));
+    const other = await project(
+      { 'with-dep': '1.0.0' },
+      { log: own },
+      [],
+      path.join(world.sandbox.root, 'other'),
+    );
     const down = await yarn(other, ['install'], { yarnCache: path.join(world.sandbox.root, 'other-cache') });
     expect(down.code).not.toBe(0);
     expect(down.output).toContain('LOG_UNREACHABLE');
@@ -250,7 +315,10 @@ describe('Yarn 4 with the sumgate plugin', () => {
   it('11. a private scope exempted by the policy installs without the log', async () => {
     const cwd = await project(
       { '@private/lib': '1.0.0', plain: '1.0.0' },
-      { sources: [{ name: 'private', url: world.privateRegistry.url, scopes: ['@private'] }, honest()], exempt: ['@private/*'] },
+      {
+        sources: [{ name: 'private', url: world.privateRegistry.url, scopes: ['@private'] }, honest()],
+        exempt: ['@private/*'],
+      },
       [],
       world.sandbox.projectDir,
       { npmScopes: { private: { npmRegistryServer: world.privateRegistry.url.replace(/\/$/, '') } } },
@@ -269,13 +337,16 @@ describe('Yarn 4 with the sumgate plugin', () => {
     // Another plugin, loaded after sumgate, puts a plain npm fetcher ahead of the verifying one:
     // the archive then never passes sumgate's fetcher, and only wrapScriptExecution stands.
     const bypass = path.join(world.sandbox.root, 'plugin-bypass.cjs');
-    writeFileSync(bypass, [
-      'module.exports = { name: "plugin-bypass", factory(require) {',
-      '  const npm = require("@yarnpkg/plugin-npm");',
-      '  npm.default.fetchers.unshift(class BypassFetcher extends npm.NpmSemverFetcher {});',
-      '  return {};',
-      '} };',
-    ].join('\n'));
+    writeFileSync(
+      bypass,
+      [
+        'module.exports = { name: "plugin-bypass", factory(require) {',
+        '  const npm = require("@yarnpkg/plugin-npm");',
+        '  npm.default.fetchers.unshift(class BypassFetcher extends npm.NpmSemverFetcher {});',
+        '  return {};',
+        '} };',
+      ].join('\n'),
+    );
     const imported = await yarn(cwd, ['plugin', 'import', bypass]);
     expect(imported.code, imported.output).toBe(0);
     const r = await yarn(cwd);

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 
-const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('package.json', import.meta.url)), 'utf8')) as { name: string; version: string; license: string };
+const manifest = JSON.parse(
+  readFileSync(fileURLToPath(new URL('package.json', import.meta.url)), 'utf8'),
+) as { name: string; version: string; license: string };
 
 // One self-contained ESM file (the core bundled): Bun loads the scanner from the project's
 // node_modules and it must run with nothing else installed.

@@ -3,7 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
-const manifest = JSON.parse(readFileSync(here('package.json'), 'utf8')) as { name: string; version: string; license: string };
+const manifest = JSON.parse(readFileSync(here('package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  license: string;
+};
 
 // One self-contained CommonJS file that needs only Node built-ins: it is both the drop-in
 // `.pnpmfile.cjs` and the config-dependency plugin's `pnpmfile.cjs` (config dependencies cannot
@@ -20,6 +24,9 @@ export default defineConfig({
   clean: false,
   splitting: false,
   noExternal: [/.*/],
-  banner: { js: `/*! ${manifest.name} ${manifest.version} (${manifest.license}): sumgate for pnpm 10 and 12, https://www.npmjs.com/package/${manifest.name} */` },
-  onSuccess: async () => copyFileSync(here('../../shared/core/policy.schema.json'), here('policy.schema.json')),
+  banner: {
+    js: `/*! ${manifest.name} ${manifest.version} (${manifest.license}): sumgate for pnpm 10 and 12, https://www.npmjs.com/package/${manifest.name} */`,
+  },
+  onSuccess: async () =>
+    copyFileSync(here('../../shared/core/policy.schema.json'), here('policy.schema.json')),
 });

@@ -12,7 +12,9 @@ import { defineConfig } from 'tsup';
  */
 const PLUGIN_NAME = '@yarnpkg/plugin-sumgate';
 const GLOBAL = '__sumgatePlugin';
-const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('package.json', import.meta.url)), 'utf8')) as { name: string; version: string; license: string };
+const manifest = JSON.parse(
+  readFileSync(fileURLToPath(new URL('package.json', import.meta.url)), 'utf8'),
+) as { name: string; version: string; license: string };
 
 export default defineConfig({
   entry: { 'plugin-sumgate': 'src/index.ts' },
@@ -29,12 +31,16 @@ export default defineConfig({
   outExtension: () => ({ js: '.js' }),
   noExternal: ['@sumgate/core', 'semver'],
   esbuildOptions(options) {
-    options.alias = { '@sumgate/core': fileURLToPath(new URL('../../shared/core/src/index.ts', import.meta.url)) };
+    options.alias = {
+      '@sumgate/core': fileURLToPath(new URL('../../shared/core/src/index.ts', import.meta.url)),
+    };
     // esbuild's own list: tsup's `external` is overridden by its dependency heuristics here.
     options.external = ['@yarnpkg/*', 'clipanion', 'typanion'];
     options.legalComments = 'none';
     options.charset = 'utf8';
   },
-  banner: { js: `/*! ${manifest.name} ${manifest.version} (${manifest.license}): sumgate for Yarn 4 */\n/* eslint-disable */\n//prettier-ignore\nmodule.exports = {\nname: ${JSON.stringify(PLUGIN_NAME)},\nfactory: function (require) {` },
+  banner: {
+    js: `/*! ${manifest.name} ${manifest.version} (${manifest.license}): sumgate for Yarn 4 */\n/* eslint-disable */\n//prettier-ignore\nmodule.exports = {\nname: ${JSON.stringify(PLUGIN_NAME)},\nfactory: function (require) {`,
+  },
   footer: { js: `return ${GLOBAL};\n}\n};` },
 });

@@ -19,7 +19,9 @@ function copyShipped(): void {
   mkdirSync(here('dist/plugins'), { recursive: true });
   for (const [from, to] of SHIPPED) {
     if (!existsSync(here(from))) {
-      throw new Error(`${here(from)} is missing: build the plugins first (pnpm run build at the repository root builds them in order)`);
+      throw new Error(
+        `${here(from)} is missing: build the plugins first (pnpm run build at the repository root builds them in order)`,
+      );
     }
     copyFileSync(here(from), here(to));
   }
@@ -34,6 +36,8 @@ export default defineConfig({
   clean: true,
   splitting: false,
   noExternal: [/.*/],
-  banner: { js: "import { createRequire as __sumgateCreateRequire } from 'node:module'; const require = __sumgateCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __sumgateCreateRequire } from 'node:module'; const require = __sumgateCreateRequire(import.meta.url);",
+  },
   onSuccess: async () => copyShipped(),
 });

@@ -14,16 +14,26 @@ export function command(pm) {
   if (pm === 'pnpm10') {
     // pnpm 10's exports map only `.`, which is its package.json
     const manifest = createRequire(path.join(repoRoot, 'package.json')).resolve('pnpm');
-    return [process.execPath, [path.join(path.dirname(manifest), 'bin', 'pnpm.cjs')], JSON.parse(readFileSync(manifest, 'utf8')).version];
+    return [
+      process.execPath,
+      [path.join(path.dirname(manifest), 'bin', 'pnpm.cjs')],
+      JSON.parse(readFileSync(manifest, 'utf8')).version,
+    ];
   }
   if (pm === 'pnpm12') {
     const manifest = require.resolve('pnpm12/package.json');
-    const exe = path.dirname(createRequire(manifest).resolve(`@pnpm/exe.${process.platform}-${process.arch}/package.json`));
+    const exe = path.dirname(
+      createRequire(manifest).resolve(`@pnpm/exe.${process.platform}-${process.arch}/package.json`),
+    );
     return [path.join(exe, 'pnpm'), [], JSON.parse(readFileSync(manifest, 'utf8')).version];
   }
   if (pm === 'yarn') {
     const dir = path.join(repoRoot, 'node_modules/@yarnpkg/cli-dist');
-    return [process.execPath, [path.join(dir, 'bin/yarn.js')], JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version];
+    return [
+      process.execPath,
+      [path.join(dir, 'bin/yarn.js')],
+      JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version,
+    ];
   }
   throw new Error(`unknown package manager "${pm}": choose pnpm10, pnpm12 or yarn`);
 }
@@ -37,7 +47,12 @@ const INHERITED = ['TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'NODE_EXTRA_CA_CERTS', 'SSL
 export function environment(pm, registry, dirs) {
   const env = {};
   for (const k of INHERITED) if (process.env[k] !== undefined) env[k] = process.env[k];
-  env.PATH = [path.dirname(process.execPath), ...(process.env.PATH ?? '').split(path.delimiter).filter((e) => e !== '' && !e.split(path.sep).includes('node_modules'))].join(path.delimiter);
+  env.PATH = [
+    path.dirname(process.execPath),
+    ...(process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter((e) => e !== '' && !e.split(path.sep).includes('node_modules')),
+  ].join(path.delimiter);
   Object.assign(env, {
     HOME: dirs.home,
     XDG_CONFIG_HOME: path.join(dirs.home, '.config'),
@@ -79,4 +94,5 @@ export function environment(pm, registry, dirs) {
 }
 
 /** The install command each case times: frozen / immutable, node_modules already removed. */
-export const installArgs = (pm) => (pm === 'yarn' ? ['install', '--immutable'] : ['install', '--frozen-lockfile']);
+export const installArgs = (pm) =>
+  pm === 'yarn' ? ['install', '--immutable'] : ['install', '--frozen-lockfile'];

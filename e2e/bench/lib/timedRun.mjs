@@ -7,7 +7,9 @@ import path from 'node:path';
 
 const GNU_TIME = '/usr/bin/time';
 if (process.platform !== 'linux' || !existsSync(GNU_TIME)) {
-  throw new Error('the install benchmark needs Linux and GNU time (/usr/bin/time) for the CPU time of the children');
+  throw new Error(
+    'the install benchmark needs Linux and GNU time (/usr/bin/time) for the CPU time of the children',
+  );
 }
 
 let seq = 0;
@@ -17,10 +19,18 @@ export function timedRun(file, args, { cwd, env, label }) {
   const timeFile = path.join(tmpdir(), `sumgate-bench-rusage-${process.pid}-${seq++}.txt`);
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(GNU_TIME, ['-o', timeFile, '-f', '%U %S', file, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(GNU_TIME, ['-o', timeFile, '-f', '%U %S', file, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
-    child.stdout.setEncoding('utf8').on('data', (c) => { output += c; });
-    child.stderr.setEncoding('utf8').on('data', (c) => { output += c; });
+    child.stdout.setEncoding('utf8').on('data', (c) => {
+      output += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c) => {
+      output += c;
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -2,7 +2,7 @@
    Its install time is Yarn's floor for a plugin with these hooks. */
 module.exports = {
   name: '@yarnpkg/plugin-sumgate-bench-noop',
-  factory: function () {
+  factory: () => {
     return {
       default: {
         hooks: {

@@ -4,7 +4,11 @@
 'use strict';
 
 const isRemoteTarball = (resolution) =>
-  resolution !== undefined && resolution.type === undefined && (resolution.tarball === undefined ? resolution.integrity !== undefined : /^https?:\/\//.test(resolution.tarball));
+  resolution !== undefined &&
+  resolution.type === undefined &&
+  (resolution.tarball === undefined
+    ? resolution.integrity !== undefined
+    : /^https?:\/\//.test(resolution.tarball));
 
 module.exports = {
   hooks: {
@@ -13,8 +17,18 @@ module.exports = {
     afterAllResolved: (lockfile) => lockfile,
     updateConfig: (config) => config,
     // pnpm 10
-    fetchers: { remoteTarball: ({ defaultFetchers }) => (cafs, resolution, opts) => defaultFetchers.remoteTarball(cafs, resolution, opts) },
+    fetchers: {
+      remoteTarball:
+        ({ defaultFetchers }) =>
+        (cafs, resolution, opts) =>
+          defaultFetchers.remoteTarball(cafs, resolution, opts),
+    },
   },
   // pnpm 12
-  fetchers: [{ canFetch: (_pkgId, resolution) => isRemoteTarball(resolution), fetch: (_cafs, resolution) => ({ delegate: resolution }) }],
+  fetchers: [
+    {
+      canFetch: (_pkgId, resolution) => isRemoteTarball(resolution),
+      fetch: (_cafs, resolution) => ({ delegate: resolution }),
+    },
+  ],
 };

@@ -21,7 +21,9 @@ export function bunLockIntegrities(projectDir: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const entry of Object.values(doc.packages ?? {})) {
     if (!Array.isArray(entry) || typeof entry[0] !== 'string') continue;
-    const integrity = entry.find((x: unknown): x is string => typeof x === 'string' && x.startsWith('sha512-'));
+    const integrity = entry.find(
+      (x: unknown): x is string => typeof x === 'string' && x.startsWith('sha512-'),
+    );
     const at = entry[0].lastIndexOf('@');
     if (integrity === undefined || at <= 0) continue;
     out.set(entry[0], integrity);

@@ -19,11 +19,20 @@ async function scan({ packages }: { packages: readonly BunPackage[] }): Promise<
   try {
     const gate = Gate.open({ cwd, host: 'bun', env: process.env, log: (line) => console.error(line) });
     if (!gate.enabled) return [];
-    const { refs, exotic } = registryRefs(packages, bunLockIntegrities(gate.workspaceRoot), gate.workspaceRoot);
+    const { refs, exotic } = registryRefs(
+      packages,
+      bunLockIntegrities(gate.workspaceRoot),
+      gate.workspaceRoot,
+    );
     const verdicts = await gate.verifyLocked(refs);
-    for (const v of verdicts) if (v.decision !== 'refused') for (const p of v.problems) console.error(`sumgate warning: ${p.message}`);
+    for (const v of verdicts)
+      if (v.decision !== 'refused')
+        for (const p of v.problems) console.error(`sumgate warning: ${p.message}`);
     const refused = [...exotic, ...advisoriesOf(verdicts)];
-    if (refused.length === 0) console.error(`sumgate: ${refs.length} packages verified against ${gate.policy.log?.url ?? 'the checksum log'}`);
+    if (refused.length === 0)
+      console.error(
+        `sumgate: ${refs.length} packages verified against ${gate.policy.log?.url ?? 'the checksum log'}`,
+      );
     return refused;
   } catch (e) {
     // Could not check (log down, bad policy): Bun stops the install and prints this.

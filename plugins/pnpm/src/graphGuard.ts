@@ -1,6 +1,21 @@
 import {
-  classifySpec, combinedRefusal, decideExotic, dependencyEdges, importerSpecifiers, inspectExotic, isInside, isRefused, isSemver,
-  isSumgateError, judgeDependency, judgeLockedExotic, lockedExoticPackages, lockedRegistryPackages, matchesDeny, SumgateError, VerdictBatcher,
+  classifySpec,
+  combinedRefusal,
+  decideExotic,
+  dependencyEdges,
+  importerSpecifiers,
+  inspectExotic,
+  isInside,
+  isRefused,
+  isSemver,
+  isSumgateError,
+  judgeDependency,
+  judgeLockedExotic,
+  lockedExoticPackages,
+  lockedRegistryPackages,
+  matchesDeny,
+  SumgateError,
+  VerdictBatcher,
 } from '@sumgate/core';
 import type { ExoticAllowance, Gate, InspectedExotic, PnpmLockfileLike } from '@sumgate/core';
 import { readFileSync } from 'node:fs';
@@ -47,7 +62,8 @@ export class GraphGuard {
     const exoticProblems = this.refusing(await this.lockedExoticProblems(lockfile));
     const locked = lockedRegistryPackages(lockfile);
     try {
-      const result = locked.length === 0 ? { count: 0, fromMemo: false } : await this.gate.checkLocked(locked);
+      const result =
+        locked.length === 0 ? { count: 0, fromMemo: false } : await this.gate.checkLocked(locked);
       if (exoticProblems.length > 0) throw combinedRefusal(exoticProblems);
       return result;
     } catch (e) {
@@ -67,12 +83,22 @@ export class GraphGuard {
     const problems: SumgateError[] = [];
     for (const [selector, spec] of Object.entries(all)) {
       if (typeof spec !== 'string') continue;
-      const edge = { parent: `the workspace (override "${selector}")`, alias: overriddenName(selector), spec, direct: true, projectDir: this.gate.workspaceRoot };
+      const edge = {
+        parent: `the workspace (override "${selector}")`,
+        alias: overriddenName(selector),
+        spec,
+        direct: true,
+        projectDir: this.gate.workspaceRoot,
+      };
       const judged = judgeDependency(this.gate.policy, edge, this.gate.workspaceRoot);
       if (!judged.exotic) continue;
-      const problem = 'problem' in judged
-        ? judged.problem
-        : await this.inspect(judged.allowance).then((e) => decideExotic(this.gate.policy, e), (e: unknown) => asProblem(e));
+      const problem =
+        'problem' in judged
+          ? judged.problem
+          : await this.inspect(judged.allowance).then(
+              (e) => decideExotic(this.gate.policy, e),
+              (e: unknown) => asProblem(e),
+            );
       if (problem !== undefined) problems.push(problem);
     }
     const refused = this.refusing(problems);
@@ -98,9 +124,12 @@ export class GraphGuard {
     const version = pkg.version ?? '';
     const denied = policy.deny.find((d) => matchesDeny(name, version, d));
     if (denied !== undefined) {
-      problems.push(new SumgateError('DENIED', `${name}@${version} is denied by the policy entry "${denied}"`, {
-        pkg: `${name}@${version}`, fix: `use another version, or remove "${denied}" from "deny" in ${policy.file}`,
-      }));
+      problems.push(
+        new SumgateError('DENIED', `${name}@${version} is denied by the policy entry "${denied}"`, {
+          pkg: `${name}@${version}`,
+          fix: `use another version, or remove "${denied}" from "deny" in ${policy.file}`,
+        }),
+      );
     }
     const integrity = typeof pkg.dist?.integrity === 'string' ? pkg.dist.integrity : undefined;
     const projectDir = integrity === undefined ? this.projectDir(name) : undefined;
@@ -112,7 +141,13 @@ export class GraphGuard {
       const judged = judgeDependency(policy, { ...edge, projectDir, via }, this.gate.workspaceRoot);
       if (!judged.exotic) continue;
       if ('problem' in judged) problems.push(judged.problem);
-      else checks.push(this.inspect(judged.allowance).then((e) => decideExotic(policy, e), (e: unknown) => asProblem(e)));
+      else
+        checks.push(
+          this.inspect(judged.allowance).then(
+            (e) => decideExotic(policy, e),
+            (e: unknown) => asProblem(e),
+          ),
+        );
     }
     if (integrity !== undefined && isSemver(version)) {
       const tarballUrl = typeof pkg.dist?.tarball === 'string' ? pkg.dist.tarball : undefined;
@@ -125,15 +160,29 @@ export class GraphGuard {
   }
 
   private async lockedExoticProblems(lockfile: PnpmLockfileLike | undefined): Promise<SumgateError[]> {
-    const entries = lockedExoticPackages(lockfile).filter((e) => !(e.kind === 'local' && e.location !== undefined
-      && isInside(this.gate.workspaceRoot, path.resolve(this.gate.workspaceRoot, e.location.replace(/^file:/, '')))));
+    const entries = lockedExoticPackages(lockfile).filter(
+      (e) =>
+        !(
+          e.kind === 'local' &&
+          e.location !== undefined &&
+          isInside(
+            this.gate.workspaceRoot,
+            path.resolve(this.gate.workspaceRoot, e.location.replace(/^file:/, '')),
+          )
+        ),
+    );
     if (entries.length === 0) return [];
     const direct = importerSpecifiers(lockfile);
-    const problems = await Promise.all(entries.map(async (entry) => {
-      const judged = judgeLockedExotic(this.gate.policy, entry, direct);
-      if ('problem' in judged) return judged.problem;
-      return this.inspect(judged.allowance).then((e) => decideExotic(this.gate.policy, e), (e: unknown) => asProblem(e));
-    }));
+    const problems = await Promise.all(
+      entries.map(async (entry) => {
+        const judged = judgeLockedExotic(this.gate.policy, entry, direct);
+        if ('problem' in judged) return judged.problem;
+        return this.inspect(judged.allowance).then(
+          (e) => decideExotic(this.gate.policy, e),
+          (e: unknown) => asProblem(e),
+        );
+      }),
+    );
     return problems.filter((p): p is SumgateError => p !== undefined);
   }
 
@@ -150,7 +199,11 @@ export class GraphGuard {
   /** `app > a@1.0.0` for a package b that a@1.0.0 declared and app declared a (at most 8 links). */
   private chainTo(name: string): string | undefined {
     const links: string[] = [];
-    for (let at = this.declaredBy.get(name); at !== undefined && links.length < 8; at = this.declaredBy.get(at.replace(/(.)@[^@]*$/, '$1'))) {
+    for (
+      let at = this.declaredBy.get(name);
+      at !== undefined && links.length < 8;
+      at = this.declaredBy.get(at.replace(/(.)@[^@]*$/, '$1'))
+    ) {
       if (links.includes(at)) break;
       links.unshift(at);
     }
@@ -173,7 +226,10 @@ function overriddenName(selector: string): string {
 /** `resolutions` and `pnpm.overrides` of the root package.json (pnpm 10 reads both into its overrides). */
 function rootManifestOverrides(root: string): Record<string, unknown> {
   try {
-    const m = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { resolutions?: unknown; pnpm?: { overrides?: unknown } };
+    const m = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      resolutions?: unknown;
+      pnpm?: { overrides?: unknown };
+    };
     const obj = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
     return { ...obj(m.resolutions), ...obj(m.pnpm?.overrides) };
   } catch {

@@ -16,7 +16,10 @@ interface PreResolutionContext {
  * rules on the install-time code the log recorded from the real tarball; exotic ones pinned by the
  * policy and inspected at the pin. Throwing here aborts with zero tarball requests.
  */
-export async function preResolution(ctx: PreResolutionContext, logger?: { info(m: string): void }): Promise<void> {
+export async function preResolution(
+  ctx: PreResolutionContext,
+  logger?: { info(m: string): void },
+): Promise<void> {
   try {
     const gate = gateFor(ctx.lockfileDir, ctx.registries?.default);
     if (!gate.enabled) return;
@@ -66,7 +69,9 @@ export async function afterAllResolved<T extends object>(lockfile: T): Promise<T
  * Before resolution: the workspace's overrides are dependency specifiers too (see
  * GraphGuard.checkOverrides). pnpm 12 runs this in its config worker; a throw stops the install.
  */
-export async function updateConfig<T extends { overrides?: Record<string, unknown>; lockfileDir?: string; dir?: string }>(config: T): Promise<T> {
+export async function updateConfig<
+  T extends { overrides?: Record<string, unknown>; lockfileDir?: string; dir?: string },
+>(config: T): Promise<T> {
   try {
     const dir = config.lockfileDir ?? config.dir;
     if (!gateFor(dir).enabled) return config;
@@ -81,9 +86,15 @@ type PnpmFetcher = (cafs: Cafs, resolution: TarballResolution, opts: FetchOpts) 
 
 /** pnpm 10: `hooks.fetchers.remoteTarball` wraps the default fetchers. */
 export const pnpm10Fetchers = {
-  remoteTarball: ({ defaultFetchers }: { defaultFetchers: { remoteTarball: PnpmFetcher; localTarball: PnpmFetcher } }): PnpmFetcher =>
+  remoteTarball:
+    ({
+      defaultFetchers,
+    }: {
+      defaultFetchers: { remoteTarball: PnpmFetcher; localTarball: PnpmFetcher };
+    }): PnpmFetcher =>
     async (cafs, resolution, opts) => {
-      if (!isVerifiedByFetcher(resolution) || !gateFor(opts.lockfileDir).enabled) return defaultFetchers.remoteTarball(cafs, resolution, opts);
+      if (!isVerifiedByFetcher(resolution) || !gateFor(opts.lockfileDir).enabled)
+        return defaultFetchers.remoteTarball(cafs, resolution, opts);
       return fetchVerified(cafs, resolution, opts, defaultFetchers.localTarball);
     },
 };
@@ -94,7 +105,12 @@ export const pnpm12Fetchers = [
     canFetch(_pkgId: string, resolution: TarballResolution): boolean {
       return isVerifiedByFetcher(resolution);
     },
-    async fetch(cafs: Cafs, resolution: TarballResolution, opts: FetchOpts, fetchers?: { localTarball?: PnpmFetcher }): Promise<unknown> {
+    async fetch(
+      cafs: Cafs,
+      resolution: TarballResolution,
+      opts: FetchOpts,
+      fetchers?: { localTarball?: PnpmFetcher },
+    ): Promise<unknown> {
       if (!gateFor(opts.lockfileDir).enabled) return { delegate: resolution };
       return fetchVerified(cafs, resolution, opts, fetchers?.localTarball);
     },

@@ -17,9 +17,13 @@ const printed = new WeakSet<SumgateError>();
  */
 export function toPnpmError(e: unknown, opts: { codeInMessage?: boolean } = {}): unknown {
   if (!isSumgateError(e)) return e;
-  const head = e.tier === 'security' && !e.message.startsWith('SECURITY') ? `SECURITY ERROR: ${e.message}` : e.message;
+  const head =
+    e.tier === 'security' && !e.message.startsWith('SECURITY') ? `SECURITY ERROR: ${e.message}` : e.message;
   const text = e.fix === undefined ? head : `${head}\n  fix: ${e.fix}`;
-  const err = new Error(opts.codeInMessage === true ? `SUMGATE_${e.code}: ${text}` : text) as Error & { code?: string; sumgate?: unknown };
+  const err = new Error(opts.codeInMessage === true ? `SUMGATE_${e.code}: ${text}` : text) as Error & {
+    code?: string;
+    sumgate?: unknown;
+  };
   err.code = `ERR_PNPM_SUMGATE_${e.code}`;
   err.sumgate = e.toJSON();
   if (IN_PNPM_PROCESS) {

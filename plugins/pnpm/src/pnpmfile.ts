@@ -3,7 +3,14 @@
  * the config-dependency plugin `pnpm-plugin-sumgate`. Exports both hook APIs: pnpm 10 reads
  * `hooks.fetchers`, pnpm 12 reads the top-level `fetchers`; each ignores the other's.
  */
-import { afterAllResolved, pnpm10Fetchers, pnpm12Fetchers, preResolution, readPackage, updateConfig } from './hooks.js';
+import {
+  afterAllResolved,
+  pnpm10Fetchers,
+  pnpm12Fetchers,
+  preResolution,
+  readPackage,
+  updateConfig,
+} from './hooks.js';
 
 export const hooks = {
   preResolution,

@@ -34,7 +34,10 @@ export class RefusalHold {
   refuse(problems: readonly SumgateError[]): Promise<never> {
     for (const p of problems) {
       const key = `${p.code} ${p.message}`;
-      if (!this.keys.has(key)) { this.keys.add(key); this.problems.push(p); }
+      if (!this.keys.has(key)) {
+        this.keys.add(key);
+        this.problems.push(p);
+      }
     }
     this.lastActivity = Date.now();
     return new Promise<never>((_, reject) => {

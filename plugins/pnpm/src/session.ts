@@ -13,7 +13,12 @@ export function gateFor(dir: string | undefined, registry?: string): Gate {
   const root = findWorkspaceRoot(dir ?? process.cwd());
   let gate = gates.get(root);
   if (gate === undefined) {
-    gate = Gate.open({ cwd: root, host: 'pnpm', defaultRegistry: registry ?? defaultRegistry(root), log: (line) => console.error(line) });
+    gate = Gate.open({
+      cwd: root,
+      host: 'pnpm',
+      defaultRegistry: registry ?? defaultRegistry(root),
+      log: (line) => console.error(line),
+    });
     gates.set(root, gate);
   }
   return gate;
@@ -32,7 +37,8 @@ export function graphGuardFor(dir: string | undefined): GraphGuard {
 /** pnpm's registry when the policy names no sources: the environment, then .npmrc (the workspace's over the user's). */
 function defaultRegistry(root: string): string {
   // pnpm 12 reads pnpm_config_*, pnpm 10 npm_config_*.
-  const fromEnv = process.env.pnpm_config_registry ?? process.env.npm_config_registry ?? process.env.NPM_CONFIG_REGISTRY;
+  const fromEnv =
+    process.env.pnpm_config_registry ?? process.env.npm_config_registry ?? process.env.NPM_CONFIG_REGISTRY;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   return readNpmrc(root).get('registry') || 'https://registry.npmjs.org/';
 }

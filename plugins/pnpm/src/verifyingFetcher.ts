@@ -62,7 +62,12 @@ export async function fetchVerified(
       verified = await fetchExotic(gate, exotic, resolution);
     } else {
       const pkg = packageOf(opts, pkgId);
-      const v = await gate.fetchVerified({ name: pkg.name, version: pkg.version, integrity: resolution.integrity, tarballUrl: resolution.tarball });
+      const v = await gate.fetchVerified({
+        name: pkg.name,
+        version: pkg.version,
+        integrity: resolution.integrity,
+        tarballUrl: resolution.tarball,
+      });
       const where = v.verdict.logIndex === undefined ? v.verdict.decision : `log leaf ${v.verdict.logIndex}`;
       console.error(`sumgate: ${v.verdict.decision} ${pkg.name}@${pkg.version} from ${v.source} (${where})`);
       verified = v;
@@ -71,7 +76,12 @@ export async function fetchVerified(
     throw toPnpmError(e);
   }
 
-  const dir = typeof cafs.tempDir === 'function' ? await cafs.tempDir() : typeof cafs.tempDir === 'string' ? cafs.tempDir : os.tmpdir();
+  const dir =
+    typeof cafs.tempDir === 'function'
+      ? await cafs.tempDir()
+      : typeof cafs.tempDir === 'string'
+        ? cafs.tempDir
+        : os.tmpdir();
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `sumgate-${randomBytes(6).toString('hex')}.tgz`);
   writeFileSync(file, verified.bytes);
@@ -88,26 +98,44 @@ export async function fetchVerified(
  * A tarball-URL dependency (its id names a URL, not a version, or the policy lists the URL): the
  * policy's entry for it, or a refusal when there is none.
  */
-function exoticTarball(policy: Policy, resolution: TarballResolution, opts: FetchOpts, pkgId: string | undefined): ExoticAllowance | 'unlisted' | undefined {
+function exoticTarball(
+  policy: Policy,
+  resolution: TarballResolution,
+  opts: FetchOpts,
+  pkgId: string | undefined,
+): ExoticAllowance | 'unlisted' | undefined {
   const url = resolution.tarball;
   if (url === undefined) return undefined;
   const listed = policy.exotic.find((a) => a.spec === url);
   if (listed !== undefined) return listed;
   // A registry tarball always comes with its package; pnpm 10 fetches a tarball URL while
   // resolving it with no package at all.
-  const named = opts.pkg?.name !== undefined && opts.pkg.version !== undefined && isSemver(opts.pkg.version) && opts.pkg.id === undefined;
+  const named =
+    opts.pkg?.name !== undefined &&
+    opts.pkg.version !== undefined &&
+    isSemver(opts.pkg.version) &&
+    opts.pkg.id === undefined;
   const id = parseDepPath(opts.pkg?.id ?? pkgId ?? '');
   if (named || (id !== undefined && isSemver(id.version))) return undefined;
   const what = `${opts.pkg?.name ?? id?.name ?? 'a dependency'}@${url}`;
-  const problem = new SumgateError('EXOTIC_SOURCE', `${what} (a tarball URL) is not from a registry: nothing proves its bytes in the checksum log`, {
-    pkg: what, fix: `depend on a registry version, or list it in "exotic" with its "integrity"`,
-  });
+  const problem = new SumgateError(
+    'EXOTIC_SOURCE',
+    `${what} (a tarball URL) is not from a registry: nothing proves its bytes in the checksum log`,
+    {
+      pkg: what,
+      fix: `depend on a registry version, or list it in "exotic" with its "integrity"`,
+    },
+  );
   if (policy.mode !== 'warn') throw problem;
   console.error(`sumgate warning: ${problem.message}`);
   return 'unlisted';
 }
 
-async function fetchExotic(gate: Gate, allowance: ExoticAllowance, resolution: TarballResolution): Promise<{ bytes: Buffer; integrity: string }> {
+async function fetchExotic(
+  gate: Gate,
+  allowance: ExoticAllowance,
+  resolution: TarballResolution,
+): Promise<{ bytes: Buffer; integrity: string }> {
   const inspected = await graphGuardFor(gate.workspaceRoot).exoticTarball(allowance);
   if (resolution.integrity !== undefined && resolution.integrity !== inspected.integrity) {
     throw exoticMismatch(`${allowance.package}@${allowance.spec}`, inspected.integrity, resolution.integrity);
@@ -115,13 +143,17 @@ async function fetchExotic(gate: Gate, allowance: ExoticAllowance, resolution: T
   const quarantined = decideExotic(gate.policy, inspected);
   if (quarantined !== undefined && gate.policy.mode !== 'warn') throw quarantined;
   if (quarantined !== undefined) console.error(`sumgate warning: ${quarantined.message}`);
-  console.error(`sumgate: verified ${allowance.package}@${allowance.spec} (exotic, pinned by integrity in the policy)`);
+  console.error(
+    `sumgate: verified ${allowance.package}@${allowance.spec} (exotic, pinned by integrity in the policy)`,
+  );
   return inspected;
 }
 
 function packageOf(opts: FetchOpts, pkgId: string | undefined): { name: string; version: string } {
-  if (opts.pkg?.name !== undefined && opts.pkg.version !== undefined) return { name: opts.pkg.name, version: opts.pkg.version };
+  if (opts.pkg?.name !== undefined && opts.pkg.version !== undefined)
+    return { name: opts.pkg.name, version: opts.pkg.version };
   const parsed = parseDepPath(opts.pkg?.id ?? pkgId ?? '');
-  if (parsed === undefined) throw new Error(`sumgate: pnpm did not say which package this tarball is (${pkgId ?? 'no id'})`);
+  if (parsed === undefined)
+    throw new Error(`sumgate: pnpm did not say which package this tarball is (${pkgId ?? 'no id'})`);
   return parsed;
 }

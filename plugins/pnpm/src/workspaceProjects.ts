@@ -26,7 +26,10 @@ function workspaceGlobs(root: string): { include: string[]; exclude: string[] } 
   if (!existsSync(file)) return { include, exclude };
   let inPackages = false;
   for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    if (/^packages\s*:/.test(line)) { inPackages = true; continue; }
+    if (/^packages\s*:/.test(line)) {
+      inPackages = true;
+      continue;
+    }
     if (!inPackages) continue;
     const item = /^\s+-\s*(['"]?)(.*?)\1\s*(#.*)?$/.exec(line);
     if (item !== null) {
@@ -73,7 +76,8 @@ function descendants(dir: string, depth: number): string[] {
 
 function manifestName(dir: string): string | undefined {
   try {
-    const name = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name;
+    const name = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown })
+      .name;
     return typeof name === 'string' ? name : '';
   } catch {
     return undefined;

@@ -51,22 +51,35 @@ export class VerifyingNpmFetcher implements Fetcher {
     return reportingSumgateErrors(() => this.fetchVerified(locator, ref, session, opts));
   }
 
-  private async fetchVerified(locator: Locator, ref: PackageRef, session: SumgateSession, opts: FetchOptions): Promise<FetchResult> {
+  private async fetchVerified(
+    locator: Locator,
+    ref: PackageRef,
+    session: SumgateSession,
+    opts: FetchOptions,
+  ): Promise<FetchResult> {
     const configuration = opts.project.configuration;
     const pretty = structUtils.prettyLocator(configuration, locator);
     let downloaded: VerifiedTarball | undefined;
     const expectedChecksum = opts.checksums.get(locator.locatorHash) || null;
-    const [packageFs, releaseFs, checksum] = await opts.cache.fetchPackageFromCache(locator, expectedChecksum, {
-      onHit: () => opts.report.reportCacheHit(locator),
-      onMiss: () => opts.report.reportCacheMiss(locator, `${pretty} can't be found in the cache and will be fetched and verified by sumgate`),
-      // Runs only on a cache miss (and for --check-cache); cache hits are checked below.
-      loader: async () => {
-        await session.proveResolved(opts.project);
-        downloaded = await session.gate.fetchVerified(ref);
-        return tarballToArchive(downloaded.bytes, locator, configuration);
+    const [packageFs, releaseFs, checksum] = await opts.cache.fetchPackageFromCache(
+      locator,
+      expectedChecksum,
+      {
+        onHit: () => opts.report.reportCacheHit(locator),
+        onMiss: () =>
+          opts.report.reportCacheMiss(
+            locator,
+            `${pretty} can't be found in the cache and will be fetched and verified by sumgate`,
+          ),
+        // Runs only on a cache miss (and for --check-cache); cache hits are checked below.
+        loader: async () => {
+          await session.proveResolved(opts.project);
+          downloaded = await session.gate.fetchVerified(ref);
+          return tarballToArchive(downloaded.bytes, locator, configuration);
+        },
+        ...opts.cacheOptions,
       },
-      ...opts.cacheOptions,
-    });
+    );
     try {
       if (opts.cacheOptions?.mockedPackages?.has(locator.locatorHash) !== true) {
         await this.checkArchive(locator, ref, session, opts, { checksum, packageFs, downloaded });
@@ -88,10 +101,20 @@ export class VerifyingNpmFetcher implements Fetcher {
     ref: PackageRef,
     session: SumgateSession,
     opts: FetchOptions,
-    got: { checksum: string | null; packageFs: FakeFS<PortablePath>; downloaded: VerifiedTarball | undefined },
+    got: {
+      checksum: string | null;
+      packageFs: FakeFS<PortablePath>;
+      downloaded: VerifiedTarball | undefined;
+    },
   ): Promise<void> {
     const gate = session.gate;
-    const { cacheKey, hash } = await this.archiveChecksum(locator, session, opts, got.checksum, got.packageFs);
+    const { cacheKey, hash } = await this.archiveChecksum(
+      locator,
+      session,
+      opts,
+      got.checksum,
+      got.packageFs,
+    );
     const pkg = `${ref.name}@${ref.version}`;
     if (got.downloaded !== undefined) {
       await this.accept(session, locator, ref, { cacheKey, hash }, got.downloaded);
@@ -102,9 +125,10 @@ export class VerifyingNpmFetcher implements Fetcher {
     const binding = session.bindings.get(ref.name, ref.version, cacheKey);
     if (binding !== undefined && binding.hash === hash) {
       const locked = session.locked.get(locator.locatorHash);
-      const verdict = locked !== undefined && locked.integrity === binding.integrity
-        ? locked
-        : (await gate.verifyLocked([{ ...ref, integrity: binding.integrity }]))[0]!;
+      const verdict =
+        locked !== undefined && locked.integrity === binding.integrity
+          ? locked
+          : (await gate.verifyLocked([{ ...ref, integrity: binding.integrity }]))[0]!;
       gate.enforce([verdict]);
       session.verified.set(locator.locatorHash, { hash, integrity: binding.integrity, verdict });
       return;
@@ -117,19 +141,43 @@ export class VerifyingNpmFetcher implements Fetcher {
     const verified = await gate.fetchVerified(ref);
     const rebuilt = await archiveHashOfTarball(verified.bytes, locator, opts.project.configuration);
     if (rebuilt !== hash) {
-      throw new SumgateError('INTEGRITY_MISMATCH', `${pkg}: Yarn's cache holds an archive (${cacheKey}/${hash.slice(0, 16)}…) that was not made from the tarball the checksum log proves (${verified.integrity}, whose archive is ${cacheKey}/${rebuilt.slice(0, 16)}…)`, {
-        pkg,
-        fix: 'something other than a verified fetch put it there (an install without sumgate, a copied or tampered cache): run `yarn cache clean`, then install again',
-        data: { cached: `${cacheKey}/${hash}`, verified: `${cacheKey}/${rebuilt}`, integrity: verified.integrity },
-      });
+      throw new SumgateError(
+        'INTEGRITY_MISMATCH',
+        `${pkg}: Yarn's cache holds an archive (${cacheKey}/${hash.slice(0, 16)}…) that was not made from the tarball the checksum log proves (${verified.integrity}, whose archive is ${cacheKey}/${rebuilt.slice(0, 16)}…)`,
+        {
+          pkg,
+          fix: 'something other than a verified fetch put it there (an install without sumgate, a copied or tampered cache): run `yarn cache clean`, then install again',
+          data: {
+            cached: `${cacheKey}/${hash}`,
+            verified: `${cacheKey}/${rebuilt}`,
+            integrity: verified.integrity,
+          },
+        },
+      );
     }
     await this.accept(session, locator, ref, { cacheKey, hash }, verified);
   }
 
   /** Binds the archive to the verified tarball and remembers it for the rest of the command. */
-  private async accept(session: SumgateSession, locator: Locator, ref: PackageRef, archive: { cacheKey: string; hash: string }, v: VerifiedTarball): Promise<void> {
-    await session.bindings.set({ name: ref.name, version: ref.version, cacheKey: archive.cacheKey, hash: archive.hash, integrity: v.integrity });
-    session.verified.set(locator.locatorHash, { hash: archive.hash, integrity: v.integrity, verdict: v.verdict });
+  private async accept(
+    session: SumgateSession,
+    locator: Locator,
+    ref: PackageRef,
+    archive: { cacheKey: string; hash: string },
+    v: VerifiedTarball,
+  ): Promise<void> {
+    await session.bindings.set({
+      name: ref.name,
+      version: ref.version,
+      cacheKey: archive.cacheKey,
+      hash: archive.hash,
+      integrity: v.integrity,
+    });
+    session.verified.set(locator.locatorHash, {
+      hash: archive.hash,
+      integrity: v.integrity,
+      verdict: v.verdict,
+    });
     session.recordDownload(`${ref.name}@${ref.version}`, v);
   }
 
@@ -147,11 +195,15 @@ export class VerifyingNpmFetcher implements Fetcher {
     packageFs: FakeFS<PortablePath>,
   ): Promise<{ cacheKey: string; hash: string }> {
     const expected = opts.checksums.get(locator.locatorHash) ?? null;
-    const fallbackKey = (expected === null ? undefined : splitChecksum(expected).cacheKey) ?? session.cacheKey;
+    const fallbackKey =
+      (expected === null ? undefined : splitChecksum(expected).cacheKey) ?? session.cacheKey;
     if (checksum !== null) {
       const { cacheKey, hash } = splitChecksum(checksum);
-      const computedByYarn = opts.cacheOptions?.skipIntegrityCheck !== true && opts.project.configuration.get('checksumBehavior') !== 'ignore';
-      if (computedByYarn || session.verified.get(locator.locatorHash)?.hash === hash) return { cacheKey: cacheKey ?? fallbackKey, hash };
+      const computedByYarn =
+        opts.cacheOptions?.skipIntegrityCheck !== true &&
+        opts.project.configuration.get('checksumBehavior') !== 'ignore';
+      if (computedByYarn || session.verified.get(locator.locatorHash)?.hash === hash)
+        return { cacheKey: cacheKey ?? fallbackKey, hash };
     }
     return { cacheKey: fallbackKey, hash: await hashUtils.checksumFile(packageFs.getRealPath()) };
   }

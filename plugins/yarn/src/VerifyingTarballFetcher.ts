@@ -35,20 +35,33 @@ export class VerifyingTarballFetcher implements Fetcher {
       const quarantined = decideExotic(gate.policy, verified);
       if (quarantined !== undefined && gate.policy.mode !== 'warn') throw quarantined;
       const expectedChecksum = opts.checksums.get(locator.locatorHash) || null;
-      const [packageFs, releaseFs, checksum] = await opts.cache.fetchPackageFromCache(locator, expectedChecksum, {
-        onHit: () => opts.report.reportCacheHit(locator),
-        onMiss: () => opts.report.reportCacheMiss(locator, `${structUtils.prettyLocator(opts.project.configuration, locator)} will be fetched from the bytes sumgate verified at the policy's pin`),
-        loader: () => tarballToArchive(verified.bytes, locator, opts.project.configuration),
-        ...opts.cacheOptions,
-      });
+      const [packageFs, releaseFs, checksum] = await opts.cache.fetchPackageFromCache(
+        locator,
+        expectedChecksum,
+        {
+          onHit: () => opts.report.reportCacheHit(locator),
+          onMiss: () =>
+            opts.report.reportCacheMiss(
+              locator,
+              `${structUtils.prettyLocator(opts.project.configuration, locator)} will be fetched from the bytes sumgate verified at the policy's pin`,
+            ),
+          loader: () => tarballToArchive(verified.bytes, locator, opts.project.configuration),
+          ...opts.cacheOptions,
+        },
+      );
       const used = checksum?.split('/').pop() ?? (await hashUtils.checksumFile(packageFs.getRealPath()));
       const expected = await archiveHashOfTarball(verified.bytes, locator, opts.project.configuration);
       if (used !== expected) {
         releaseFs();
         const pkg = `${allowance.package}@${allowance.spec}`;
-        throw new SumgateError('INTEGRITY_MISMATCH', `${pkg}: Yarn's cache holds an archive (${used.slice(0, 16)}…) that was not made from the bytes the policy pins (${verified.integrity})`, {
-          pkg, fix: 'something other than sumgate put it there (an install without sumgate, a copied or tampered cache): run `yarn cache clean`, then install again',
-        });
+        throw new SumgateError(
+          'INTEGRITY_MISMATCH',
+          `${pkg}: Yarn's cache holds an archive (${used.slice(0, 16)}…) that was not made from the bytes the policy pins (${verified.integrity})`,
+          {
+            pkg,
+            fix: 'something other than sumgate put it there (an install without sumgate, a copied or tampered cache): run `yarn cache clean`, then install again',
+          },
+        );
       }
       return { packageFs, releaseFs, prefixPath: structUtils.getIdentVendorPath(locator), checksum };
     });

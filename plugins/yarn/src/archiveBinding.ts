@@ -29,7 +29,9 @@ export interface ArchiveBinding {
 /** `10c0/<hex>` -> cache key and hash; a bare `<hex>` (old lockfiles) has no cache key. */
 export function splitChecksum(checksum: string): { cacheKey: string | undefined; hash: string } {
   const slash = checksum.indexOf('/');
-  return slash === -1 ? { cacheKey: undefined, hash: checksum } : { cacheKey: checksum.slice(0, slash), hash: checksum.slice(slash + 1) };
+  return slash === -1
+    ? { cacheKey: undefined, hash: checksum }
+    : { cacheKey: checksum.slice(0, slash), hash: checksum.slice(slash + 1) };
 }
 
 export class ArchiveBindings {
@@ -55,7 +57,8 @@ export class ArchiveBindings {
       const b = JSON.parse(text) as Partial<ArchiveBinding>;
       // A damaged or foreign entry is a miss: the archive is then verified again from the network.
       if (b.name !== name || b.version !== version || b.cacheKey !== cacheKey) return undefined;
-      if (typeof b.hash !== 'string' || typeof b.integrity !== 'string' || !b.integrity.startsWith('sha512-')) return undefined;
+      if (typeof b.hash !== 'string' || typeof b.integrity !== 'string' || !b.integrity.startsWith('sha512-'))
+        return undefined;
       return b as ArchiveBinding;
     } catch {
       return undefined;

@@ -13,6 +13,7 @@ const BUILTIN_PATCH = /^(optional!)?builtin<[^<>]+>$/;
 export function builtinPatchedRange(range: string): string | undefined {
   if (!range.startsWith('patch:')) return undefined;
   const { source, selector } = structUtils.parseRange(range);
-  if (source === null || selector === '' || !selector.split('&').every((part) => BUILTIN_PATCH.test(part))) return undefined;
+  if (source === null || selector === '' || !selector.split('&').every((part) => BUILTIN_PATCH.test(part)))
+    return undefined;
   return structUtils.parseDescriptor(source).range;
 }

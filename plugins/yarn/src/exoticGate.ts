@@ -17,23 +17,39 @@ const inspected = new Map<string, Promise<InspectedExotic>>();
  * it, pinned; what is listed is inspected at the pin, and install-time code in it is quarantined
  * until approved.
  */
-export async function gateExoticDependency(dependency: Descriptor, project: Project, parent: Locator): Promise<Descriptor> {
+export async function gateExoticDependency(
+  dependency: Descriptor,
+  project: Project,
+  parent: Locator,
+): Promise<Descriptor> {
   return reportingSumgateErrors(async () => {
     const session = sessionFor(project);
     const gate = session.gate;
     if (!gate.enabled) return dependency;
     // Yarn's compat plugin has already wrapped typescript/resolve/fsevents in its built-in patch
     const range = builtinPatchedRange(dependency.range) ?? dependency.range;
-    const workspace = parent.reference.startsWith('workspace:') ? project.tryWorkspaceByLocator(parent) : null;
-    const judged = judgeDependency(gate.policy, {
-      parent: workspace !== null ? structUtils.stringifyIdent(parent) : `${structUtils.stringifyIdent(parent)}@${versionOf(parent)}`,
-      alias: structUtils.stringifyIdent(dependency),
-      spec: range,
-      direct: workspace !== null,
-      projectDir: workspace === null ? undefined : npath.fromPortablePath(workspace.cwd),
-    }, gate.workspaceRoot);
+    const workspace = parent.reference.startsWith('workspace:')
+      ? project.tryWorkspaceByLocator(parent)
+      : null;
+    const judged = judgeDependency(
+      gate.policy,
+      {
+        parent:
+          workspace !== null
+            ? structUtils.stringifyIdent(parent)
+            : `${structUtils.stringifyIdent(parent)}@${versionOf(parent)}`,
+        alias: structUtils.stringifyIdent(dependency),
+        spec: range,
+        direct: workspace !== null,
+        projectDir: workspace === null ? undefined : npath.fromPortablePath(workspace.cwd),
+      },
+      gate.workspaceRoot,
+    );
     if (!judged.exotic) return dependency;
-    const problem = 'problem' in judged ? judged.problem : decideExotic(gate.policy, await inspectAt(judged.allowance, gate));
+    const problem =
+      'problem' in judged
+        ? judged.problem
+        : decideExotic(gate.policy, await inspectAt(judged.allowance, gate));
     if (problem === undefined) return dependency;
     if (gate.policy.mode !== 'warn') throw problem;
     session.say(`sumgate warning: ${problem.message}`);

@@ -35,7 +35,9 @@ function builtinPlugin(module: unknown, name: string): Plugin {
     if (Array.isArray((candidate as Plugin).fetchers)) return candidate as Plugin;
     candidate = (candidate as { default?: unknown }).default;
   }
-  throw new Error(`sumgate: cannot find the fetchers of @yarnpkg/${name}; this Yarn version is not supported`);
+  throw new Error(
+    `sumgate: cannot find the fetchers of @yarnpkg/${name}; this Yarn version is not supported`,
+  );
 }
 
 /**
@@ -43,7 +45,12 @@ function builtinPlugin(module: unknown, name: string): Plugin {
  * this file again (a new class), so one from an earlier load is replaced: fetcher and hooks then
  * share one module state.
  */
-function registerFetcher(module: unknown, name: string, fetcher: Plugin['fetchers'] extends Array<infer F> | undefined ? F : never, mark: symbol): void {
+function registerFetcher(
+  module: unknown,
+  name: string,
+  fetcher: Plugin['fetchers'] extends Array<infer F> | undefined ? F : never,
+  mark: symbol,
+): void {
   const fetchers = builtinPlugin(module, name).fetchers!;
   for (let i = fetchers.length - 1; i >= 0; i--) {
     if ((fetchers[i] as unknown as Record<symbol, unknown>)[mark] === true) fetchers.splice(i, 1);

@@ -15,5 +15,8 @@ export function reportInstallSummary(project: Project, report: Report): void {
   const cached = session.verified.size - downloaded;
   const parts = [...bySource, `${cached} from bound cache archives`];
   if (session.exemptCount > 0) parts.push(`${session.exemptCount} exempt`);
-  report.reportInfo(MessageName.UNNAMED, `sumgate: ${session.verified.size} npm packages verified against ${session.gate.policy.log?.url ?? 'the log'} (${parts.join(', ')})`);
+  report.reportInfo(
+    MessageName.UNNAMED,
+    `sumgate: ${session.verified.size} npm packages verified against ${session.gate.policy.log?.url ?? 'the log'} (${parts.join(', ')})`,
+  );
 }

@@ -40,7 +40,10 @@ export async function validateLockedPackages(project: Project, report: Validatio
   for (const m of mismatches) fail(m);
   if (refs.length === 0) return;
   await session.withSink(
-    (line) => (line.startsWith('sumgate warning') ? report.reportWarning(MessageName.UNNAMED, line) : session.defer(line)),
+    (line) =>
+      line.startsWith('sumgate warning')
+        ? report.reportWarning(MessageName.UNNAMED, line)
+        : session.defer(line),
     async () => {
       try {
         const verdicts = await session.gate.verifyLocked(refs);
@@ -54,7 +57,10 @@ export async function validateLockedPackages(project: Project, report: Validatio
 }
 
 /** The lockfile's npm packages, with the tarball integrity this machine bound to each locked archive. */
-function lockedRefs(project: Project, session: SumgateSession): { refs: PackageRef[]; hashes: LocatorHash[]; mismatches: SumgateError[] } {
+function lockedRefs(
+  project: Project,
+  session: SumgateSession,
+): { refs: PackageRef[]; hashes: LocatorHash[]; mismatches: SumgateError[] } {
   const refs: PackageRef[] = [];
   const hashes: LocatorHash[] = [];
   const mismatches: SumgateError[] = [];
@@ -76,11 +82,18 @@ function lockedRefs(project: Project, session: SumgateSession): { refs: PackageR
   return { refs, hashes, mismatches };
 }
 
-function archiveMismatch(pkg: string, checksum: string, binding: { cacheKey: string; hash: string; integrity: string }): SumgateError {
-  return new SumgateError('LOG_MISMATCH', `${pkg}: yarn.lock's checksum ${checksum} is not the archive of the tarball the checksum log proves (${binding.integrity}, whose archive is ${binding.cacheKey}/${binding.hash})`, {
-    pkg,
-    fix: 'yarn.lock was edited or resolved against a source that served other bytes than everyone else saw: investigate before reinstalling; do not just regenerate the lockfile',
-    data: { lockfile: checksum, archive: `${binding.cacheKey}/${binding.hash}`, log: binding.integrity },
-  });
+function archiveMismatch(
+  pkg: string,
+  checksum: string,
+  binding: { cacheKey: string; hash: string; integrity: string },
+): SumgateError {
+  return new SumgateError(
+    'LOG_MISMATCH',
+    `${pkg}: yarn.lock's checksum ${checksum} is not the archive of the tarball the checksum log proves (${binding.integrity}, whose archive is ${binding.cacheKey}/${binding.hash})`,
+    {
+      pkg,
+      fix: 'yarn.lock was edited or resolved against a source that served other bytes than everyone else saw: investigate before reinstalling; do not just regenerate the lockfile',
+      data: { lockfile: checksum, archive: `${binding.cacheKey}/${binding.hash}`, log: binding.integrity },
+    },
+  );
 }
-

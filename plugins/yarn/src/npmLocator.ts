@@ -31,5 +31,10 @@ export function archiveUrlOf(locator: Locator): string | undefined {
 /** The package a registry locator names, as the core wants it. */
 export function packageRefOf(locator: Locator, integrity?: string): PackageRef {
   const { selector } = structUtils.parseRange(locator.reference);
-  return { name: structUtils.stringifyIdent(locator), version: selector, integrity, tarballUrl: archiveUrlOf(locator) };
+  return {
+    name: structUtils.stringifyIdent(locator),
+    version: selector,
+    integrity,
+    tarballUrl: archiveUrlOf(locator),
+  };
 }

@@ -39,7 +39,8 @@ export async function guardInstallScript(
     const session = sessionFor(project);
     const gate = session.gate;
     if (!gate.enabled || gate.isExempt(structUtils.stringifyIdent(pkg))) return executor;
-    const verdict = session.verified.get(pkg.locatorHash)?.verdict ?? (await verdictFromBinding(project, pkg));
+    const verdict =
+      session.verified.get(pkg.locatorHash)?.verdict ?? (await verdictFromBinding(project, pkg));
     if (verdict === undefined) {
       refusal = `sumgate: ${pretty} reached the build step without a verified archive (was it fetched by another plugin's fetcher?); its ${scriptName} script was not run`;
     } else if (verdict.decision === 'refused') {

@@ -37,7 +37,10 @@ export class SumgateSession {
   private sink: ((line: string) => void) | undefined;
   private readonly pending: string[] = [];
 
-  constructor(readonly gate: Gate, project: Project) {
+  constructor(
+    readonly gate: Gate,
+    project: Project,
+  ) {
     this.bindings = new ArchiveBindings(gate.cacheDir);
     this.cacheKey = Cache.getCacheKey(project.configuration).cacheKey;
   }
@@ -96,7 +99,9 @@ export class SumgateSession {
   noteExempt(pkg: string): void {
     if (this.exempt.has(pkg)) return;
     this.exempt.add(pkg);
-    this.say(`sumgate: exempt ${pkg}: not in the log by policy, fetched by Yarn from its own registry settings`);
+    this.say(
+      `sumgate: exempt ${pkg}: not in the log by policy, fetched by Yarn from its own registry settings`,
+    );
   }
 
   get exemptCount(): number {

@@ -14,7 +14,13 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const binding = { name: '@scope/pkg', version: '1.2.3', cacheKey: '10c0', hash: 'ab'.repeat(64), integrity: 'sha512-xyz==' };
+const binding = {
+  name: '@scope/pkg',
+  version: '1.2.3',
+  cacheKey: '10c0',
+  hash: 'ab'.repeat(64),
+  integrity: 'sha512-xyz==',
+};
 
 describe('splitChecksum', () => {
   it('splits yarn.lock checksums into cache key and hash', () => {

@@ -39,8 +39,13 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): Parsed {
       continue;
     }
     const value = eq !== -1 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq === -1 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-    if (kind === 'list') flags[name] = [...((flags[name] as string[] | undefined) ?? []), ...value.split(',').filter((v) => v !== '')];
+    if (value === undefined || (eq === -1 && value.startsWith('--')))
+      throw new UsageError(`--${name} needs a value`);
+    if (kind === 'list')
+      flags[name] = [
+        ...((flags[name] as string[] | undefined) ?? []),
+        ...value.split(',').filter((v) => v !== ''),
+      ];
     else flags[name] = value;
   }
   return { flags, positionals };

@@ -10,7 +10,10 @@ import path from 'node:path';
 export function callerDir(env: NodeJS.ProcessEnv, cwd: string): string {
   const initCwd = env.INIT_CWD;
   if (initCwd === undefined || initCwd === '' || env.npm_lifecycle_event === undefined) return cwd;
-  const scriptDir = env.npm_package_json === undefined || env.npm_package_json === '' ? undefined : path.dirname(path.resolve(env.npm_package_json));
+  const scriptDir =
+    env.npm_package_json === undefined || env.npm_package_json === ''
+      ? undefined
+      : path.dirname(path.resolve(env.npm_package_json));
   if (scriptDir !== undefined && path.resolve(scriptDir) !== path.resolve(cwd)) return cwd;
   return path.resolve(initCwd);
 }

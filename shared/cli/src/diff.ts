@@ -21,7 +21,8 @@ export function diffLines(a: readonly string[], b: readonly string[]): DiffOp[] 
   let pre = 0;
   while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
   let suf = 0;
-  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf])
+    suf++;
   const head: DiffOp[] = a.slice(0, pre).map((line) => ({ kind: ' ', line }));
   const tail: DiffOp[] = a.slice(a.length - suf).map((line) => ({ kind: ' ', line }));
   const x = a.slice(pre, a.length - suf);
@@ -33,14 +34,18 @@ function middle(x: readonly string[], y: readonly string[]): DiffOp[] {
   const n = x.length;
   const m = y.length;
   if ((n + 1) * (m + 1) > MAX_TABLE_CELLS) {
-    return [...x.map((line) => ({ kind: '-' as const, line })), ...y.map((line) => ({ kind: '+' as const, line }))];
+    return [
+      ...x.map((line) => ({ kind: '-' as const, line })),
+      ...y.map((line) => ({ kind: '+' as const, line })),
+    ];
   }
   // lcs[i*(m+1)+j] = length of the LCS of x[i..] and y[j..]
   const w = m + 1;
   const lcs = new Uint32Array((n + 1) * w);
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
-      lcs[i * w + j] = x[i] === y[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
+      lcs[i * w + j] =
+        x[i] === y[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
     }
   }
   const ops: DiffOp[] = [];
@@ -88,7 +93,8 @@ export function unifiedHunks(a: readonly string[], b: readonly string[], context
     const slice = ops.slice(from, to + 1);
     const oldCount = slice.filter((o) => o.kind !== '+').length;
     const newCount = slice.filter((o) => o.kind !== '-').length;
-    const range = (start: number, count: number) => `${count === 0 ? start - 1 : start}${count === 1 ? '' : `,${count}`}`;
+    const range = (start: number, count: number) =>
+      `${count === 0 ? start - 1 : start}${count === 1 ? '' : `,${count}`}`;
     out.push(`@@ -${range(oldLine, oldCount)} +${range(newLine, newCount)} @@`);
     for (const o of slice) out.push(`${o.kind}${o.line}`);
   }

@@ -21,17 +21,30 @@ export function openGate(io: Io, cwd: string, policyFlag: string | boolean | str
  */
 export function logClientFor(gate: Gate): LogClient {
   if (gate.policy.log === undefined) {
-    throw new SumgateError('POLICY_INVALID', `${gate.policy.file ?? 'sumgate.jsonc'}: no "log" configured, so nothing can be proven`, {
-      fix: 'add "log": {"url": ..., "vkeys": [...]} to the policy (sumgate init writes it)',
-    });
+    throw new SumgateError(
+      'POLICY_INVALID',
+      `${gate.policy.file ?? 'sumgate.jsonc'}: no "log" configured, so nothing can be proven`,
+      {
+        fix: 'add "log": {"url": ..., "vkeys": [...]} to the policy (sumgate init writes it)',
+      },
+    );
   }
   return gate.log;
 }
 
 /** Proves one name@version in the log: the record, or why it is absent. */
-export async function proveOne(client: LogClient, ingest: boolean, name: string, version: string): Promise<LoggedRecord | { absent: string }> {
+export async function proveOne(
+  client: LogClient,
+  ingest: boolean,
+  name: string,
+  version: string,
+): Promise<LoggedRecord | { absent: string }> {
   const r = await client.lookupMany([{ name, version }], ingest);
   const found = r.found.get(`${name}@${version}`);
   if (found !== undefined) return found;
-  return { absent: r.missing.find((m) => m.name === name && m.version === version)?.reason ?? 'the log returned no proof for it' };
+  return {
+    absent:
+      r.missing.find((m) => m.name === name && m.version === version)?.reason ??
+      'the log returned no proof for it',
+  };
 }

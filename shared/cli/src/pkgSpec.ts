@@ -12,7 +12,11 @@ export function parsePkgSpec(arg: string | undefined): PkgSpec {
   const at = arg.lastIndexOf('@');
   const name = at > 0 ? arg.slice(0, at) : '';
   const version = at > 0 ? arg.slice(at + 1) : '';
-  if (name === '' || !/^(@[^@/\s]+\/)?[^@/\s]+$/.test(name)) throw new UsageError(`"${arg}" is not <name>@<version>`);
-  if (!isSemver(version)) throw new UsageError(`"${arg}": "${version}" is not an exact version (write e.g. ${name}@1.2.3, not a range or tag)`);
+  if (name === '' || !/^(@[^@/\s]+\/)?[^@/\s]+$/.test(name))
+    throw new UsageError(`"${arg}" is not <name>@<version>`);
+  if (!isSemver(version))
+    throw new UsageError(
+      `"${arg}": "${version}" is not an exact version (write e.g. ${name}@1.2.3, not a range or tag)`,
+    );
   return { name, version };
 }

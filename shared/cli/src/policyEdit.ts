@@ -34,7 +34,14 @@ function startsLine(text: string, i: number): boolean {
  * Inserts `item` (already formatted) as the last entry of a container: after `last` (the last
  * existing entry, or undefined when empty) and before the closing bracket at `close`.
  */
-function appendToContainer(text: string, open: number, close: number, last: Span | undefined, item: string, itemIndent: string): string {
+function appendToContainer(
+  text: string,
+  open: number,
+  close: number,
+  last: Span | undefined,
+  item: string,
+  itemIndent: string,
+): string {
   if (last === undefined) {
     const closeIndent = startsLine(text, close) ? indentAt(text, close) : indentAt(text, open);
     return `${text.slice(0, open + 1)}\n${itemIndent}${item}\n${closeIndent}${text.slice(close)}`;
@@ -73,7 +80,8 @@ export function addApproval(text: string, approval: ApprovalEntry): AddApprovalR
     const unit = memberIndent === '' ? '  ' : memberIndent;
     const block = `"approvals": [\n${memberIndent}${unit}${entryText(approval)}\n${memberIndent}]`;
     const lastMember = members.at(-1);
-    const last = lastMember === undefined ? undefined : { start: lastMember.keyStart, end: lastMember.value.end };
+    const last =
+      lastMember === undefined ? undefined : { start: lastMember.keyStart, end: lastMember.value.end };
     return { status: 'added', text: appendToContainer(text, root, close, last, block, memberIndent) };
   }
   if (text[existing.value.start] !== '[') throw new SyntaxError('"approvals" is not an array');
@@ -86,14 +94,19 @@ export function addApproval(text: string, approval: ApprovalEntry): AddApprovalR
     const code = fields.find((f) => f.key === 'installCode');
     if (pkg === undefined || code === undefined) continue;
     if (JSON.parse(text.slice(pkg.value.start, pkg.value.end)) !== approval.package) continue;
-    if (JSON.parse(text.slice(code.value.start, code.value.end)) === approval.installCode) return { status: 'present', text };
+    if (JSON.parse(text.slice(code.value.start, code.value.end)) === approval.installCode)
+      return { status: 'present', text };
     // The same version approved for other install code: re-pin it to the reviewed fingerprint.
     const updated = `${text.slice(0, code.value.start)}${JSON.stringify(approval.installCode)}${text.slice(code.value.end)}`;
     return { status: 'replaced', text: updated };
   }
   const last = elements.at(-1);
-  const itemIndent = last !== undefined && startsLine(text, last.start)
-    ? indentAt(text, last.start)
-    : `${indentAt(text, existing.keyStart)}${memberIndent === '' ? '  ' : memberIndent}`;
-  return { status: 'added', text: appendToContainer(text, open, arrayClose, last, entryText(approval), itemIndent) };
+  const itemIndent =
+    last !== undefined && startsLine(text, last.start)
+      ? indentAt(text, last.start)
+      : `${indentAt(text, existing.keyStart)}${memberIndent === '' ? '  ' : memberIndent}`;
+  return {
+    status: 'added',
+    text: appendToContainer(text, open, arrayClose, last, entryText(approval), itemIndent),
+  };
 }

@@ -13,16 +13,17 @@ const io = {
   cwd: callerDir(process.env, process.cwd()),
   env: process.env,
   interactive: process.stdout.isTTY === true && process.stdin.isTTY === true,
-  prompt: process.stdin.isTTY === true
-    ? async (q: string) => {
-        const rl = createInterface({ input: process.stdin, output: process.stdout });
-        try {
-          return await rl.question(q);
-        } finally {
-          rl.close();
+  prompt:
+    process.stdin.isTTY === true
+      ? async (q: string) => {
+          const rl = createInterface({ input: process.stdin, output: process.stdout });
+          try {
+            return await rl.question(q);
+          } finally {
+            rl.close();
+          }
         }
-      }
-    : undefined,
+      : undefined,
 };
 
 const argv = process.argv.slice(2);

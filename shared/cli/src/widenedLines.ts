@@ -10,7 +10,8 @@ export function widenedLines(code: InstallCode): string[] {
   return (code.widened ?? []).map((w) => {
     const reaches = w.reaches ?? (w.scope === '' ? 'the whole package' : `every file under ${w.scope}/`);
     const expression = w.expression === undefined ? '' : ` \`${visible(w.expression)}\``;
-    const added = w.files === undefined ? '' : `; ${w.files} file${w.files === 1 ? '' : 's'} added to the install code`;
+    const added =
+      w.files === undefined ? '' : `; ${w.files} file${w.files === 1 ? '' : 's'} added to the install code`;
     return `widened: ${visible(w.from)}${expression} (${w.reason}) can reach ${visible(reaches)}${added}`;
   });
 }

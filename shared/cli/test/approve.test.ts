@@ -7,22 +7,30 @@ import { commentedPolicy, pnpmLock, useWorld, writeProject } from './cliFixtures
 
 const world = useWorld();
 
-const fingerprint = (n: string, v: string) => inspectTarball(world.registry.tarballOf(n, v)).installCode.fingerprint;
+const fingerprint = (n: string, v: string) =>
+  inspectTarball(world.registry.tarballOf(n, v)).installCode.fingerprint;
 
 async function verdictOf(dir: string, env: NodeJS.ProcessEnv, name: string, version: string) {
   const gate = Gate.open({ cwd: dir, host: 'cli', env });
-  const [v] = await gate.verifyLocked([{ name, version, integrity: world.registry.integrityOf(name, version) }]);
+  const [v] = await gate.verifyLocked([
+    { name, version, integrity: world.registry.integrityOf(name, version) },
+  ]);
   return v!;
 }
 
 describe('sumgate approve', () => {
   it('shows the added hook and file, writes an approval that makes verifyLocked pass, keeps comments, and never duplicates', async () => {
-    const { dir, env } = writeProject(world, { 'pnpm-lock.yaml': pnpmLock(world, [['adds-script', '1.1.0']]) });
+    const { dir, env } = writeProject(world, {
+      'pnpm-lock.yaml': pnpmLock(world, [['adds-script', '1.1.0']]),
+    });
     const policyFile = path.join(dir, 'sumgate.jsonc');
     const before = readFileSync(policyFile, 'utf8');
     expect((await verdictOf(dir, env, 'adds-script', '1.1.0')).decision).toBe('refused');
 
-    const r = await runCli(['approve', 'adds-script@1.1.0', '--yes', '--note', 'reviewed: writes built.txt'], { cwd: dir, env });
+    const r = await runCli(
+      ['approve', 'adds-script@1.1.0', '--yes', '--note', 'reviewed: writes built.txt'],
+      { cwd: dir, env },
+    );
     expect(r.stderr).not.toContain('internal error');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('compared with adds-script@1.0.0');
@@ -34,9 +42,20 @@ describe('sumgate approve', () => {
     const after = readFileSync(policyFile, 'utf8');
     // The exact original text, comments included, plus a comma and the new key before the final brace.
     const entry = `{ "package": "adds-script@1.1.0", "installCode": "${fingerprint('adds-script', '1.1.0')}", "note": "reviewed: writes built.txt" }`;
-    expect(after).toBe(before.replace('  "quarantine": true // keep this on\n}', `  "quarantine": true, // keep this on\n  "approvals": [\n    ${entry}\n  ]\n}`));
+    expect(after).toBe(
+      before.replace(
+        '  "quarantine": true // keep this on\n}',
+        `  "quarantine": true, // keep this on\n  "approvals": [\n    ${entry}\n  ]\n}`,
+      ),
+    );
     const policy = loadPolicy({ cwd: dir, env });
-    expect(policy.approvals).toEqual([{ package: 'adds-script@1.1.0', installCode: fingerprint('adds-script', '1.1.0'), note: 'reviewed: writes built.txt' }]);
+    expect(policy.approvals).toEqual([
+      {
+        package: 'adds-script@1.1.0',
+        installCode: fingerprint('adds-script', '1.1.0'),
+        note: 'reviewed: writes built.txt',
+      },
+    ]);
     expect((await verdictOf(dir, env, 'adds-script', '1.1.0')).decision).toBe('approved');
     expect((await runCli(['audit'], { cwd: dir, env })).code).toBe(0);
 
@@ -49,26 +68,47 @@ describe('sumgate approve', () => {
   });
 
   it('shows a changed install file as a unified diff and approves on a "y" at the prompt', async () => {
-    const { dir, env } = writeProject(world, {}, commentedPolicy(world, '\n  "approvals": [\n    { "package": "plain@1.0.0", "installCode": "sha256-RPE+Q0eS8lfJSzZZMuYktHTLwhuRg/zsrWaJz2yiRps=" }, // old\n  ],'));
+    const { dir, env } = writeProject(
+      world,
+      {},
+      commentedPolicy(
+        world,
+        '\n  "approvals": [\n    { "package": "plain@1.0.0", "installCode": "sha256-RPE+Q0eS8lfJSzZZMuYktHTLwhuRg/zsrWaJz2yiRps=" }, // old\n  ],',
+      ),
+    );
     const r = await runCli(['approve', 'changes-script@1.1.0'], { cwd: dir, env, answers: ['y'] });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('    postinstall: node install.js   (unchanged)');
     expect(r.stdout).toContain('  ~ install.js (changed, sha256');
-    expect(r.stdout).toMatch(/@@ -1,3 \+1,4 @@\n {5}const fs = require\('fs'\);\n {5}console\.log\('building'\);\n {4}\+require\('http'\)/);
+    expect(r.stdout).toMatch(
+      /@@ -1,3 \+1,4 @@\n {5}const fs = require\('fs'\);\n {5}console\.log\('building'\);\n {4}\+require\('http'\)/,
+    );
     expect(r.stdout).toContain('approve changes-script@1.1.0 with this install-time code? [y/N]');
     const text = readFileSync(path.join(dir, 'sumgate.jsonc'), 'utf8');
     expect(text).toContain('// old');
-    expect(loadPolicy({ cwd: dir, env }).approvals.map((a) => a.package)).toEqual(['plain@1.0.0', 'changes-script@1.1.0']);
+    expect(loadPolicy({ cwd: dir, env }).approvals.map((a) => a.package)).toEqual([
+      'plain@1.0.0',
+      'changes-script@1.1.0',
+    ]);
     expect((await verdictOf(dir, env, 'changes-script', '1.1.0')).decision).toBe('approved');
   });
 
   it('re-pins a stale approval of the same version instead of adding a second one', async () => {
     const stale = 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
-    const { dir, env } = writeProject(world, {}, commentedPolicy(world, `\n  "approvals": [{ "package": "adds-script@1.1.0", "installCode": "${stale}" }],`));
+    const { dir, env } = writeProject(
+      world,
+      {},
+      commentedPolicy(
+        world,
+        `\n  "approvals": [{ "package": "adds-script@1.1.0", "installCode": "${stale}" }],`,
+      ),
+    );
     const r = await runCli(['approve', 'adds-script@1.1.0', '--yes'], { cwd: dir, env });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('updated the approval of adds-script@1.1.0');
-    expect(loadPolicy({ cwd: dir, env }).approvals).toEqual([{ package: 'adds-script@1.1.0', installCode: fingerprint('adds-script', '1.1.0'), note: undefined }]);
+    expect(loadPolicy({ cwd: dir, env }).approvals).toEqual([
+      { package: 'adds-script@1.1.0', installCode: fingerprint('adds-script', '1.1.0'), note: undefined },
+    ]);
   });
 
   it('without a terminal and without --yes: shows the code, changes nothing, exits 2 asking for --yes', async () => {
@@ -129,16 +169,24 @@ describe('sumgate explain', () => {
     expect(r.stdout).toMatch(/entry: leaf \d+; record:\n {4}\| npm adds-script 1\.1\.0 sha512-/);
     expect(r.stdout).toMatch(/checkpoint of sumgate\.test\/npm, tree size \d+/);
     expect(r.stdout).toContain('previous version compared: 1.0.0: no install-time code');
-    expect(r.stdout).toContain(`source: fixture ${world.registry.url}, metadata integrity ${world.registry.integrityOf('adds-script', '1.1.0')} (matches the log)`);
+    expect(r.stdout).toContain(
+      `source: fixture ${world.registry.url}, metadata integrity ${world.registry.integrityOf('adds-script', '1.1.0')} (matches the log)`,
+    );
     expect(r.stdout).toContain('sumgate approve adds-script@1.1.0');
   });
 
   it('says where the fingerprint was widened: the file, the expression, what it reaches', async () => {
     const { dir, env } = writeProject(world, {});
     const r = await runCli(['explain', 'loads-plugins@1.0.0'], { cwd: dir, env });
-    expect(r.stdout).toContain('fingerprint widened where a require/import could not be followed statically:');
-    expect(r.stdout).toContain('widened: install.js `require("./plugins/" + process.argv[2])` (require() with a computed argument) can reach files starting "plugins/"; 1 file added to the install code');
-    const j = JSON.parse((await runCli(['explain', 'loads-plugins@1.0.0', '--json'], { cwd: dir, env })).stdout) as { widened: Array<{ from: string; reaches: string }> };
+    expect(r.stdout).toContain(
+      'fingerprint widened where a require/import could not be followed statically:',
+    );
+    expect(r.stdout).toContain(
+      'widened: install.js `require("./plugins/" + process.argv[2])` (require() with a computed argument) can reach files starting "plugins/"; 1 file added to the install code',
+    );
+    const j = JSON.parse(
+      (await runCli(['explain', 'loads-plugins@1.0.0', '--json'], { cwd: dir, env })).stdout,
+    ) as { widened: Array<{ from: string; reaches: string }> };
     expect(j.widened).toMatchObject([{ from: 'install.js', reaches: 'files starting "plugins/"' }]);
     const plain = await runCli(['explain', 'adds-script@1.1.0'], { cwd: dir, env });
     expect(plain.stdout).toContain('fingerprint not widened');
@@ -148,7 +196,11 @@ describe('sumgate explain', () => {
     const { dir, env } = writeProject(world, {});
     const r = await runCli(['explain', '@scope/lib@1.0.0', '--json'], { cwd: dir, env });
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as { verdict: { decision: string; logIndex: number }; log: { leaf: number; record: string; checkpoint: { origin: string; size: number } }; source: { source: string; matchesLog: boolean } };
+    const j = JSON.parse(r.stdout) as {
+      verdict: { decision: string; logIndex: number };
+      log: { leaf: number; record: string; checkpoint: { origin: string; size: number } };
+      source: { source: string; matchesLog: boolean };
+    };
     expect(j.verdict.decision).toBe('verified');
     expect(j.log.leaf).toBe(j.verdict.logIndex);
     expect(j.log.record).toMatch(/^npm @scope\/lib 1\.0\.0 sha512-/);

@@ -5,13 +5,25 @@ import type { Pin } from './cliFixtures.js';
 
 const world = useWorld();
 
-const CLEAN: Pin[] = [['plain', '1.0.0'], ['@scope/lib', '1.0.0'], ['adds-script', '1.0.0']];
+const CLEAN: Pin[] = [
+  ['plain', '1.0.0'],
+  ['@scope/lib', '1.0.0'],
+  ['adds-script', '1.0.0'],
+];
 
 interface Report {
   ok: boolean;
   format: string;
   summary: Record<string, number>;
-  packages: Array<{ name: string; version: string; decision: string; source: string; logIndex: number; integrityFrom: string; problems: Array<{ code: string }> }>;
+  packages: Array<{
+    name: string;
+    version: string;
+    decision: string;
+    source: string;
+    logIndex: number;
+    integrityFrom: string;
+    problems: Array<{ code: string }>;
+  }>;
   unresolved: Array<{ name: string; version: string; reason: string }>;
   error?: { code: string };
 }
@@ -25,7 +37,9 @@ describe('sumgate audit', () => {
     expect(report.ok).toBe(true);
     expect(report.format).toBe('pnpm-lock.yaml');
     expect(report.packages.map((p) => `${p.name}@${p.version}:${p.decision}:${p.source}`).sort()).toEqual([
-      '@scope/lib@1.0.0:verified:fixture', 'adds-script@1.0.0:verified:fixture', 'plain@1.0.0:verified:fixture',
+      '@scope/lib@1.0.0:verified:fixture',
+      'adds-script@1.0.0:verified:fixture',
+      'plain@1.0.0:verified:fixture',
     ]);
     expect(report.packages.every((p) => typeof p.logIndex === 'number')).toBe(true);
 
@@ -42,7 +56,12 @@ describe('sumgate audit', () => {
   });
 
   it('fails (exit 1) on a version that adds install-time code, naming it and the approve command', async () => {
-    const { dir, env } = writeProject(world, { 'pnpm-lock.yaml': pnpmLock(world, [...CLEAN.filter(([n]) => n !== 'adds-script'), ['adds-script', '1.1.0']]) });
+    const { dir, env } = writeProject(world, {
+      'pnpm-lock.yaml': pnpmLock(world, [
+        ...CLEAN.filter(([n]) => n !== 'adds-script'),
+        ['adds-script', '1.1.0'],
+      ]),
+    });
     const r = await runCli(['audit', '--json'], { cwd: dir, env });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as Report;
@@ -59,7 +78,9 @@ describe('sumgate audit', () => {
   });
 
   it('fails (exit 1) when the lockfile integrity disagrees with the log', async () => {
-    const lock = pnpmLock(world, CLEAN, (n, v) => (n === 'plain' ? world.registry.integrityOf('@scope/lib', '1.0.0') : world.registry.integrityOf(n, v)));
+    const lock = pnpmLock(world, CLEAN, (n, v) =>
+      n === 'plain' ? world.registry.integrityOf('@scope/lib', '1.0.0') : world.registry.integrityOf(n, v),
+    );
     const { dir, env } = writeProject(world, { 'pnpm-lock.yaml': lock });
     const r = await runCli(['audit'], { cwd: dir, env });
     expect(r.code).toBe(1);
@@ -81,18 +102,30 @@ describe('sumgate audit', () => {
     const report = JSON.parse(r.stdout) as Report;
     expect(report.format).toBe('yarn.lock');
     expect(report.packages.map((p) => [p.name, p.decision, p.integrityFrom, p.source])).toEqual([
-      ['plain', 'verified', 'source metadata', 'fixture'], ['@scope/lib', 'verified', 'source metadata', 'fixture'], ['adds-script', 'verified', 'source metadata', 'fixture'],
+      ['plain', 'verified', 'source metadata', 'fixture'],
+      ['@scope/lib', 'verified', 'source metadata', 'fixture'],
+      ['adds-script', 'verified', 'source metadata', 'fixture'],
     ]);
     expect(world.registry.packumentRequests().length).toBeGreaterThanOrEqual(3);
 
-    const quarantined = writeProject(world, { 'yarn.lock': yarnBerryLock([['plain', '1.0.0'], ['changes-script', '1.1.0']]) });
+    const quarantined = writeProject(world, {
+      'yarn.lock': yarnBerryLock([
+        ['plain', '1.0.0'],
+        ['changes-script', '1.1.0'],
+      ]),
+    });
     const q = await runCli(['audit'], { cwd: quarantined.dir, env: quarantined.env });
     expect(q.code).toBe(1);
     expect(q.stdout).toContain('QUARANTINE_CHANGED: changes-script@1.1.0');
   });
 
   it('exits 2 when a yarn.lock entry has no integrity at any source', async () => {
-    const { dir, env } = writeProject(world, { 'yarn.lock': yarnBerryLock([['plain', '1.0.0'], ['not-published', '1.0.0']]) });
+    const { dir, env } = writeProject(world, {
+      'yarn.lock': yarnBerryLock([
+        ['plain', '1.0.0'],
+        ['not-published', '1.0.0'],
+      ]),
+    });
     const r = await runCli(['audit', '--json'], { cwd: dir, env });
     expect(r.code).toBe(2);
     const report = JSON.parse(r.stdout) as Report;

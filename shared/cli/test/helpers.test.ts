@@ -19,8 +19,20 @@ describe('unified line diff', () => {
     const a = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];
     const b = ['1', '2', '3', '4', 'five', '6', '7', '8', '9', '10', '11', '12', '13'];
     expect(unifiedHunks(a, b)).toEqual([
-      '@@ -2,7 +2,7 @@', ' 2', ' 3', ' 4', '-5', '+five', ' 6', ' 7', ' 8',
-      '@@ -10,3 +10,4 @@', ' 10', ' 11', ' 12', '+13',
+      '@@ -2,7 +2,7 @@',
+      ' 2',
+      ' 3',
+      ' 4',
+      '-5',
+      '+five',
+      ' 6',
+      ' 7',
+      ' 8',
+      '@@ -10,3 +10,4 @@',
+      ' 10',
+      ' 11',
+      ' 12',
+      '+13',
     ]);
     expect(unifiedHunks(a, a)).toEqual([]);
     expect(unifiedHunks([], ['x', 'y'])).toEqual(['@@ -0,0 +1,2 @@', '+x', '+y']);
@@ -45,21 +57,32 @@ describe('addApproval keeps the policy text and adds one entry', () => {
   it('adds the key before the final brace when absent', () => {
     const text = '{\n  "mode": "warn" // why\n}\n';
     const r = addApproval(text, approval);
-    expect(r.text).toBe(`{\n  "mode": "warn", // why\n  "approvals": [\n    { "package": "x@1.0.0", "installCode": "${FP}" }\n  ]\n}\n`);
+    expect(r.text).toBe(
+      `{\n  "mode": "warn", // why\n  "approvals": [\n    { "package": "x@1.0.0", "installCode": "${FP}" }\n  ]\n}\n`,
+    );
     expect(valid(r.text)).toEqual([approval]);
-    expect(addApproval('{}', approval).text).toBe(`{\n  "approvals": [\n    { "package": "x@1.0.0", "installCode": "${FP}" }\n  ]\n}`);
+    expect(addApproval('{}', approval).text).toBe(
+      `{\n  "approvals": [\n    { "package": "x@1.0.0", "installCode": "${FP}" }\n  ]\n}`,
+    );
   });
 
   it('fills an empty array, appends after the last entry (with or without a trailing comma), and inline arrays', () => {
     const empty = addApproval('{\n  "approvals": [] // none yet\n}', approval).text;
-    expect(empty).toBe(`{\n  "approvals": [\n    { "package": "x@1.0.0", "installCode": "${FP}" }\n  ] // none yet\n}`);
+    expect(empty).toBe(
+      `{\n  "approvals": [\n    { "package": "x@1.0.0", "installCode": "${FP}" }\n  ] // none yet\n}`,
+    );
     const one = `{\n\t"approvals": [\n\t\t{ "package": "a@1.0.0", "installCode": "${FP2}" } // first\n\t]\n}`;
-    expect(addApproval(one, approval).text).toBe(`{\n\t"approvals": [\n\t\t{ "package": "a@1.0.0", "installCode": "${FP2}" }, // first\n\t\t{ "package": "x@1.0.0", "installCode": "${FP}" }\n\t]\n}`);
+    expect(addApproval(one, approval).text).toBe(
+      `{\n\t"approvals": [\n\t\t{ "package": "a@1.0.0", "installCode": "${FP2}" }, // first\n\t\t{ "package": "x@1.0.0", "installCode": "${FP}" }\n\t]\n}`,
+    );
     const trailing = `{ "approvals": [\n  { "package": "a@1.0.0", "installCode": "${FP2}" },\n] }`;
-    expect(valid(addApproval(trailing, approval).text).map((a) => (a as { package: string }).package)).toEqual(['a@1.0.0', 'x@1.0.0']);
+    expect(
+      valid(addApproval(trailing, approval).text).map((a) => (a as { package: string }).package),
+    ).toEqual(['a@1.0.0', 'x@1.0.0']);
     const inline = `{ "approvals": [{ "package": "a@1.0.0", "installCode": "${FP2}" }], "mode": "enforce" }`;
     expect(valid(addApproval(inline, { ...approval, note: 'n "q"' }).text)).toEqual([
-      { package: 'a@1.0.0', installCode: FP2 }, { package: 'x@1.0.0', installCode: FP, note: 'n "q"' },
+      { package: 'a@1.0.0', installCode: FP2 },
+      { package: 'x@1.0.0', installCode: FP, note: 'n "q"' },
     ]);
   });
 
@@ -69,7 +92,9 @@ describe('addApproval keeps the policy text and adds one entry', () => {
     const other = addApproval(tricky, { package: 'y@2.0.0', installCode: FP2 });
     expect(other.status).toBe('added');
     expect(valid(other.text).map((a) => (a as { package: string }).package)).toEqual(['x@1.0.0', 'y@2.0.0']);
-    expect(other.text.startsWith('// "approvals": [ ]\n{\n  "deny": ["approvals]"], /* "approvals": [} */')).toBe(true);
+    expect(
+      other.text.startsWith('// "approvals": [ ]\n{\n  "deny": ["approvals]"], /* "approvals": [} */'),
+    ).toBe(true);
   });
 
   it('re-pins the same version to new install code in place', () => {
@@ -103,20 +128,46 @@ snapshots:
 
   '@s/a@1.0.0': {}
 `;
-    const m = new Map(parseLockedText('pnpm-lock.yaml', 'pnpm-lock.yaml', text).entries.map((e) => [`${e.name}@${e.version}`, e]));
-    expect(m.get('@s/a@1.0.0')).toEqual({ name: '@s/a', version: '1.0.0', integrity: I1, tarballUrl: undefined });
-    expect(m.get('b@2.0.0')).toEqual({ name: 'b', version: '2.0.0', integrity: I2, tarballUrl: 'https://r.test/b/-/b-2.0.0.tgz' });
+    const m = new Map(
+      parseLockedText('pnpm-lock.yaml', 'pnpm-lock.yaml', text).entries.map((e) => [
+        `${e.name}@${e.version}`,
+        e,
+      ]),
+    );
+    expect(m.get('@s/a@1.0.0')).toEqual({
+      name: '@s/a',
+      version: '1.0.0',
+      integrity: I1,
+      tarballUrl: undefined,
+    });
+    expect(m.get('b@2.0.0')).toEqual({
+      name: 'b',
+      version: '2.0.0',
+      integrity: I2,
+      tarballUrl: 'https://r.test/b/-/b-2.0.0.tgz',
+    });
     expect(m.get('c@1.0.0')?.integrity).toBe(I1);
     expect([...m.keys()].some((k) => k.startsWith('d@'))).toBe(false);
-    const v6 = parseLockedText('pnpm-lock.yaml', 'pnpm-lock.yaml', `lockfileVersion: '6.0'\npackages:\n  /e@1.0.0:\n    resolution: {integrity: ${I2}}\n`);
+    const v6 = parseLockedText(
+      'pnpm-lock.yaml',
+      'pnpm-lock.yaml',
+      `lockfileVersion: '6.0'\npackages:\n  /e@1.0.0:\n    resolution: {integrity: ${I2}}\n`,
+    );
     expect(v6.entries).toEqual([{ name: 'e', version: '1.0.0', integrity: I2, tarballUrl: undefined }]);
   });
 
   it('package-lock.json keeps distinct integrities of one version; sha1-only is undefined', () => {
-    const m = packageLockIntegrities(JSON.stringify({ packages: {
-      '': {}, 'node_modules/a': { version: '1.0.0', integrity: I1 }, 'node_modules/x/node_modules/a': { version: '1.0.0', integrity: I2 },
-      'node_modules/old': { version: '1.0.0', integrity: 'sha1-abc=' }, 'packages/ws': { version: '0.0.0' },
-    } }));
+    const m = packageLockIntegrities(
+      JSON.stringify({
+        packages: {
+          '': {},
+          'node_modules/a': { version: '1.0.0', integrity: I1 },
+          'node_modules/x/node_modules/a': { version: '1.0.0', integrity: I2 },
+          'node_modules/old': { version: '1.0.0', integrity: 'sha1-abc=' },
+          'packages/ws': { version: '0.0.0' },
+        },
+      }),
+    );
     expect([...m.get('a@1.0.0')!]).toEqual([I1, I2]);
     expect([...m.get('old@1.0.0')!]).toEqual([undefined]);
     expect(m.size).toBe(2);

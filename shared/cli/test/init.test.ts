@@ -15,7 +15,10 @@ const yarnBundle = path.join(repo, 'plugins/yarn/bundles/@yarnpkg/plugin-sumgate
 const VKEY = 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8';
 const LOG = ['--log-url', 'https://log.example.test/npm', '--log-vkey', VKEY];
 
-function pnpmRepo(files: Record<string, string> = { 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }): { dir: string; env: NodeJS.ProcessEnv } {
+function pnpmRepo(files: Record<string, string> = { 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }): {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+} {
   const root = tempDir('init');
   const dir = path.join(root, 'repo');
   mkdirSync(dir);
@@ -27,7 +30,10 @@ function pnpmRepo(files: Record<string, string> = { 'pnpm-lock.yaml': "lockfileV
 describe('sumgate init (pnpm)', () => {
   it('writes a commented, valid policy and the pnpmfile, says what to commit; a second run changes nothing', async () => {
     const { dir, env } = pnpmRepo();
-    const r = await runCli(['init', ...LOG, '--registry', 'https://registry.example.test/npm'], { cwd: dir, env });
+    const r = await runCli(['init', ...LOG, '--registry', 'https://registry.example.test/npm'], {
+      cwd: dir,
+      env,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('sumgate init: pnpm project at');
@@ -40,7 +46,9 @@ describe('sumgate init (pnpm)', () => {
     expect(text.match(/^\s*\/\/ /gm)!.length).toBeGreaterThanOrEqual(8);
     const policy = loadPolicy({ cwd: dir, env });
     expect(policy).toMatchObject({ mode: 'enforce', quarantine: true, exempt: [], approvals: [] });
-    expect(policy.sources).toEqual([{ name: 'registry.example.test', url: 'https://registry.example.test/npm/', scopes: undefined }]);
+    expect(policy.sources).toEqual([
+      { name: 'registry.example.test', url: 'https://registry.example.test/npm/', scopes: undefined },
+    ]);
     expect(policy.log).toMatchObject({ url: 'https://log.example.test/npm/', vkeys: [VKEY], ingest: true });
     expect(readFileSync(path.join(dir, '.pnpmfile.cjs')).equals(readFileSync(pnpmBundle))).toBe(true);
 
@@ -50,12 +58,17 @@ describe('sumgate init (pnpm)', () => {
       expect(again.code).toBe(0);
       expect(again.stdout).toContain('already set up for pnpm');
       expect(readFileSync(policyFile, 'utf8')).toBe(text);
-      expect(['sumgate.jsonc', '.pnpmfile.cjs'].map((f) => statSync(path.join(dir, f)).mtimeMs)).toEqual(mtimes);
+      expect(['sumgate.jsonc', '.pnpmfile.cjs'].map((f) => statSync(path.join(dir, f)).mtimeMs)).toEqual(
+        mtimes,
+      );
     }
   });
 
   it('takes the registry from .npmrc, defaults to npmjs, and refers to the installed JSON Schema', async () => {
-    const { dir, env } = pnpmRepo({ 'pnpm-workspace.yaml': 'packages: []\n', '.npmrc': 'registry=https://mirror.example.test/\n' });
+    const { dir, env } = pnpmRepo({
+      'pnpm-workspace.yaml': 'packages: []\n',
+      '.npmrc': 'registry=https://mirror.example.test/\n',
+    });
     mkdirSync(path.join(dir, 'node_modules/@sumgate/core'), { recursive: true });
     writeFileSync(path.join(dir, 'node_modules/@sumgate/core/policy.schema.json'), '{}');
     expect((await runCli(['init', ...LOG], { cwd: dir, env })).code).toBe(0);
@@ -65,7 +78,9 @@ describe('sumgate init (pnpm)', () => {
 
     const plain = pnpmRepo({ 'package.json': '{ "packageManager": "pnpm@10.34.9" }' });
     expect((await runCli(['init', ...LOG], { cwd: plain.dir, env: plain.env })).code).toBe(0);
-    expect(loadPolicy({ cwd: plain.dir, env: plain.env }).sources).toEqual([{ name: 'npmjs', url: 'https://registry.npmjs.org/', scopes: undefined }]);
+    expect(loadPolicy({ cwd: plain.dir, env: plain.env }).sources).toEqual([
+      { name: 'npmjs', url: 'https://registry.npmjs.org/', scopes: undefined },
+    ]);
   });
 
   it('refuses to overwrite a different .pnpmfile.cjs, and a .pnpmfile.mjs, writing nothing (exit 1)', async () => {
@@ -87,8 +102,13 @@ describe('sumgate init (pnpm)', () => {
     expect(r.stderr).toContain('--log-url and --log-vkey are required');
     expect(existsSync(path.join(dir, 'sumgate.jsonc'))).toBe(false);
     expect(existsSync(path.join(dir, '.pnpmfile.cjs'))).toBe(false);
-    expect((await runCli(['init', '--log-url', 'https://l.test/', '--log-vkey', 'nonsense'], { cwd: dir, env })).stderr).toContain('--log-vkey');
-    expect((await runCli(['init', '--log-url', 'ftp://l.test/', '--log-vkey', VKEY], { cwd: dir, env })).code).toBe(2);
+    expect(
+      (await runCli(['init', '--log-url', 'https://l.test/', '--log-vkey', 'nonsense'], { cwd: dir, env }))
+        .stderr,
+    ).toContain('--log-vkey');
+    expect(
+      (await runCli(['init', '--log-url', 'ftp://l.test/', '--log-vkey', VKEY], { cwd: dir, env })).code,
+    ).toBe(2);
     expect((await runCli(['init', ...LOG, '--pnpm', '--yarn'], { cwd: dir, env })).code).toBe(2);
     expect((await runCli(['init', ...LOG, '--frobnicate'], { cwd: dir, env })).code).toBe(2);
   });
@@ -99,9 +119,13 @@ describe('sumgate init (pnpm)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no pnpm or Yarn project found');
     const both = pnpmRepo({ 'pnpm-lock.yaml': '', '.yarnrc.yml': '' });
-    expect((await runCli(['init', ...LOG], { cwd: both.dir, env: both.env })).stderr).toContain('pass --pnpm or --yarn');
+    expect((await runCli(['init', ...LOG], { cwd: both.dir, env: both.env })).stderr).toContain(
+      'pass --pnpm or --yarn',
+    );
     const classic = pnpmRepo({ 'yarn.lock': '# yarn lockfile v1\n\nfoo@^1:\n  version "1.0.0"\n' });
-    expect((await runCli(['init', ...LOG], { cwd: classic.dir, env: classic.env })).stderr).toContain('Yarn 1 has no plugin API');
+    expect((await runCli(['init', ...LOG], { cwd: classic.dir, env: classic.env })).stderr).toContain(
+      'Yarn 1 has no plugin API',
+    );
   });
 
   it('rejects an existing invalid policy (exit 2) instead of leaving it', async () => {
@@ -113,7 +137,7 @@ describe('sumgate init (pnpm)', () => {
 });
 
 describe('sumgate init (Yarn)', () => {
-  it('imports the plugin with the project\'s Yarn and writes the policy; a second run changes nothing', async () => {
+  it("imports the plugin with the project's Yarn and writes the policy; a second run changes nothing", async () => {
     const root = tempDir('init-yarn');
     const dir = await makeProject({ dir: path.join(root, 'repo'), packageManager: 'yarn', dependencies: {} });
     const env = { ...cleanEnv(root), YARN_ENABLE_TELEMETRY: '0', YARN_ENABLE_GLOBAL_CACHE: 'false' };
@@ -123,8 +147,14 @@ describe('sumgate init (Yarn)', () => {
     expect(r.stdout).toContain('sumgate init: yarn project at');
     expect(r.stdout).toContain(`imported the sumgate Yarn plugin (yarn plugin import ${yarnBundle})`);
     expect(r.stdout).toContain('commit: sumgate.jsonc .yarnrc.yml .yarn/plugins/@yarnpkg/plugin-sumgate.cjs');
-    expect(readFileSync(path.join(dir, '.yarnrc.yml'), 'utf8')).toContain('.yarn/plugins/@yarnpkg/plugin-sumgate.cjs');
-    expect(readFileSync(path.join(dir, '.yarn/plugins/@yarnpkg/plugin-sumgate.cjs')).equals(readFileSync(yarnBundle))).toBe(true);
+    expect(readFileSync(path.join(dir, '.yarnrc.yml'), 'utf8')).toContain(
+      '.yarn/plugins/@yarnpkg/plugin-sumgate.cjs',
+    );
+    expect(
+      readFileSync(path.join(dir, '.yarn/plugins/@yarnpkg/plugin-sumgate.cjs')).equals(
+        readFileSync(yarnBundle),
+      ),
+    ).toBe(true);
     expect(loadPolicy({ cwd: dir, env }).mode).toBe('enforce');
 
     const yarnrc = readFileSync(path.join(dir, '.yarnrc.yml'), 'utf8');

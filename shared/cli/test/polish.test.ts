@@ -22,7 +22,9 @@ describe('the directory sumgate acts on', () => {
     expect(callerDir({ ...script, INIT_CWD: '/work/app' }, '/checkout/sub')).toBe('/checkout/sub');
   });
   it('is INIT_CWD when the package manager does not say which package.json ran the script', () => {
-    expect(callerDir({ npm_lifecycle_event: 'sumgate', INIT_CWD: '/work/app' }, '/checkout')).toBe('/work/app');
+    expect(callerDir({ npm_lifecycle_event: 'sumgate', INIT_CWD: '/work/app' }, '/checkout')).toBe(
+      '/work/app',
+    );
   });
 });
 
@@ -60,21 +62,29 @@ describe('what an installed CLI finds in a project', () => {
   it('the JSON Schema: the installed CLI first, then the pnpm config dependency, then @sumgate/core; none: no $schema', () => {
     const root = tempDir('schema');
     expect(projectSchemaPath(root)).toBeUndefined();
-    for (const rel of ['node_modules/@sumgate/core', 'node_modules/.pnpm-config/pnpm-plugin-sumgate', 'node_modules/sumgate/dist']) {
+    for (const rel of [
+      'node_modules/@sumgate/core',
+      'node_modules/.pnpm-config/pnpm-plugin-sumgate',
+      'node_modules/sumgate/dist',
+    ]) {
       mkdirSync(path.join(root, rel), { recursive: true });
       writeFileSync(path.join(root, rel, 'policy.schema.json'), '{}');
       expect(projectSchemaPath(root)).toBe(`./${rel}/policy.schema.json`);
     }
   });
 
-  it('the plugin bundles shipped in the CLI\'s dist/plugins/ when it is not in a checkout', () => {
+  it("the plugin bundles shipped in the CLI's dist/plugins/ when it is not in a checkout", () => {
     const root = tempDir('bundles');
     const dist = path.join(root, 'project/node_modules/sumgate/dist');
     mkdirSync(path.join(dist, 'plugins'), { recursive: true });
     writeFileSync(path.join(dist, 'plugins/pnpmfile.cjs'), '');
     writeFileSync(path.join(dist, 'plugins/plugin-sumgate.js'), '');
-    expect(findBundle('pnpm', path.join(root, 'project'), dist).file).toBe(path.join(dist, 'plugins/pnpmfile.cjs'));
-    expect(findBundle('yarn', path.join(root, 'project'), dist).file).toBe(path.join(dist, 'plugins/plugin-sumgate.js'));
+    expect(findBundle('pnpm', path.join(root, 'project'), dist).file).toBe(
+      path.join(dist, 'plugins/pnpmfile.cjs'),
+    );
+    expect(findBundle('yarn', path.join(root, 'project'), dist).file).toBe(
+      path.join(dist, 'plugins/plugin-sumgate.js'),
+    );
     const elsewhere = findBundle('pnpm', path.join(root, 'project'), path.join(root, 'nothing/here'));
     expect(elsewhere.file).toBeUndefined();
     expect(elsewhere.looked).toContain(path.join(root, 'nothing/here/plugins/pnpmfile.cjs'));
@@ -92,6 +102,8 @@ describe('output to a reader that went away', () => {
     expect(write.closed()).toBe(true);
     write('two\n');
     expect(writes).toEqual(['one\n']);
-    expect(() => stream.emit('error', Object.assign(new Error('disk full'), { code: 'ENOSPC' }))).toThrow('disk full');
+    expect(() => stream.emit('error', Object.assign(new Error('disk full'), { code: 'ENOSPC' }))).toThrow(
+      'disk full',
+    );
   });
 });

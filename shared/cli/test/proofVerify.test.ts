@@ -30,16 +30,35 @@ describe('sumgate proof verify (Go sumdb vector)', () => {
   });
 
   it('rejects a record with one flipped byte', async () => {
-    const r = await runCli(['proof', 'verify', '--vkey', GO_VKEY, '--record', tampered(record, () => 20), proof]);
+    const r = await runCli([
+      'proof',
+      'verify',
+      '--vkey',
+      GO_VKEY,
+      '--record',
+      tampered(record, () => 20),
+      proof,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^invalid: /);
   });
 
   it('rejects a proof with one flipped hash byte, and a checkpoint with a flipped byte', async () => {
     const hashByte = (b: Buffer) => b.indexOf('Q2cuq1e21q4') + 3;
-    expect((await runCli(['proof', 'verify', '--vkey', GO_VKEY, '--record', record, tampered(proof, hashByte)])).code).toBe(1);
+    expect(
+      (await runCli(['proof', 'verify', '--vkey', GO_VKEY, '--record', record, tampered(proof, hashByte)]))
+        .code,
+    ).toBe(1);
     const rootByte = (b: Buffer) => b.indexOf('lIyLAEe4') + 2;
-    const r = await runCli(['proof', 'verify', '--vkey', GO_VKEY, '--record', record, tampered(proof, rootByte)]);
+    const r = await runCli([
+      'proof',
+      'verify',
+      '--vkey',
+      GO_VKEY,
+      '--record',
+      record,
+      tampered(proof, rootByte),
+    ]);
     expect(r.code).toBe(1);
   });
 
@@ -64,9 +83,17 @@ describe('sumgate proof verify (Go sumdb vector)', () => {
   it('the built binary gives the same answers (exit codes 0 and 1)', () => {
     const bin = path.resolve(here, '../dist/sumgate.js');
     expect(existsSync(bin), `${bin} is missing: run \`pnpm run build\` first`).toBe(true);
-    const ok = execFileSync(process.execPath, [bin, 'proof', 'verify', '--vkey', GO_VKEY, '--record', record, proof], { encoding: 'utf8' });
+    const ok = execFileSync(
+      process.execPath,
+      [bin, 'proof', 'verify', '--vkey', GO_VKEY, '--record', record, proof],
+      { encoding: 'utf8' },
+    );
     expect(ok).toContain('valid: the record is leaf 43930254');
-    const bad = spawnSync(process.execPath, [bin, 'proof', 'verify', '--vkey', GO_VKEY, '--record', tampered(record, () => 5), proof], { encoding: 'utf8' });
+    const bad = spawnSync(
+      process.execPath,
+      [bin, 'proof', 'verify', '--vkey', GO_VKEY, '--record', tampered(record, () => 5), proof],
+      { encoding: 'utf8' },
+    );
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('invalid:');
   });

@@ -7,7 +7,10 @@ export interface CliResult {
 }
 
 /** Runs the CLI in-process with captured output. */
-export async function runCli(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; answers?: string[] } = {}): Promise<CliResult> {
+export async function runCli(
+  argv: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; answers?: string[] } = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const answers = [...(opts.answers ?? [])];
@@ -21,10 +24,13 @@ export async function runCli(argv: string[], opts: { cwd?: string; env?: NodeJS.
     cwd: opts.cwd ?? process.cwd(),
     env: opts.env ?? process.env,
     interactive: opts.answers !== undefined,
-    prompt: opts.answers === undefined ? undefined : async (q) => {
-      stdout += q;
-      return answers.shift() ?? '';
-    },
+    prompt:
+      opts.answers === undefined
+        ? undefined
+        : async (q) => {
+            stdout += q;
+            return answers.shift() ?? '';
+          },
   });
   return { code, stdout, stderr };
 }

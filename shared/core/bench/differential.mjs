@@ -16,13 +16,23 @@ if (!Number.isInteger(archives) || archives <= 0 || !Number.isInteger(seed)) {
 const run = spawnSync(
   path.join(repoRoot, 'node_modules/.bin/vitest'),
   ['run', '--project', 'unit', 'shared/core/test/inspect/differential.test.ts', '-t', 'random and mutated'],
-  { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, DIFFERENTIAL_ARCHIVES: String(archives), DIFFERENTIAL_SEED: String(seed) } },
+  {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, DIFFERENTIAL_ARCHIVES: String(archives), DIFFERENTIAL_SEED: String(seed) },
+  },
 );
 const out = `${run.stdout}${run.stderr}`;
 const summary = out.split('\n').find((l) => l.includes('differential: tried'));
 console.log(summary === undefined ? out : summary.replace(/^.*differential:/, 'differential:'));
 if (run.status !== 0) {
-  console.log(out.split('\n').filter((l) => /archive \d+ \(|AssertionError/.test(l)).slice(0, 5).join('\n'));
+  console.log(
+    out
+      .split('\n')
+      .filter((l) => /archive \d+ \(|AssertionError/.test(l))
+      .slice(0, 5)
+      .join('\n'),
+  );
   console.log(`FAILED (seed ${seed}): an archive sumgate accepted was read differently by an extractor`);
 }
 process.exit(run.status ?? 1);

@@ -32,7 +32,12 @@ export interface ErrorRow {
   readonly yarn: YarnMessageKind;
 }
 
-const row = (tier: ErrorTier, exitCode: 1 | 2, httpStatus: number | undefined, yarn: YarnMessageKind): ErrorRow => ({ tier, exitCode, httpStatus, yarn });
+const row = (
+  tier: ErrorTier,
+  exitCode: 1 | 2,
+  httpStatus: number | undefined,
+  yarn: YarnMessageKind,
+): ErrorRow => ({ tier, exitCode, httpStatus, yarn });
 
 export const ERROR_TABLE: { readonly [C in SumgateCode]: ErrorRow } = {
   MALFORMED_NOTE: row('malformed', 1, 400, 'EXCEPTION'),

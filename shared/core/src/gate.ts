@@ -88,20 +88,34 @@ export class Gate {
     const env = opts.env ?? process.env;
     this.policy = policy;
     this.workspaceRoot = findWorkspaceRoot(opts.cwd);
-    this.cacheDir = resolveCacheDir({ policyCacheDir: policy.cacheDir, workspaceRoot: this.workspaceRoot, env });
+    this.cacheDir = resolveCacheDir({
+      policyCacheDir: policy.cacheDir,
+      workspaceRoot: this.workspaceRoot,
+      env,
+    });
     const npmrc = readNpmrc(this.workspaceRoot, env);
     const http = opts.http ?? createHttpClient(tlsOptions(npmrc));
     this.ops = { ...nodeClientOps(http), ...opts.ops, http };
     this.sources = new Sources(policy, http, Credentials.fromNpmrc(npmrc));
     this.say = opts.log ?? (() => {});
-    this.prover = new RecordProver(() => this.log, new FactsCache(this.cacheDir, this.ops.files), this.say, () => this.policy.log?.ingest ?? true);
+    this.prover = new RecordProver(
+      () => this.log,
+      new FactsCache(this.cacheDir, this.ops.files),
+      this.say,
+      () => this.policy.log?.ingest ?? true,
+    );
     this.gatherer = new FactGatherer(policy, this.sources, this.prover, this.say);
     this.tarballs = new TarballVerifier(policy, this.sources);
     this.memo = new LockedMemo(this.cacheDir, this.ops.files);
   }
 
   static open(opts: GateOptions): Gate {
-    const policy = loadPolicy({ cwd: opts.cwd, file: opts.policyFile, defaultRegistry: opts.defaultRegistry, env: opts.env ?? process.env });
+    const policy = loadPolicy({
+      cwd: opts.cwd,
+      file: opts.policyFile,
+      defaultRegistry: opts.defaultRegistry,
+      env: opts.env ?? process.env,
+    });
     return new Gate(opts, policy);
   }
 
@@ -116,9 +130,20 @@ export class Gate {
   /** The log client on this gate's policy, cache and I/O (created on first use). */
   get log(): LogClient {
     const log = this.policy.log;
-    if (log === undefined) throw new SumgateError('POLICY_INVALID', `${this.policy.file}: "log" is required unless "mode" is "off"`);
+    if (log === undefined)
+      throw new SumgateError(
+        'POLICY_INVALID',
+        `${this.policy.file}: "log" is required unless "mode" is "off"`,
+      );
     this.logClient ??= new LogClient({
-      url: log.url, vkeys: log.vkeys, witnesses: log.witnesses, timeoutMs: log.timeoutMs, cacheDir: this.cacheDir, http: this.ops.http, ops: this.ops, progress: this.say,
+      url: log.url,
+      vkeys: log.vkeys,
+      witnesses: log.witnesses,
+      timeoutMs: log.timeoutMs,
+      cacheDir: this.cacheDir,
+      http: this.ops.http,
+      ops: this.ops,
+      progress: this.say,
     });
     return this.logClient;
   }
@@ -132,24 +157,40 @@ export class Gate {
     return (await this.checkEach(pkgs)).map((r) => r.verdict);
   }
 
-  private async checkEach(pkgs: readonly PackageRef[]): Promise<Array<{ verdict: Verdict; facts: CachedFacts | null }>> {
-    if (!this.enabled) return pkgs.map((p) => ({ verdict: decide(this.policy, { ...p, integrity: p.integrity, logged: undefined }), facts: null }));
+  private async checkEach(
+    pkgs: readonly PackageRef[],
+  ): Promise<Array<{ verdict: Verdict; facts: CachedFacts | null }>> {
+    if (!this.enabled)
+      return pkgs.map((p) => ({
+        verdict: decide(this.policy, { ...p, integrity: p.integrity, logged: undefined }),
+        facts: null,
+      }));
     const checked = pkgs.filter((p) => !this.isExempt(p.name));
     const cached = new Map<string, { logged: LoggedRecord; facts: CachedFacts }>();
-    await Promise.all(checked.map(async (p) => {
-      const c = await this.prover.cached(p);
-      if (c !== undefined) cached.set(keyOf(p), c);
-    }));
+    await Promise.all(
+      checked.map(async (p) => {
+        const c = await this.prover.cached(p);
+        if (c !== undefined) cached.set(keyOf(p), c);
+      }),
+    );
     const misses = checked.filter((p) => !cached.has(keyOf(p)));
     if (misses.length > 0) {
-      this.say(`sumgate: proving ${misses.length} of ${pkgs.length} packages in the checksum log ${this.policy.log?.url ?? ''}`);
+      this.say(
+        `sumgate: proving ${misses.length} of ${pkgs.length} packages in the checksum log ${this.policy.log?.url ?? ''}`,
+      );
     }
     const absent = await this.prover.prove(misses);
-    return Promise.all(pkgs.map((p) => {
-      if (this.isExempt(p.name)) return { verdict: decide(this.policy, { ...p, integrity: p.integrity, logged: undefined }), facts: null };
-      const c = cached.get(keyOf(p));
-      return this.decideWith(p, this.loggedFor(p, c?.logged, absent), undefined, c?.facts);
-    }));
+    return Promise.all(
+      pkgs.map((p) => {
+        if (this.isExempt(p.name))
+          return {
+            verdict: decide(this.policy, { ...p, integrity: p.integrity, logged: undefined }),
+            facts: null,
+          };
+        const c = cached.get(keyOf(p));
+        return this.decideWith(p, this.loggedFor(p, c?.logged, absent), undefined, c?.facts);
+      }),
+    );
   }
 
   /**
@@ -162,15 +203,24 @@ export class Gate {
   async checkLocked(pkgs: readonly PackageRef[]): Promise<{ count: number; fromMemo: boolean }> {
     const memoFile = this.enabled ? this.memo.file(this.policy, this.log.keys.fingerprint, pkgs) : undefined;
     const entries = memoFile === undefined ? undefined : this.memo.read(memoFile, pkgs);
-    if (entries !== undefined && await this.passesFromMemo(pkgs, entries)) return { count: pkgs.length, fromMemo: true };
+    if (entries !== undefined && (await this.passesFromMemo(pkgs, entries)))
+      return { count: pkgs.length, fromMemo: true };
     const results = await this.checkEach(pkgs);
     const verdicts = results.map((r) => r.verdict);
     this.enforce(verdicts);
-    if (memoFile !== undefined && verdicts.every((v) => v.problems.length === 0)) this.memo.write(memoFile, pkgs, results.map((r) => r.facts));
+    if (memoFile !== undefined && verdicts.every((v) => v.problems.length === 0))
+      this.memo.write(
+        memoFile,
+        pkgs,
+        results.map((r) => r.facts),
+      );
     return { count: verdicts.length, fromMemo: false };
   }
 
-  private async passesFromMemo(pkgs: readonly PackageRef[], entries: ReadonlyArray<CachedFacts | null>): Promise<boolean> {
+  private async passesFromMemo(
+    pkgs: readonly PackageRef[],
+    entries: ReadonlyArray<CachedFacts | null>,
+  ): Promise<boolean> {
     // The few checkpoints the entries name are trusted first (signature once, consistency with the
     // remembered one); then every entry is checked synchronously: a few hashes per package.
     const trusted = new Map<string, TrustedCheckpoint | undefined>();
@@ -195,12 +245,22 @@ export class Gate {
       if (e.previous !== undefined) {
         if (e.previous.version === undefined) previous = { version: undefined, installCode: undefined };
         else if (e.previous.proven !== undefined) {
-          const prev = this.prover.checkEntryUnder(under(e.previous.proven), e.previous.proven, { name: p.name, version: e.previous.version });
+          const prev = this.prover.checkEntryUnder(under(e.previous.proven), e.previous.proven, {
+            name: p.name,
+            version: e.previous.version,
+          });
           if ('refused' in prev) return false;
           previous = { version: e.previous.version, installCode: prev.logged.record.installCode };
         }
       }
-      const v = decide(this.policy, { name: p.name, version: p.version, integrity: p.integrity, logged: { record, index }, previous, metadata: e.metadata });
+      const v = decide(this.policy, {
+        name: p.name,
+        version: p.version,
+        integrity: p.integrity,
+        logged: { record, index },
+        previous,
+        metadata: e.metadata,
+      });
       if (v.problems.length > 0) return false;
     }
     return true;
@@ -237,13 +297,21 @@ export class Gate {
     }
     const record = logged !== undefined && 'record' in logged ? logged.record : undefined;
     const { fetched, installCode } = await this.tarballs.download(p, record?.integrity ?? p.integrity);
-    for (const f of fetched.failures) this.say(`sumgate: ${keyOf(p)}: source ${f.source} passed over (${f.reason})`);
+    for (const f of fetched.failures)
+      this.say(`sumgate: ${keyOf(p)}: source ${f.source} passed over (${f.reason})`);
     const bytes = { integrity: fetched.value.integrity, installCode, source: fetched.source.name };
     const verdict = exempt
       ? decide(this.policy, { ...p, integrity: p.integrity, logged: undefined, bytes })
       : (await this.decideWith(p, logged, bytes, cachedFacts)).verdict;
     this.enforce([verdict]);
-    return { bytes: fetched.value.bytes, integrity: fetched.value.integrity, source: fetched.source.name, url: fetched.url, verdict, failures: fetched.failures };
+    return {
+      bytes: fetched.value.bytes,
+      integrity: fetched.value.integrity,
+      source: fetched.source.name,
+      url: fetched.url,
+      verdict,
+      failures: fetched.failures,
+    };
   }
 
   private loggedFor(p: PackageRef, proven: LoggedRecord | undefined, absent: Map<string, string>): Logged {
@@ -253,17 +321,42 @@ export class Gate {
   }
 
   /** Gathers what the quarantine and release-age rules need (previous version, metadata), then decides. */
-  private async decideWith(p: PackageRef, logged: Logged | undefined, bytes: Facts['bytes'], cached: CachedFacts | undefined): Promise<{ verdict: Verdict; facts: CachedFacts | null }> {
+  private async decideWith(
+    p: PackageRef,
+    logged: Logged | undefined,
+    bytes: Facts['bytes'],
+    cached: CachedFacts | undefined,
+  ): Promise<{ verdict: Verdict; facts: CachedFacts | null }> {
     const proven = this.prover.get(p);
     if (logged === undefined || !('record' in logged) || proven === undefined) {
-      return { verdict: decide(this.policy, { name: p.name, version: p.version, integrity: p.integrity, logged, bytes }), facts: null };
+      return {
+        verdict: decide(this.policy, {
+          name: p.name,
+          version: p.version,
+          integrity: p.integrity,
+          logged,
+          bytes,
+        }),
+        facts: null,
+      };
     }
     const installCode = bytes?.installCode ?? logged.record.installCode;
     const g = await this.gatherer.gather(p, proven, installCode, cached);
     const verdict = decide(this.policy, {
-      name: p.name, version: p.version, integrity: p.integrity, logged, bytes, npmKeys: g.npmKeys, previous: g.previous, metadata: g.metadata,
-      between: g.between, notes: g.baselineNote === undefined ? [] : [g.baselineNote],
+      name: p.name,
+      version: p.version,
+      integrity: p.integrity,
+      logged,
+      bytes,
+      npmKeys: g.npmKeys,
+      previous: g.previous,
+      metadata: g.metadata,
+      between: g.between,
+      notes: g.baselineNote === undefined ? [] : [g.baselineNote],
     });
-    return { verdict, facts: { v: 3, proven: entryOf(proven), previous: g.previousEntry, metadata: g.metadata } };
+    return {
+      verdict,
+      facts: { v: 3, proven: entryOf(proven), previous: g.previousEntry, metadata: g.metadata },
+    };
   }
 }

@@ -12,7 +12,16 @@ export * from './inspect/installCode.js';
 export { installCodeV1Fingerprint } from './inspect/installCodeV1.js';
 export { readTarball, listTarball } from './inspect/tarball.js';
 export * from './npm/registrySignature.js';
-export type { Approval, ExoticAllowance, LogPolicy, Mode, NpmKeyPolicy, Policy, SourcePolicy, Strategy } from './policy/policy.js';
+export type {
+  Approval,
+  ExoticAllowance,
+  LogPolicy,
+  Mode,
+  NpmKeyPolicy,
+  Policy,
+  SourcePolicy,
+  Strategy,
+} from './policy/policy.js';
 export type { WitnessPolicy as PolicyWitnesses } from './policy/policy.js';
 export { DEFAULT_POLICY, POLICY_FILE_NAME } from './policy/policy.js';
 export { findWorkspaceRoot, loadPolicy, parsePolicyText, policyPath } from './policy/loadPolicy.js';
@@ -55,7 +64,12 @@ export { VerdictBatcher } from './graph/verdictBatcher.js';
 export { decideExotic, exoticMismatch, inspectExotic } from './graph/exoticInspection.js';
 export type { InspectedExotic } from './graph/exoticInspection.js';
 export { gitCloneUrl, gitSnapshot } from './graph/gitSnapshot.js';
-export { importerSpecifiers, lockedExoticPackages, lockedRegistryPackages, parseDepPath } from './lockfile/pnpmLockfile.js';
+export {
+  importerSpecifiers,
+  lockedExoticPackages,
+  lockedRegistryPackages,
+  parseDepPath,
+} from './lockfile/pnpmLockfile.js';
 export type { LockedExotic, PnpmLockfileLike } from './lockfile/pnpmLockfile.js';
 export { judgeLockedExotic } from './graph/lockedExotic.js';
 export { parsePnpmLockText } from './lockfile/pnpmLockText.js';

@@ -17,15 +17,30 @@ describe('the error table: one row per code, read by every host', () => {
       if (row.tier === 'security' || row.tier === 'refused') expect(row.exitCode, code).toBe(1);
       if (row.tier === 'unavailable') expect(row.yarn, code).toBe('NETWORK_ERROR');
     }
-    expect(codes.filter((c) => errorRow(c).tier === 'security').sort()).toEqual(['BAD_SIGNATURE', 'INVALID_PROOF', 'LOG_MISMATCH', 'SECURITY_LOG_FORK']);
-    expect(codes.filter((c) => errorRow(c).tier === 'unavailable').sort()).toEqual(['LOG_INGESTING', 'LOG_UNREACHABLE', 'SOURCE_FAILED', 'WITNESS_QUORUM']);
+    expect(codes.filter((c) => errorRow(c).tier === 'security').sort()).toEqual([
+      'BAD_SIGNATURE',
+      'INVALID_PROOF',
+      'LOG_MISMATCH',
+      'SECURITY_LOG_FORK',
+    ]);
+    expect(codes.filter((c) => errorRow(c).tier === 'unavailable').sort()).toEqual([
+      'LOG_INGESTING',
+      'LOG_UNREACHABLE',
+      'SOURCE_FAILED',
+      'WITNESS_QUORUM',
+    ]);
   });
 
-  it('is what the log server answers with: the row\'s status, the code in the text; codes without a status stay internal 500s', () => {
+  it("is what the log server answers with: the row's status, the code in the text; codes without a status stay internal 500s", () => {
     for (const code of codes) {
       const d = describeError(new SumgateError(code, 'why'));
       const status = errorRow(code).httpStatus;
-      if (status === undefined) expect(d).toEqual({ status: 500, message: 'internal error (see the log server output)', internal: true });
+      if (status === undefined)
+        expect(d).toEqual({
+          status: 500,
+          message: 'internal error (see the log server output)',
+          internal: true,
+        });
       else expect(d).toEqual({ status, message: `${code}: why`, internal: false });
     }
   });

@@ -1,6 +1,7 @@
 // Benchmark of both storage backends in one run (after `pnpm run build`; PostgreSQL 15 binaries
 // from `pg_config --bindir`, a throwaway cluster with fsync on):
-//   node --expose-gc shared/log/bench/backends.mjs [entries=100000] [--budget-s=600] [--only=embedded|postgres]
+//   node --expose-gc shared/log/bench/backends.mjs [entries=100000] [--budget-s=600]
+// [--only=embedded|postgres]
 // For each backend: durable appends/s (many appenders in flight, group commit), start time (empty
 // and full), lookups/s (embedded: in process; PostgreSQL: two read frontends, each its own pool),
 // the size of a cold 1,000-package batch proof, and disk per entry; then the extrapolation to
@@ -100,7 +101,20 @@ async function benchEmbedded() {
     const batchMs = performance.now() - t;
     const disk = dirBytes(dir);
     await log.close();
-    return { backend: 'embedded', n, appendRate: n / sec, startEmpty, startFull, lookups: found / lookupSec, found, batchBytes: batch.length, batchMs, disk, indexHeap, gcExposed: globalThis.gc !== undefined };
+    return {
+      backend: 'embedded',
+      n,
+      appendRate: n / sec,
+      startEmpty,
+      startFull,
+      lookups: found / lookupSec,
+      found,
+      batchBytes: batch.length,
+      batchMs,
+      disk,
+      indexHeap,
+      gcExposed: globalThis.gc !== undefined,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -109,7 +123,11 @@ async function benchEmbedded() {
 async function startCluster() {
   const out = join(pkgDir, 'node_modules', '.cache', 'sumgate-bench');
   mkdirSync(out, { recursive: true });
-  execFileSync(join(pkgDir, '../../node_modules/.bin/tsup'), ['test/pgCluster.ts', '--format', 'esm', '--target', 'node20', '--out-dir', out, '--silent'], { cwd: pkgDir, stdio: 'pipe' });
+  execFileSync(
+    join(pkgDir, '../../node_modules/.bin/tsup'),
+    ['test/pgCluster.ts', '--format', 'esm', '--target', 'node20', '--out-dir', out, '--silent'],
+    { cwd: pkgDir, stdio: 'pipe' },
+  );
   const { startPgCluster } = await import(pathToFileURL(join(out, 'pgCluster.js')).href);
   return startPgCluster();
 }
@@ -121,7 +139,13 @@ async function benchPostgres() {
     await initLog({ dir, origin: 'bench.example/log' });
     const url = cluster.createDatabase('bench');
     let t = performance.now();
-    let log = await PgLog.openSequencer({ dir, url, batchMaxDelayMs: 2, batchMaxEntries: 16384, maxConnections: 8 });
+    let log = await PgLog.openSequencer({
+      dir,
+      url,
+      batchMaxDelayMs: 2,
+      batchMaxEntries: 16384,
+      maxConnections: 8,
+    });
     const startEmpty = performance.now() - t;
     const { n, sec } = await appendAll(log, console.log);
     await log.close();
@@ -129,7 +153,10 @@ async function benchPostgres() {
     log = await PgLog.openSequencer({ dir, url });
     const startFull = performance.now() - t;
     t = performance.now();
-    const readers = [await PgLogReader.open(url, { maxConnections: 4 }), await PgLogReader.open(url, { maxConnections: 4 })];
+    const readers = [
+      await PgLogReader.open(url, { maxConnections: 4 }),
+      await PgLogReader.open(url, { maxConnections: 4 }),
+    ];
     const readerStart = (performance.now() - t) / 2;
     const keys = sampleKeys(200_000, n);
     t = performance.now();
@@ -156,16 +183,33 @@ async function benchPostgres() {
     const disk = await cold.diskBytes();
     await Promise.all([...readers, cold].map((r) => r.close()));
     await log.close();
-    return { backend: 'postgres', n, appendRate: n / sec, startEmpty, startFull, readerStart, lookups: found / lookupSec, found, batchBytes: batch.length, batchMs, disk };
+    return {
+      backend: 'postgres',
+      n,
+      appendRate: n / sec,
+      startEmpty,
+      startFull,
+      readerStart,
+      lookups: found / lookupSec,
+      found,
+      batchBytes: batch.length,
+      batchMs,
+      disk,
+    };
   } finally {
     cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), node ${process.version}; target ${N} entries, append budget ${budgetS} s per backend`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model}), node ${process.version}; target ${N} entries, append budget ${budgetS} s per backend`,
+);
 const results = [];
-for (const [b, run] of [['embedded', benchEmbedded], ['postgres', benchPostgres]]) {
+for (const [b, run] of [
+  ['embedded', benchEmbedded],
+  ['postgres', benchPostgres],
+]) {
   if (only !== undefined && only !== b) continue;
   console.log(`\n== ${b} ==`);
   const r = await run();
@@ -179,11 +223,33 @@ console.log(`|---|${results.map(() => '---').join('|')}|`);
 const row = (label, f) => console.log(`| ${label} | ${results.map(f).join(' | ')} |`);
 row('entries appended (of target)', (r) => `${fmt(r.n)} of ${fmt(N)}`);
 row('durable appends/s (batched)', (r) => fmt(r.appendRate));
-row('lookups/s', (r) => `${fmt(r.lookups)} (${r.backend === 'postgres' ? 'two read frontends' : 'in process'}; ${fmt(r.found)} found)`);
-row('cold batch proof, 1,000 packages', (r) => `${(r.batchBytes / 1024).toFixed(0)} KiB, ${r.batchMs.toFixed(0)} ms`);
-row('start time empty / full', (r) => `${r.startEmpty.toFixed(0)} ms / ${r.startFull.toFixed(0)} ms${r.readerStart === undefined ? '' : ` (read frontend ${r.readerStart.toFixed(0)} ms)`}`);
+row(
+  'lookups/s',
+  (r) =>
+    `${fmt(r.lookups)} (${r.backend === 'postgres' ? 'two read frontends' : 'in process'}; ${fmt(r.found)} found)`,
+);
+row(
+  'cold batch proof, 1,000 packages',
+  (r) => `${(r.batchBytes / 1024).toFixed(0)} KiB, ${r.batchMs.toFixed(0)} ms`,
+);
+row(
+  'start time empty / full',
+  (r) =>
+    `${r.startEmpty.toFixed(0)} ms / ${r.startFull.toFixed(0)} ms${r.readerStart === undefined ? '' : ` (read frontend ${r.readerStart.toFixed(0)} ms)`}`,
+);
 row('disk per entry', (r) => `${(r.disk / r.n).toFixed(0)} B (${(r.disk / MiB).toFixed(0)} MiB)`);
-row(`extrapolated disk at ${fmt(TARGET)}`, (r) => `${((r.disk / r.n) * TARGET / 1024 ** 3).toFixed(1)} GiB`);
+row(
+  `extrapolated disk at ${fmt(TARGET)}`,
+  (r) => `${(((r.disk / r.n) * TARGET) / 1024 ** 3).toFixed(1)} GiB`,
+);
 row(`extrapolated append time for ${fmt(TARGET)}`, (r) => `${(TARGET / r.appendRate / 3600).toFixed(2)} h`);
-row(`extrapolated start at ${fmt(TARGET)}`, (r) => (r.backend === 'postgres' ? `${r.startFull.toFixed(0)} ms (reads the right edge only)` : `${((r.startFull * TARGET) / r.n / 1000).toFixed(0)} s (index rebuilt from every entry)`));
-row(`extrapolated index memory at ${fmt(TARGET)}`, (r) => (r.backend === 'postgres' ? 'in PostgreSQL (disk)' : `${((r.indexHeap * TARGET) / r.n / 1024 ** 3).toFixed(1)} GiB heap (the name@version Map${r.gcExposed ? '' : '; run with --expose-gc for a clean figure'})`));
+row(`extrapolated start at ${fmt(TARGET)}`, (r) =>
+  r.backend === 'postgres'
+    ? `${r.startFull.toFixed(0)} ms (reads the right edge only)`
+    : `${((r.startFull * TARGET) / r.n / 1000).toFixed(0)} s (index rebuilt from every entry)`,
+);
+row(`extrapolated index memory at ${fmt(TARGET)}`, (r) =>
+  r.backend === 'postgres'
+    ? 'in PostgreSQL (disk)'
+    : `${((r.indexHeap * TARGET) / r.n / 1024 ** 3).toFixed(1)} GiB heap (the name@version Map${r.gcExposed ? '' : '; run with --expose-gc for a clean figure'})`,
+);

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const dist = process.env.SUMGATE_LOG_DIST ?? new URL('../dist/index.js', import.meta.url).href;
-const { initLog, openLog, buildProofBatch } = await import(dist.startsWith('/') ? pathToFileURL(dist).href : dist);
+const { initLog, openLog, buildProofBatch } = await import(
+  dist.startsWith('/') ? pathToFileURL(dist).href : dist
+);
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'sumgate-log-bench-'));
@@ -44,12 +46,16 @@ try {
   await log.close();
   const t1 = performance.now();
   log = await openLog(dir);
-  console.log(`open (recover + verify root + rebuild index of ${log.size}): ${(performance.now() - t1).toFixed(0)} ms`);
+  console.log(
+    `open (recover + verify root + rebuild index of ${log.size}): ${(performance.now() - t1).toFixed(0)} ms`,
+  );
   if (process.env.BENCH_VERIFY_ALL === '1') {
     const t1v = performance.now();
     await log.close();
     log = await openLog(dir, { verifyAll: true });
-    console.log(`open with verifyAll (re-parse and re-hash every entry, check every node): ${(performance.now() - t1v).toFixed(0)} ms`);
+    console.log(
+      `open with verifyAll (re-parse and re-hash every entry, check every node): ${(performance.now() - t1v).toFixed(0)} ms`,
+    );
   }
 
   // Lookups: index + record read, as GET /lookup does (without HTTP).
@@ -63,19 +69,28 @@ try {
   let found = 0;
   for (const k of keys) if (log.lookup(k) !== undefined) found++;
   const lookupSec = (performance.now() - t2) / 1000;
-  console.log(`lookups: ${L} (found ${found}) in ${lookupSec.toFixed(2)} s = ${Math.round(L / lookupSec)} lookups/s`);
+  console.log(
+    `lookups: ${L} (found ${found}) in ${lookupSec.toFixed(2)} s = ${Math.round(L / lookupSec)} lookups/s`,
+  );
 
   const proof = log.proveInclusion(Math.floor(N / 3));
   console.log(`inclusion proof at size ${log.size}: ${proof.length} hashes = ${proof.length * 32} bytes`);
 
   const t3 = performance.now();
-  const batch = buildProofBatch(log, Array.from({ length: 1000 }, (_, j) => pkgs[j * 37]));
+  const batch = buildProofBatch(
+    log,
+    Array.from({ length: 1000 }, (_, j) => pkgs[j * 37]),
+  );
   const batchMs = performance.now() - t3;
   const json = JSON.stringify(batch);
-  console.log(`batch proof for 1000 random packages: ${(json.length / 1024).toFixed(0)} KiB JSON, ${Buffer.from(batch.hashes, 'base64').length / 32} distinct hashes, built in ${batchMs.toFixed(0)} ms`);
+  console.log(
+    `batch proof for 1000 random packages: ${(json.length / 1024).toFixed(0)} KiB JSON, ${Buffer.from(batch.hashes, 'base64').length / 32} distinct hashes, built in ${batchMs.toFixed(0)} ms`,
+  );
 
   const s = log.stats();
-  console.log(`store at ${s.size} entries: hash tiles ${(s.hashBytes / MiB).toFixed(1)} MiB, entries+offsets ${(s.entryBytes / MiB).toFixed(1)} MiB`);
+  console.log(
+    `store at ${s.size} entries: hash tiles ${(s.hashBytes / MiB).toFixed(1)} MiB, entries+offsets ${(s.entryBytes / MiB).toFixed(1)} MiB`,
+  );
   console.log(`memory: rss ${(process.memoryUsage().rss / MiB).toFixed(0)} MiB`);
   await log.close();
 } finally {

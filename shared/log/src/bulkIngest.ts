@@ -1,5 +1,5 @@
 /** `sumgate log ingest`: ingests many versions (from a lockfile or a list) into a log directory. */
-import { type NpmRegistryKey } from '@sumgate/core';
+import type { NpmRegistryKey } from '@sumgate/core';
 import { Ingestor } from './ingest/ingestor.js';
 import { readList, readLockfile, type PackageVersion } from './lockfiles.js';
 import { openLog, type Log } from './log.js';
@@ -36,7 +36,11 @@ export interface IngestSummary {
 export async function ingestList(opts: IngestListOptions): Promise<IngestSummary> {
   const log = opts.log ?? (await openLog(requireDir(opts.dir)));
   try {
-    const ingestor = new Ingestor(log, { upstreams: opts.upstreams, npmKeys: opts.npmKeys, concurrency: opts.concurrency ?? 16 });
+    const ingestor = new Ingestor(log, {
+      upstreams: opts.upstreams,
+      npmKeys: opts.npmKeys,
+      concurrency: opts.concurrency ?? 16,
+    });
     const summary: IngestSummary = { added: 0, existing: 0, failed: [] };
     let done = 0;
     const total = opts.packages.length;
@@ -63,11 +67,15 @@ export async function ingestList(opts: IngestListOptions): Promise<IngestSummary
   }
 }
 
-export async function ingestFromLockfile(opts: Omit<IngestListOptions, 'packages'> & { lockfile: string }): Promise<IngestSummary> {
+export async function ingestFromLockfile(
+  opts: Omit<IngestListOptions, 'packages'> & { lockfile: string },
+): Promise<IngestSummary> {
   return ingestList({ ...opts, packages: readLockfile(opts.lockfile) });
 }
 
-export async function ingestFromListFile(opts: Omit<IngestListOptions, 'packages'> & { list: string }): Promise<IngestSummary> {
+export async function ingestFromListFile(
+  opts: Omit<IngestListOptions, 'packages'> & { list: string },
+): Promise<IngestSummary> {
   return ingestList({ ...opts, packages: readList(opts.list) });
 }
 

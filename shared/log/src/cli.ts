@@ -64,8 +64,26 @@ type Flags = Map<string, string | true>;
 
 const COMMANDS: Record<string, { values: string[]; switches: string[] }> = {
   init: { values: ['dir', 'origin'], switches: [] },
-  serve: { values: ['dir', 'port', 'host', 'upstream', 'npm-keys', 'batch-delay-ms', 'tls-cert', 'tls-key', 'drain-timeout-ms', 'postgres', 'witness'], switches: ['allow-direct-append', 'read-only'] },
-  ingest: { values: ['dir', 'lockfile', 'list', 'upstream', 'npm-keys', 'concurrency'], switches: ['recheck'] },
+  serve: {
+    values: [
+      'dir',
+      'port',
+      'host',
+      'upstream',
+      'npm-keys',
+      'batch-delay-ms',
+      'tls-cert',
+      'tls-key',
+      'drain-timeout-ms',
+      'postgres',
+      'witness',
+    ],
+    switches: ['allow-direct-append', 'read-only'],
+  },
+  ingest: {
+    values: ['dir', 'lockfile', 'list', 'upstream', 'npm-keys', 'concurrency'],
+    switches: ['recheck'],
+  },
   status: { values: ['dir'], switches: ['json'] },
   'rotate-key': { values: ['dir'], switches: ['prepare', 'commit'] },
 };
@@ -86,7 +104,8 @@ function parseFlags(command: string, args: string[]): Flags {
       flags.set(name, true);
     } else if (spec.values.includes(name)) {
       const value = m[2] ?? args[++i];
-      if (value === undefined || (m[2] === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      if (value === undefined || (m[2] === undefined && value.startsWith('--')))
+        throw new UsageError(`--${name} needs a value`);
       flags.set(name, value);
     } else {
       throw new UsageError(`unknown flag --${name} for "log ${command}"`);
@@ -105,14 +124,18 @@ function intFlag(flags: Flags, name: string, min: number, max: number): number |
   const v = flags.get(name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
   return n;
 }
 
 function upstreams(flags: Flags): string[] {
   const v = flags.get('upstream');
   if (typeof v !== 'string') return [];
-  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const u of list) {
     let ok = false;
     try {
@@ -136,7 +159,8 @@ function postgresFlag(flags: Flags): string | undefined {
     if (flags.get('read-only') === true) throw new UsageError('--read-only needs --postgres');
     return undefined;
   }
-  if (typeof v !== 'string' || !/^postgres(ql)?:\/\//.test(v)) throw new UsageError('--postgres must be a postgres:// URL');
+  if (typeof v !== 'string' || !/^postgres(ql)?:\/\//.test(v))
+    throw new UsageError('--postgres must be a postgres:// URL');
   return v;
 }
 
@@ -199,12 +223,15 @@ function tlsFiles(flags: Flags): { cert: Buffer; key: Buffer } | undefined {
   const cert = flags.get('tls-cert');
   const key = flags.get('tls-key');
   if (cert === undefined && key === undefined) return undefined;
-  if (typeof cert !== 'string' || typeof key !== 'string') throw new UsageError('give both --tls-cert and --tls-key (PEM files), or neither');
+  if (typeof cert !== 'string' || typeof key !== 'string')
+    throw new UsageError('give both --tls-cert and --tls-key (PEM files), or neither');
   const read = (file: string, flag: string): Buffer => {
     try {
       return readFileSync(file);
     } catch (e) {
-      throw new UsageError(`--${flag} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      throw new UsageError(
+        `--${flag} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      );
     }
   };
   return { cert: read(cert, 'tls-cert'), key: read(key, 'tls-key') };
@@ -264,14 +291,19 @@ function runStatus(flags: Flags, io: LogCommandIo): number {
 async function runRotateKey(flags: Flags, io: LogCommandIo): Promise<number> {
   const dir = need(flags, 'dir');
   const prepare = flags.get('prepare') === true;
-  if (prepare === (flags.get('commit') === true)) throw new UsageError('give exactly one of --prepare and --commit');
+  if (prepare === (flags.get('commit') === true))
+    throw new UsageError('give exactly one of --prepare and --commit');
   if (prepare) {
     const { vkey, current } = await prepareKeyRotation(dir);
-    io.stdout(`prepared a new key for ${dir}\nnew vkey:     ${vkey}\ncurrent vkey: ${current}\n\nnext: give the new vkey to every client; they list both in "log.vkeys" of sumgate.jsonc:\n  "vkeys": [${JSON.stringify(current)}, ${JSON.stringify(vkey)}]\nthen stop the server and run: sumgate log rotate-key --dir ${dir} --commit\n`);
+    io.stdout(
+      `prepared a new key for ${dir}\nnew vkey:     ${vkey}\ncurrent vkey: ${current}\n\nnext: give the new vkey to every client; they list both in "log.vkeys" of sumgate.jsonc:\n  "vkeys": [${JSON.stringify(current)}, ${JSON.stringify(vkey)}]\nthen stop the server and run: sumgate log rotate-key --dir ${dir} --commit\n`,
+    );
     return 0;
   }
   const { vkey, retired } = await commitKeyRotation(dir);
-  io.stdout(`switched ${dir} to the new key\nvkey: ${vkey}\n${retired === undefined ? '' : `the old key pair is kept as log.skey.retired-*/log.vkey.retired-* (destroy it once clients dropped ${retired})\n`}\nnext: start the server; once every client has the new vkey, remove the old one from "log.vkeys".\n`);
+  io.stdout(
+    `switched ${dir} to the new key\nvkey: ${vkey}\n${retired === undefined ? '' : `the old key pair is kept as log.skey.retired-*/log.vkey.retired-* (destroy it once clients dropped ${retired})\n`}\nnext: start the server; once every client has the new vkey, remove the old one from "log.vkeys".\n`,
+  );
   return 0;
 }
 
@@ -279,7 +311,8 @@ async function runIngest(flags: Flags, io: LogCommandIo): Promise<number> {
   const dir = need(flags, 'dir');
   const lockfile = flags.get('lockfile');
   const list = flags.get('list');
-  if ((lockfile === undefined) === (list === undefined)) throw new UsageError('give exactly one of --lockfile and --list');
+  if ((lockfile === undefined) === (list === undefined))
+    throw new UsageError('give exactly one of --lockfile and --list');
   const ups = upstreams(flags);
   if (ups.length === 0) throw new UsageError('--upstream is required');
   let last = 0;
@@ -290,9 +323,18 @@ async function runIngest(flags: Flags, io: LogCommandIo): Promise<number> {
       io.stdout(`ingested ${p.done}/${p.total}\n`);
     }
   };
-  const common = { dir, upstreams: ups, npmKeys: npmKeys(flags), concurrency: intFlag(flags, 'concurrency', 1, 256), recheck: flags.get('recheck') === true, onProgress };
+  const common = {
+    dir,
+    upstreams: ups,
+    npmKeys: npmKeys(flags),
+    concurrency: intFlag(flags, 'concurrency', 1, 256),
+    recheck: flags.get('recheck') === true,
+    onProgress,
+  };
   const summary =
-    typeof lockfile === 'string' ? await ingestFromLockfile({ ...common, lockfile }) : await ingestFromListFile({ ...common, list: list as string });
+    typeof lockfile === 'string'
+      ? await ingestFromLockfile({ ...common, lockfile })
+      : await ingestFromListFile({ ...common, list: list as string });
   io.stdout(`added ${summary.added}, already logged ${summary.existing}, failed ${summary.failed.length}\n`);
   return summary.failed.length === 0 ? 0 : 1;
 }

@@ -40,7 +40,9 @@ export function lockLogDir(dir: string): DirLock {
     }
     unlinkSync(path); // stale: its owner is gone
   }
-  throw new SumgateError('USAGE', `could not lock the log in ${dir}`, { fix: `delete ${path} if it is stale` });
+  throw new SumgateError('USAGE', `could not lock the log in ${dir}`, {
+    fix: `delete ${path} if it is stale`,
+  });
 }
 
 /** Whether a process with this pid exists (EPERM: it does, owned by another user). */

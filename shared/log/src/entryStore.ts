@@ -3,7 +3,16 @@
  * `offsets.dat` one u64 BE per entry, the end offset of its frame, so entry i is the frame between
  * end(i-1) and end(i), and an entry bundle is two preads.
  */
-import { closeSync, constants, fdatasync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fdatasync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FRAME_HEADER_SIZE, scanFrames, unframe, writeFrame } from './frames.js';
@@ -99,7 +108,8 @@ export class EntryStore {
   /** The bytes of entries [start, start+n). */
   readRange(start: number, n: number): Buffer[] {
     if (n === 0) return [];
-    if (start < 0 || start + n > this.n) throw new Error(`Assertion failed: entries [${start}, ${start + n}) not stored`);
+    if (start < 0 || start + n > this.n)
+      throw new Error(`Assertion failed: entries [${start}, ${start + n}) not stored`);
     const ends = Buffer.allocUnsafe(8 * (n + 1));
     const withPrev = start > 0;
     readFully(this.offsetsFd, withPrev ? ends : ends.subarray(8), (withPrev ? start - 1 : 0) * 8);
@@ -173,7 +183,7 @@ export class EntryStore {
     ftruncateSync(this.entriesFd, newEnd);
     ftruncateSync(this.offsetsFd, trusted * 8);
     const offsets = Buffer.allocUnsafe(ends.length * 8);
-    ends.forEach((e, i) => offsets.writeBigUInt64BE(BigInt(e), i * 8));
+    for (const [i, e] of ends.entries()) offsets.writeBigUInt64BE(BigInt(e), i * 8);
     writeFully(this.offsetsFd, offsets, trusted * 8);
     this.n = trusted + ends.length;
     this.end = newEnd;

@@ -55,10 +55,18 @@ export class EvidenceStore {
     return this.writing.run(key, () => this.write(key, index, logged, observation));
   }
 
-  private async write(key: string, index: number, logged: string, observation: Observation): Promise<Evidence> {
+  private async write(
+    key: string,
+    index: number,
+    logged: string,
+    observation: Observation,
+  ): Promise<Evidence> {
     mkdirSync(this.dir, { recursive: true });
     const ev = this.get(key) ?? { key, index, logged, observations: [] };
-    if (!ev.observations.some((o) => o.record === observation.record) && ev.observations.length < MAX_OBSERVATIONS) {
+    if (
+      !ev.observations.some((o) => o.record === observation.record) &&
+      ev.observations.length < MAX_OBSERVATIONS
+    ) {
       ev.observations.push(observation);
       await writeFileAtomic(this.path(key), `${JSON.stringify(ev, null, 2)}\n`);
     }

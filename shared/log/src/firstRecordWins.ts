@@ -13,7 +13,9 @@ export interface LoggedEntry {
   bytes: Uint8Array;
 }
 
-export type AppendOutcome = { index: number; existing: boolean; conflict?: undefined } | { index: number; conflict: true };
+export type AppendOutcome =
+  | { index: number; existing: boolean; conflict?: undefined }
+  | { index: number; conflict: true };
 
 export class FirstRecordWins {
   private readonly inflight = new Map<string, Promise<LoggedEntry & { added: boolean }>>();

@@ -11,7 +11,17 @@
  * treeHash/rangeHash (core tlog/subtree.ts). Measured against storing only every 8th level (tile
  * levels) in shared/log/README.md: 2x the hash bytes, but batch proofs ~30x faster.
  */
-import { closeSync, constants, fdatasync, existsSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fdatasync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Hash, HASH_SIZE, nodeHash } from '@sumgate/core';
@@ -86,7 +96,12 @@ export class HashLevels {
     const out: Uint8Array[][] = [];
     const push = (j: number, h: Uint8Array): void => {
       if (this.fds[j] === undefined) this.openLevel(j);
-      (out[j] ??= []).push(h);
+      let level = out[j];
+      if (level === undefined) {
+        level = [];
+        out[j] = level;
+      }
+      level.push(h);
       const left = this.pendingLeft[j];
       if (left === undefined) {
         this.pendingLeft[j] = h;

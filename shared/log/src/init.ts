@@ -1,6 +1,14 @@
 /** `sumgate log init`: a new key pair and an empty log with a signed checkpoint of size 0. */
 import { mkdirSync } from 'node:fs';
-import { EMPTY_TREE_HASH, formatCheckpoint, generateKeyPair, isValidKeyName, parseSignerKey, signNote, SumgateError } from '@sumgate/core';
+import {
+  EMPTY_TREE_HASH,
+  formatCheckpoint,
+  generateKeyPair,
+  isValidKeyName,
+  parseSignerKey,
+  signNote,
+  SumgateError,
+} from '@sumgate/core';
 import { writeFileAtomic } from './atomicFile.js';
 import { LOG_FORMAT, hasLog, logFile } from './logFiles.js';
 

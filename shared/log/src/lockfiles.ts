@@ -28,7 +28,9 @@ export function parseSpec(spec: string): PackageVersion | undefined {
 
 function unquote(s: string): string {
   const t = s.trim();
-  return (t.startsWith("'") && t.endsWith("'")) || (t.startsWith('"') && t.endsWith('"')) ? t.slice(1, -1) : t;
+  return (t.startsWith("'") && t.endsWith("'")) || (t.startsWith('"') && t.endsWith('"'))
+    ? t.slice(1, -1)
+    : t;
 }
 
 /** pnpm-lock.yaml: its registry packages, through the core's one pnpm lockfile reader. */
@@ -96,9 +98,13 @@ export function parseList(text: string): PackageVersion[] {
     if (line === '') return;
     const p = parseSpec(line);
     if (p === undefined) {
-      throw new SumgateError('USAGE', `line ${i + 1} of the list is not name@version: ${JSON.stringify(line.slice(0, 200))}`, {
-        fix: 'write one exact version per line, e.g. lodash@4.17.21 or @types/node@20.11.0',
-      });
+      throw new SumgateError(
+        'USAGE',
+        `line ${i + 1} of the list is not name@version: ${JSON.stringify(line.slice(0, 200))}`,
+        {
+          fix: 'write one exact version per line, e.g. lodash@4.17.21 or @types/node@20.11.0',
+        },
+      );
     }
     out.push(p);
   });

@@ -6,7 +6,25 @@
  * cover entries that are fsynced, and they change together, in one synchronous step.
  */
 import { readFileSync } from 'node:fs';
-import { formatCheckpoint, formatRecord, type Hash, hashEqual, type NpmRecord, openCheckpoint, parseRecord, parseSignerKey, parseVerifierKey, proveConsistency, proveInclusion, recordHash, type Signer, signNote, SumgateError, toBase64, type Verifier } from '@sumgate/core';
+import {
+  formatCheckpoint,
+  formatRecord,
+  type Hash,
+  hashEqual,
+  type NpmRecord,
+  openCheckpoint,
+  parseRecord,
+  parseSignerKey,
+  parseVerifierKey,
+  proveConsistency,
+  proveInclusion,
+  recordHash,
+  type Signer,
+  signNote,
+  SumgateError,
+  toBase64,
+  type Verifier,
+} from '@sumgate/core';
 import { writeFileAtomic } from './atomicFile.js';
 import { lockLogDir, type DirLock } from './dirLock.js';
 import { EvidenceStore, type Evidence } from './evidence.js';
@@ -131,9 +149,22 @@ export class Log {
       }
       const root = storage.root(checkpoint.size);
       if (!hashEqual(root, checkpoint.root)) {
-        throw corrupt(dir, `the stored tree of size ${checkpoint.size} has root ${toBase64(root)}, the signed checkpoint says ${toBase64(checkpoint.root)}`);
+        throw corrupt(
+          dir,
+          `the stored tree of size ${checkpoint.size} has root ${toBase64(root)}, the signed checkpoint says ${toBase64(checkpoint.root)}`,
+        );
       }
-      const log = new Log(dir, origin, vkey, signer, verifier, storage, lock, { size: checkpoint.size, root, note }, opts);
+      const log = new Log(
+        dir,
+        origin,
+        vkey,
+        signer,
+        verifier,
+        storage,
+        lock,
+        { size: checkpoint.size, root, note },
+        opts,
+      );
       if (extra > 0 || opts.witnesses !== undefined) {
         // Intact entries written after the last checkpoint: durable now, so publish them. With
         // witnesses, the checkpoint on disk is signed but not cosigned yet: ask them.
@@ -159,13 +190,15 @@ export class Log {
     this.storage.entries.forEach((entry, i) => {
       if (i >= size) return;
       const key = indexKeyOfEntry(entry);
-      if (this.index.has(key)) throw corrupt(this.dir, `entry ${i} repeats ${key} (first at ${this.index.get(key)})`);
+      if (this.index.has(key))
+        throw corrupt(this.dir, `entry ${i} repeats ${key} (first at ${this.index.get(key)})`);
       this.index.set(key, i);
       if (verifyAll) {
         parseRecord(decoder.decode(entry));
         if (i % leafBatch === 0) leaves = this.storage.hashes.read(0, i, Math.min(leafBatch, size - i));
         const stored = leaves!.subarray((i % leafBatch) * 32, (i % leafBatch) * 32 + 32);
-        if (!hashEqual(stored, recordHash(entry))) throw corrupt(this.dir, `leaf hash ${i} does not match entry ${i}`);
+        if (!hashEqual(stored, recordHash(entry)))
+          throw corrupt(this.dir, `leaf hash ${i} does not match entry ${i}`);
       }
     });
   }
@@ -187,7 +220,13 @@ export class Log {
   async append(record: NpmRecord | string, source = 'append'): Promise<AppendResult> {
     if (this.closed) throw new SumgateError('USAGE', 'the log is closed');
     // Both validate strictly (MALFORMED_RECORD); a formatted record needs no second parse.
-    const text = typeof record === 'string' ? (parseRecord(record), record) : formatRecord(record);
+    let text: string;
+    if (typeof record === 'string') {
+      parseRecord(record); // validates; the text is logged exactly as given
+      text = record;
+    } else {
+      text = formatRecord(record);
+    }
     const key = indexKeyOfText(text);
     const bytes = Buffer.from(text, 'latin1'); // records are printable ASCII
     if (bytes.length > MAX_ENTRY_SIZE) {
@@ -201,7 +240,11 @@ export class Log {
   private async refuse(ikey: string, index: number, text: string, source: string): Promise<never> {
     const key = ikey.replace(' ', '@');
     const logged = this.readRecord(index);
-    await this.evidenceStore.add(key, index, logged, { record: text, source, observedAt: new Date().toISOString() });
+    await this.evidenceStore.add(key, index, logged, {
+      record: text,
+      source,
+      observedAt: new Date().toISOString(),
+    });
     const { name, version } = parseRecord(text);
     throw new SumgateError(
       'LOG_CONFLICT',
@@ -231,7 +274,10 @@ export class Log {
     const note = signNote(text, [this.signer]);
     await writeFileAtomic(logFile.checkpoint(this.dir), note);
     // c2sp.org/tlog-witness: cosignatures are collected for the durable checkpoint before clients see it.
-    const served = this.opts.witnesses === undefined ? note : await this.opts.witnesses.cosign(note, size, (m, n) => proveConsistency(m, n, this.storage.read));
+    const served =
+      this.opts.witnesses === undefined
+        ? note
+        : await this.opts.witnesses.cosign(note, size, (m, n) => proveConsistency(m, n, this.storage.read));
     // One synchronous step: no request can see the new checkpoint without the new index entries.
     this.published = { size, root, note: served };
     indexNewEntries();
@@ -298,9 +344,13 @@ export class Log {
 }
 
 function corrupt(dir: string, why: string): SumgateError {
-  return new SumgateError('LOG_MISMATCH', `the log storage in ${dir} does not match its signed checkpoint: ${why}`, {
-    fix: `do not serve this log; restore ${dir} from a backup (every checkpoint it ever published must stay consistent)`,
-  });
+  return new SumgateError(
+    'LOG_MISMATCH',
+    `the log storage in ${dir} does not match its signed checkpoint: ${why}`,
+    {
+      fix: `do not serve this log; restore ${dir} from a backup (every checkpoint it ever published must stay consistent)`,
+    },
+  );
 }
 
 export async function openLog(dir: string, opts: OpenLogOptions = {}): Promise<Log> {

@@ -7,7 +7,7 @@
  * Everything returned is bounded by a published checkpoint: a reader never shows an entry, tile or
  * proof beyond the checkpoint it serves.
  */
-import { type Hash, type NpmRecord } from '@sumgate/core';
+import type { Hash, NpmRecord } from '@sumgate/core';
 import type { Evidence } from './evidence.js';
 import type { AppendResult, PublishedCheckpoint } from './log.js';
 import type { ProofBatch, ProofRequest } from './proofBatch.js';

@@ -79,7 +79,7 @@ export class Sequencer {
         for (const w of [...batch, ...this.queue.splice(0)]) w.reject(e);
         return;
       }
-      batch.forEach((w, i) => w.resolve(first + i));
+      for (const [i, w] of batch.entries()) w.resolve(first + i);
     }
   }
 

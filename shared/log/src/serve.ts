@@ -60,17 +60,32 @@ export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLog
   if (opts.postgres !== undefined) {
     // Loaded only when asked for: the embedded log needs no PostgreSQL driver.
     const { servePgLog } = await import('./servePostgres.js').catch((e: unknown) => {
-      throw new SumgateError('USAGE', `--postgres needs the PostgreSQL driver, which is not installed (${(e as Error).message.split('\n')[0]})`, {
-        fix: 'install it beside @sumgate/log: npm install postgres@3.4.9 (the sumgate CLI bundles it)',
-      });
+      throw new SumgateError(
+        'USAGE',
+        `--postgres needs the PostgreSQL driver, which is not installed (${(e as Error).message.split('\n')[0]})`,
+        {
+          fix: 'install it beside @sumgate/log: npm install postgres@3.4.9 (the sumgate CLI bundles it)',
+        },
+      );
     });
-    return servePgLog({ ...opts, postgres: opts.postgres, dir: opts.readOnly === true ? undefined : opts.dir });
+    return servePgLog({
+      ...opts,
+      postgres: opts.postgres,
+      dir: opts.readOnly === true ? undefined : opts.dir,
+    });
   }
-  const log = await openLog(opts.dir, { ...(opts.batchMaxDelayMs === undefined ? {} : { batchMaxDelayMs: opts.batchMaxDelayMs }), witnesses: witnessSubmitterFor(opts) });
+  const log = await openLog(opts.dir, {
+    ...(opts.batchMaxDelayMs === undefined ? {} : { batchMaxDelayMs: opts.batchMaxDelayMs }),
+    witnesses: witnessSubmitterFor(opts),
+  });
   try {
     const upstreams = opts.upstreams ?? [];
     const ingestor = ingestorFor(log, opts);
-    const http = await startLogHttp(log, { ...opts, ingestor, listening: { size: log.checkpoint().size, upstreams } }, () => log.close());
+    const http = await startLogHttp(
+      log,
+      { ...opts, ingestor, listening: { size: log.checkpoint().size, upstreams } },
+      () => log.close(),
+    );
     return { url: http.url, vkey: log.vkey, log, inFlight: http.inFlight, close: http.close };
   } catch (e) {
     await log.close();

@@ -22,13 +22,25 @@ export interface IngestorParts {
 export function ingestorFor(log: AppendableLogView, opts: IngestorParts): Ingestor | undefined {
   const upstreams = opts.upstreams ?? [];
   if (upstreams.length === 0) return undefined;
-  const keys = opts.npmKeys === undefined ? undefined : Array.isArray(opts.npmKeys) ? (opts.npmKeys as NpmRegistryKey[]) : parseNpmKeys(opts.npmKeys);
+  const keys =
+    opts.npmKeys === undefined
+      ? undefined
+      : Array.isArray(opts.npmKeys)
+        ? (opts.npmKeys as NpmRegistryKey[])
+        : parseNpmKeys(opts.npmKeys);
   const options = { upstreams, npmKeys: keys, concurrency: opts.ingestConcurrency };
-  return opts.opsLog === undefined ? new Ingestor(log, options) : new LoggedIngestor(log, options, opts.opsLog);
+  return opts.opsLog === undefined
+    ? new Ingestor(log, options)
+    : new LoggedIngestor(log, options, opts.opsLog);
 }
 
 /** The witness submitter, or undefined without witnesses; a witness that gives no cosignature is reported to onError. */
-export function witnessSubmitterFor(opts: { witnesses?: readonly WitnessEndpoint[] | undefined; onError?: ((e: unknown) => void) | undefined }): WitnessSubmitter | undefined {
+export function witnessSubmitterFor(opts: {
+  witnesses?: readonly WitnessEndpoint[] | undefined;
+  onError?: ((e: unknown) => void) | undefined;
+}): WitnessSubmitter | undefined {
   if (opts.witnesses === undefined || opts.witnesses.length === 0) return undefined;
-  return new WitnessSubmitter(opts.witnesses, { onRefusal: (url, why) => opts.onError?.(new Error(`witness ${url} gave no cosignature: ${why}`)) });
+  return new WitnessSubmitter(opts.witnesses, {
+    onRefusal: (url, why) => opts.onError?.(new Error(`witness ${url} gave no cosignature: ${why}`)),
+  });
 }

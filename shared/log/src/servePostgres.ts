@@ -34,16 +34,20 @@ export interface PgLogServer {
 }
 
 export async function servePgLog(opts: ServePgLogOptions): Promise<PgLogServer> {
-  const log = opts.readOnly === true
-    ? await PgLogReader.open(opts.postgres, { checkpointTtlMs: opts.checkpointTtlMs, maxConnections: opts.maxConnections })
-    : await PgLog.openSequencer({
-        dir: requireDir(opts.dir),
-        url: opts.postgres,
-        batchMaxDelayMs: opts.batchMaxDelayMs,
-        batchMaxEntries: opts.batchMaxEntries,
-        maxConnections: opts.maxConnections,
-        witnesses: witnessSubmitterFor(opts),
-      });
+  const log =
+    opts.readOnly === true
+      ? await PgLogReader.open(opts.postgres, {
+          checkpointTtlMs: opts.checkpointTtlMs,
+          maxConnections: opts.maxConnections,
+        })
+      : await PgLog.openSequencer({
+          dir: requireDir(opts.dir),
+          url: opts.postgres,
+          batchMaxDelayMs: opts.batchMaxDelayMs,
+          batchMaxEntries: opts.batchMaxEntries,
+          maxConnections: opts.maxConnections,
+          witnesses: witnessSubmitterFor(opts),
+        });
   try {
     const sequencer = log instanceof PgLog ? log : undefined;
     const ingestor = sequencer === undefined ? undefined : ingestorFor(sequencer, opts);
@@ -53,7 +57,12 @@ export async function servePgLog(opts: ServePgLogOptions): Promise<PgLogServer> 
         ...opts,
         ingestor,
         allowDirectAppend: opts.allowDirectAppend === true && sequencer !== undefined,
-        listening: { size: (await log.checkpoint()).size, backend: 'postgres', role: sequencer === undefined ? 'read-only' : 'sequencer', upstreams: sequencer === undefined ? [] : (opts.upstreams ?? []) },
+        listening: {
+          size: (await log.checkpoint()).size,
+          backend: 'postgres',
+          role: sequencer === undefined ? 'read-only' : 'sequencer',
+          upstreams: sequencer === undefined ? [] : (opts.upstreams ?? []),
+        },
       },
       () => log.close(),
     );
@@ -65,6 +74,7 @@ export async function servePgLog(opts: ServePgLogOptions): Promise<PgLogServer> 
 }
 
 function requireDir(dir: string | undefined): string {
-  if (dir === undefined) throw new Error('the sequencer needs --dir (its keys); a frontend without keys takes --read-only');
+  if (dir === undefined)
+    throw new Error('the sequencer needs --dir (its keys); a frontend without keys takes --read-only');
   return dir;
 }

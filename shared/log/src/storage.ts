@@ -58,11 +58,14 @@ export class LogStorage {
     for (let j = 0; j < this.hashes.levels; j++) {
       const want = Math.floor(trusted / 2 ** j);
       if (this.hashes.count(j) < want) {
-        throw new Error(`tree-${j}.dat holds ${this.hashes.count(j)} hashes but the signed checkpoint (size ${trusted}) needs ${want}`);
+        throw new Error(
+          `tree-${j}.dat holds ${this.hashes.count(j)} hashes but the signed checkpoint (size ${trusted}) needs ${want}`,
+        );
       }
       this.hashes.truncate(j, want);
     }
-    if (this.hashes.count(0) < trusted) throw new Error('tree-0.dat is missing leaf hashes covered by the signed checkpoint');
+    if (this.hashes.count(0) < trusted)
+      throw new Error('tree-0.dat is missing leaf hashes covered by the signed checkpoint');
     this.hashes.appendLeaves(extra.map((e) => recordHash(e)));
     return extra.length;
   }

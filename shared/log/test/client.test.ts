@@ -7,7 +7,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addCosignature, generateCosignerKeyPair, type HttpClient, keyIdOf, LogClient, nodeHttpClient, parseCosignerSignerKey } from '@sumgate/core';
+import {
+  addCosignature,
+  generateCosignerKeyPair,
+  type HttpClient,
+  keyIdOf,
+  LogClient,
+  nodeHttpClient,
+  parseCosignerSignerKey,
+} from '@sumgate/core';
 import { initLog, serveLog, type LogServer } from '../src/index.js';
 import { fakeRecord } from './records.js';
 import { removeTempDirs, tempDir } from './tmp.js';
@@ -49,7 +57,10 @@ describe('LogClient lookups proven from tiles', () => {
       if (u.endsWith('/proofs')) return { status: 404, headers: {}, body: Buffer.from('not found'), url: u };
       return nodeHttpClient(u, req);
     };
-    const r = await client(tempDir('sumgate-client-'), noBatch).lookupMany([fakeRecord(5), fakeRecord(650)], false);
+    const r = await client(tempDir('sumgate-client-'), noBatch).lookupMany(
+      [fakeRecord(5), fakeRecord(650)],
+      false,
+    );
     expect([...r.found.values()].map((f) => f.index).sort((a, b) => a - b)).toEqual([5, 650]);
     expect(seen.filter((s) => s.startsWith('GET /lookup/'))).toHaveLength(2);
   });
@@ -64,21 +75,35 @@ describe('LogClient lookups proven from tiles', () => {
       return { ...res, body };
     };
     const r = fakeRecord(400);
-    await expect(client(cacheDir, tamper).lookupOne(r.name, r.version)).rejects.toMatchObject({ code: 'INVALID_PROOF' });
-    expect(existsSync(join(cacheDir, 'logs', keyIdOf(server.vkey, 'client.test/log'), 'tile', '0', '001'))).toBe(false);
+    await expect(client(cacheDir, tamper).lookupOne(r.name, r.version)).rejects.toMatchObject({
+      code: 'INVALID_PROOF',
+    });
+    expect(
+      existsSync(join(cacheDir, 'logs', keyIdOf(server.vkey, 'client.test/log'), 'tile', '0', '001')),
+    ).toBe(false);
   });
 
   it('serves a proxy of the log through a local HTTP hop unchanged (proxies are untrusted but harmless)', async () => {
     const proxy = http.createServer((req, res) => {
-      const up = http.request(`${server.url}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
+      const up = http.request(
+        `${server.url}${req.url}`,
+        { method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
       req.pipe(up);
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const proxied = new LogClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`, vkeys: [server.vkey], timeoutMs: 10_000, cacheDir: tempDir('sumgate-client-'), http: nodeHttpClient });
+      const proxied = new LogClient({
+        url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`,
+        vkeys: [server.vkey],
+        timeoutMs: 10_000,
+        cacheDir: tempDir('sumgate-client-'),
+        http: nodeHttpClient,
+      });
       const found = await proxied.lookupMany([fakeRecord(10)], false);
       expect(found.found.get(`${fakeRecord(10).name}@${fakeRecord(10).version}`)?.index).toBe(10);
     } finally {
@@ -89,18 +114,36 @@ describe('LogClient lookups proven from tiles', () => {
   it('requires k of n witness cosignatures on the checkpoints it accepts', async () => {
     const witnesses = ['w1.test', 'w2.test', 'w3.test'].map((n) => generateCosignerKeyPair(n));
     /** A path where witnesses 1 and 2 cosign every checkpoint the log serves (as a witnessed log's front end would). */
-    const cosigning = (signers: number[]): HttpClient => async (u, req) => {
-      const res = await nodeHttpClient(u, req);
-      if (!u.endsWith('/proofs') || res.status !== 200) return res;
-      const doc = JSON.parse(res.body.toString('utf8')) as { checkpoint: string };
-      for (const i of signers) doc.checkpoint = addCosignature(doc.checkpoint, parseCosignerSignerKey(witnesses[i]!.skey), 1_700_000_000 + i);
-      return { ...res, body: Buffer.from(JSON.stringify(doc)) };
-    };
+    const cosigning =
+      (signers: number[]): HttpClient =>
+      async (u, req) => {
+        const res = await nodeHttpClient(u, req);
+        if (!u.endsWith('/proofs') || res.status !== 200) return res;
+        const doc = JSON.parse(res.body.toString('utf8')) as { checkpoint: string };
+        for (const i of signers)
+          doc.checkpoint = addCosignature(
+            doc.checkpoint,
+            parseCosignerSignerKey(witnesses[i]!.skey),
+            1_700_000_000 + i,
+          );
+        return { ...res, body: Buffer.from(JSON.stringify(doc)) };
+      };
     const witnessed = (quorum: number, httpClient: HttpClient) =>
-      new LogClient({ url: url(), vkeys: [server.vkey], witnesses: { keys: witnesses.map((w) => w.vkey), quorum }, timeoutMs: 10_000, cacheDir: tempDir('sumgate-client-'), http: httpClient });
+      new LogClient({
+        url: url(),
+        vkeys: [server.vkey],
+        witnesses: { keys: witnesses.map((w) => w.vkey), quorum },
+        timeoutMs: 10_000,
+        cacheDir: tempDir('sumgate-client-'),
+        http: httpClient,
+      });
     const pkg = [{ name: fakeRecord(20).name, version: fakeRecord(20).version }];
     expect((await witnessed(2, cosigning([0, 1])).lookupMany(pkg, false)).found.size).toBe(1);
-    await expect(witnessed(3, cosigning([0, 1])).lookupMany(pkg, false)).rejects.toMatchObject({ code: 'WITNESS_QUORUM' });
-    await expect(witnessed(1, nodeHttpClient).lookupMany(pkg, false)).rejects.toMatchObject({ code: 'WITNESS_QUORUM' });
+    await expect(witnessed(3, cosigning([0, 1])).lookupMany(pkg, false)).rejects.toMatchObject({
+      code: 'WITNESS_QUORUM',
+    });
+    await expect(witnessed(1, nodeHttpClient).lookupMany(pkg, false)).rejects.toMatchObject({
+      code: 'WITNESS_QUORUM',
+    });
   });
 });

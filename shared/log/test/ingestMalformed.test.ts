@@ -48,7 +48,9 @@ describe('the log refuses to record a tarball the canonical reader refuses, and 
     const tgzFile = kept.find((f) => f.endsWith('.tgz'))!;
     expect(tgzFile).toMatch(/^hostile%401\.0\.0-[0-9a-f]{16}\.tgz$/);
     expect(Buffer.compare(readFileSync(join(evidenceDir, tgzFile)), Buffer.from(tgz))).toBe(0);
-    const about = JSON.parse(readFileSync(join(evidenceDir, tgzFile.replace(/\.tgz$/, '.json')), 'utf8')) as Record<string, string>;
+    const about = JSON.parse(
+      readFileSync(join(evidenceDir, tgzFile.replace(/\.tgz$/, '.json')), 'utf8'),
+    ) as Record<string, string>;
     expect(about['key']).toBe('hostile@1.0.0');
     expect(about['upstream']).toBe(registry.url);
     expect(about['reason']).toMatch(shape.refusal);

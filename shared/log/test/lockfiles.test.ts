@@ -21,8 +21,13 @@ describe('lockfile parsers', () => {
       'snapshots:',
       '  a@1.0.0: {}',
     ].join('\n');
-    expect(parsePnpmLock(v9)).toEqual([{ name: 'a', version: '1.0.0' }, { name: '@scope/b', version: '2.0.0-rc.1' }]);
-    expect(parsePnpmLock("lockfileVersion: '6.0'\npackages:\n  /d@3.0.0(react@18.0.0):\n    resolution: {}\n")).toEqual([{ name: 'd', version: '3.0.0' }]);
+    expect(parsePnpmLock(v9)).toEqual([
+      { name: 'a', version: '1.0.0' },
+      { name: '@scope/b', version: '2.0.0-rc.1' },
+    ]);
+    expect(
+      parsePnpmLock("lockfileVersion: '6.0'\npackages:\n  /d@3.0.0(react@18.0.0):\n    resolution: {}\n"),
+    ).toEqual([{ name: 'd', version: '3.0.0' }]);
   });
 
   it('reads package-lock.json v3, using "name" for aliases and skipping links and bundled packages', () => {
@@ -31,8 +36,15 @@ describe('lockfile parsers', () => {
       packages: {
         '': { name: 'root' },
         'node_modules/a': { version: '1.0.0', resolved: 'https://registry.npmjs.org/a/-/a-1.0.0.tgz' },
-        'node_modules/a/node_modules/@s/b': { version: '2.0.0', resolved: 'https://registry.npmjs.org/@s/b/-/b-2.0.0.tgz' },
-        'node_modules/alias': { name: 'real', version: '3.0.0', resolved: 'https://registry.npmjs.org/real/-/real-3.0.0.tgz' },
+        'node_modules/a/node_modules/@s/b': {
+          version: '2.0.0',
+          resolved: 'https://registry.npmjs.org/@s/b/-/b-2.0.0.tgz',
+        },
+        'node_modules/alias': {
+          name: 'real',
+          version: '3.0.0',
+          resolved: 'https://registry.npmjs.org/real/-/real-3.0.0.tgz',
+        },
         'node_modules/linked': { resolved: 'packages/linked', link: true },
         'node_modules/git': { version: '1.0.0', resolved: 'git+ssh://git@github.com/x/y.git#abc' },
         'node_modules/x/node_modules/bundled': { version: '1.0.0', inBundle: true },
@@ -62,8 +74,12 @@ describe('lockfile parsers', () => {
       '  resolution: "p@patch:p@npm%3A1.0.0#~/.yarn/patches/p.patch::version=1.0.0"',
     ].join('\n');
     expect(parseYarnLock(berry)).toEqual([{ name: '@s/b', version: '2.0.1' }]);
-    const classic = '# yarn lockfile v1\n\n"@s/c@^1.0.0", "@s/c@^1.1.0":\n  version "1.2.0"\n  resolved "https://registry.yarnpkg.com/@s/c/-/c-1.2.0.tgz"\n\nd@~2:\n  version "2.0.3"\n';
-    expect(parseYarnLock(classic)).toEqual([{ name: '@s/c', version: '1.2.0' }, { name: 'd', version: '2.0.3' }]);
+    const classic =
+      '# yarn lockfile v1\n\n"@s/c@^1.0.0", "@s/c@^1.1.0":\n  version "1.2.0"\n  resolved "https://registry.yarnpkg.com/@s/c/-/c-1.2.0.tgz"\n\nd@~2:\n  version "2.0.3"\n';
+    expect(parseYarnLock(classic)).toEqual([
+      { name: '@s/c', version: '1.2.0' },
+      { name: 'd', version: '2.0.3' },
+    ]);
   });
 
   it('reads list files and refuses lines that are not exact versions', () => {

@@ -2,7 +2,15 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkInclusion, hashEqual, MemoryTree, openCheckpoint, parseVerifierKey, recordHash, recordKey } from '@sumgate/core';
+import {
+  checkInclusion,
+  hashEqual,
+  MemoryTree,
+  openCheckpoint,
+  parseVerifierKey,
+  recordHash,
+  recordKey,
+} from '@sumgate/core';
 import { initLog, openLog } from '../src/index.js';
 import { LogStorage } from '../src/storage.js';
 import { fakeRecord, fakeRecordText } from './records.js';
@@ -53,7 +61,7 @@ describe('Log', () => {
     expect(cp.size).toBe(n);
     // Appends were concurrent: compute the expected tree in the order the log assigned.
     const byIndex: string[] = [];
-    results.forEach((r, i) => (byIndex[r.index] = fakeRecordText(i)));
+    for (const [i, r] of results.entries()) byIndex[r.index] = fakeRecordText(i);
     const t = new MemoryTree();
     for (const text of byIndex) t.append(recordHash(Buffer.from(text)));
     expect(hashEqual(cp.root, t.root())).toBe(true);
@@ -93,13 +101,16 @@ describe('Log', () => {
     const again = await openLog(dir);
     expect(again.size).toBe(300);
     expect(hashEqual(again.checkpoint().root, root)).toBe(true);
-    expect(again.lookup(recordKey(fakeRecord(7).name, fakeRecord(7).version))?.record).toBe(fakeRecordText(7));
+    expect(again.lookup(recordKey(fakeRecord(7).name, fakeRecord(7).version))?.record).toBe(
+      fakeRecordText(7),
+    );
     await again.close();
   });
 
   it('recovers: torn tails are cut, intact unpublished entries are published, hashes recomputed', async () => {
     const { dir, log } = await newLog(0);
-    for (let b = 0; b < 6; b++) await Promise.all(Array.from({ length: 100 }, (_, j) => log.append(fakeRecord(b * 100 + j))));
+    for (let b = 0; b < 6; b++)
+      await Promise.all(Array.from({ length: 100 }, (_, j) => log.append(fakeRecord(b * 100 + j))));
     await log.close();
     // Simulate a crash after writing (and syncing) 20 more entries but before the checkpoint,
     // followed by a torn frame and a torn hash.

@@ -38,7 +38,13 @@ const cases: Array<[string, string, string | undefined, number, RegExp]> = [
   ['POST', '/proofs', '[]', 400, /expected \{"packages"/],
   ['POST', '/proofs', '{"packages":[1]}', 400, /array of "name@version" strings/],
   ['POST', '/proofs', '{"packages":[],"ingest":"yes"}', 400, /"ingest" must be true or false/],
-  ['POST', '/proofs', JSON.stringify({ packages: Array.from({ length: 10_001 }, (_, i) => `p${i}@1.0.0`) }), 413, /at most 10000 packages/],
+  [
+    'POST',
+    '/proofs',
+    JSON.stringify({ packages: Array.from({ length: 10_001 }, (_, i) => `p${i}@1.0.0`) }),
+    413,
+    /at most 10000 packages/,
+  ],
   ['POST', '/proofs', big, 413, /larger than 1048576 bytes/],
   ['GET', '/proof/consistency/0/10', undefined, 400, /1 <= old size/],
   ['GET', '/proof/consistency/20/10', undefined, 400, /1 <= old size/],
@@ -50,13 +56,16 @@ const cases: Array<[string, string, string | undefined, number, RegExp]> = [
 ];
 
 describe('malformed input is refused with a clear status and message', () => {
-  it.each(cases.map(([m, p, b, s, re]) => ({ label: `${m} ${p.slice(0, 60)} -> ${s}`, m, p, b, s, re })))('$label', async ({ m: method, p: path, b: body, s: status, re: message }) => {
-    const res = await fetch(`${server.url}${path}`, { method, body });
-    expect(res.status).toBe(status);
-    const text = await res.text();
-    expect(text).toMatch(message);
-    expect(text).not.toMatch(/\n\s+at /); // no stack traces
-  });
+  it.each(cases.map(([m, p, b, s, re]) => ({ label: `${m} ${p.slice(0, 60)} -> ${s}`, m, p, b, s, re })))(
+    '$label',
+    async ({ m: method, p: path, b: body, s: status, re: message }) => {
+      const res = await fetch(`${server.url}${path}`, { method, body });
+      expect(res.status).toBe(status);
+      const text = await res.text();
+      expect(text).toMatch(message);
+      expect(text).not.toMatch(/\n\s+at /); // no stack traces
+    },
+  );
 
   it('saw no internal errors', () => {
     expect(internal).toEqual([]);
@@ -67,7 +76,11 @@ describe('runLogCommand', () => {
   function io() {
     const out: string[] = [];
     const err: string[] = [];
-    return { out, err, io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s) } };
+    return {
+      out,
+      err,
+      io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s) },
+    };
   }
 
   it('inits, refuses a second init, rejects unknown flags, and serves until stopped', async () => {

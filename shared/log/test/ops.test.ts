@@ -15,7 +15,11 @@ import { removeTempDirs, tempDir } from './tmp.js';
 afterAll(removeTempDirs);
 
 /** Runs `sumgate log serve` in-process until stopped; collects what it prints. */
-function serveCommand(args: string[]): { url: Promise<string>; out: () => string; stop: () => Promise<number> } {
+function serveCommand(args: string[]): {
+  url: Promise<string>;
+  out: () => string;
+  stop: () => Promise<number>;
+} {
   const abort = new AbortController();
   let out = '';
   let found: (url: string) => void = () => undefined;
@@ -30,7 +34,14 @@ function serveCommand(args: string[]): { url: Promise<string>; out: () => string
     signal: abort.signal,
   });
   void done.then(() => found(`(exited) ${out}`));
-  return { url, out: () => out, stop: () => (abort.abort(), done) };
+  return {
+    url,
+    out: () => out,
+    stop: () => {
+      abort.abort();
+      return done;
+    },
+  };
 }
 
 describe('HTTPS', () => {
@@ -49,7 +60,9 @@ describe('HTTPS', () => {
       expect(r.status).toBe(200);
       expect(openCheckpoint(r.body, parseVerifierKey(vkey)).checkpoint.size).toBe(0);
       // Not trusted without the CA; plain HTTP on the TLS port gets no HTTP answer.
-      await expect(httpsGet(`${server.url}/checkpoint`, '')).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+      await expect(httpsGet(`${server.url}/checkpoint`, '')).rejects.toThrow(
+        /self[- ]signed|unable to verify|certificate/i,
+      );
       await expect(fetch(`${server.url.replace('https:', 'http:')}/checkpoint`)).rejects.toThrow();
     } finally {
       await server.close();
@@ -65,9 +78,16 @@ describe('HTTPS', () => {
     expect((await httpsGet(`${url}/healthz`, tls.cert)).status).toBe(200);
     expect(await s.stop()).toBe(0);
 
-    for (const args of [['--tls-cert', tls.certFile], ['--tls-key', tls.keyFile], ['--tls-cert', join(dir, 'nope.pem'), '--tls-key', tls.keyFile]]) {
+    for (const args of [
+      ['--tls-cert', tls.certFile],
+      ['--tls-key', tls.keyFile],
+      ['--tls-cert', join(dir, 'nope.pem'), '--tls-key', tls.keyFile],
+    ]) {
       let err = '';
-      const code = await runLogCommand(['serve', '--dir', dir, ...args], { stdout: () => undefined, stderr: (t) => (err += t) });
+      const code = await runLogCommand(['serve', '--dir', dir, ...args], {
+        stdout: () => undefined,
+        stderr: (t) => (err += t),
+      });
       expect(code, args.join(' ')).toBe(2);
       expect(err).toMatch(/--tls-cert and --tls-key|no such file/);
     }
@@ -127,7 +147,11 @@ describe('structured lines', () => {
     expect((await fetch(`${url}/checkpoint`)).status).toBe(200);
     expect(await s.stop()).toBe(0);
 
-    const lines = s.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = s
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const l of lines) expect(Date.parse(String(l.time))).not.toBeNaN();
     const requests = lines.filter((l) => l.event === 'request');
     expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
@@ -145,7 +169,16 @@ describe('structured lines', () => {
       expect.objectContaining({ package: 'left-pad@1.3.0', outcome: 'added', index: 0 }),
       expect.objectContaining({ package: 'left-pad@9.9.9', outcome: 'failed', code: 'NO_SOURCE' }),
     ]);
-    expect(lines.map((l) => l.event)).toEqual(['listening', 'ingest', 'request', 'ingest', 'request', 'request', 'shutdown', 'stopped']);
+    expect(lines.map((l) => l.event)).toEqual([
+      'listening',
+      'ingest',
+      'request',
+      'ingest',
+      'request',
+      'request',
+      'shutdown',
+      'stopped',
+    ]);
     expect(s.out()).toContain('log server stopped\n');
   });
 });
@@ -160,7 +193,10 @@ describe('sumgate log status', () => {
 
     const run = async (args: string[]): Promise<{ code: number; out: string }> => {
       let out = '';
-      const code = await runLogCommand(['status', '--dir', dir, ...args], { stdout: (t) => (out += t), stderr: (t) => (out += t) });
+      const code = await runLogCommand(['status', '--dir', dir, ...args], {
+        stdout: (t) => (out += t),
+        stderr: (t) => (out += t),
+      });
       return { code, out };
     };
     const text = await run([]);
@@ -173,7 +209,14 @@ describe('sumgate log status', () => {
     expect(text.out).toMatch(/disk: {8}\d+(\.\d)? (B|KiB|MiB)/);
 
     const json = JSON.parse((await run(['--json'])).out) as Record<string, unknown>;
-    expect(json).toMatchObject({ origin: 'status.test/log', vkey, size: 3, checkpoint: note, lockedBy: process.pid, evidence: 0 });
+    expect(json).toMatchObject({
+      origin: 'status.test/log',
+      vkey,
+      size: 3,
+      checkpoint: note,
+      lockedBy: process.pid,
+      evidence: 0,
+    });
     expect(json.checkpointTime).toBe(statSync(join(dir, 'checkpoint')).mtime.toISOString());
     expect(json.diskBytes as number).toBeGreaterThan(readFileSync(join(dir, 'checkpoint')).length);
 
@@ -182,7 +225,10 @@ describe('sumgate log status', () => {
     expect(closed).toMatchObject({ size: 3 });
     expect(closed).not.toHaveProperty('lockedBy');
     expect((await run([])).out).toContain('no process has it open');
-    const notALog = await runLogCommand(['status', '--dir', tempDir()], { stdout: () => undefined, stderr: () => undefined });
+    const notALog = await runLogCommand(['status', '--dir', tempDir()], {
+      stdout: () => undefined,
+      stderr: () => undefined,
+    });
     expect(notALog).toBe(2);
   });
 });
@@ -197,7 +243,10 @@ describe('moving to a new key', () => {
 
     const cmd = async (args: string[]): Promise<{ code: number; out: string }> => {
       let out = '';
-      const code = await runLogCommand(['rotate-key', '--dir', dir, ...args], { stdout: (t) => (out += t), stderr: (t) => (out += t) });
+      const code = await runLogCommand(['rotate-key', '--dir', dir, ...args], {
+        stdout: (t) => (out += t),
+        stderr: (t) => (out += t),
+      });
       return { code, out };
     };
     const prepared = await cmd(['--prepare']);
@@ -221,7 +270,8 @@ describe('moving to a new key', () => {
     expect(readFileSync(join(dir, 'log.vkey'), 'utf8').trim()).toBe(newVkey);
     // The checkpoint clients see first carries both signatures, over the same tree.
     const note = readFileSync(join(dir, 'checkpoint'), 'utf8');
-    for (const k of [oldVkey, newVkey]) expect(openCheckpoint(note, parseVerifierKey(k)).checkpoint).toEqual(before);
+    for (const k of [oldVkey, newVkey])
+      expect(openCheckpoint(note, parseVerifierKey(k)).checkpoint).toEqual(before);
 
     server = await serveLog({ dir });
     try {
@@ -229,7 +279,9 @@ describe('moving to a new key', () => {
       await server.log.append(fakeRecord(3));
       const after = server.log.checkpoint().note;
       expect(openCheckpoint(after, parseVerifierKey(newVkey)).checkpoint.size).toBe(3);
-      expect(openNote(after, [parseVerifierKey(oldVkey), parseVerifierKey(newVkey)]).verified.map((s) => s.name)).toEqual(['rotate.test/log']);
+      expect(
+        openNote(after, [parseVerifierKey(oldVkey), parseVerifierKey(newVkey)]).verified.map((s) => s.name),
+      ).toEqual(['rotate.test/log']);
       expect(() => openCheckpoint(after, parseVerifierKey(oldVkey))).toThrow();
     } finally {
       await server.close();
@@ -248,12 +300,16 @@ describe('backup', () => {
     try {
       await Promise.all(Array.from({ length: 300 }, (_, i) => server.log.append(fakeRecord(i))));
       // Appends keep coming while the copy is made.
-      const writing = Promise.all(Array.from({ length: 300 }, (_, i) => server.log.append(fakeRecord(1000 + i))));
+      const writing = Promise.all(
+        Array.from({ length: 300 }, (_, i) => server.log.append(fakeRecord(1000 + i))),
+      );
       mkdirSync(copy);
       copyFileSync(join(dir, 'checkpoint'), join(copy, 'checkpoint'));
-      copiedSize = openCheckpoint(readFileSync(join(copy, 'checkpoint'), 'utf8'), parseVerifierKey(vkey)).checkpoint.size;
+      copiedSize = openCheckpoint(readFileSync(join(copy, 'checkpoint'), 'utf8'), parseVerifierKey(vkey))
+        .checkpoint.size;
       for (const f of readdirSync(dir, { withFileTypes: true })) {
-        if (f.isFile() && f.name !== 'checkpoint' && f.name !== 'LOCK') copyFileSync(join(dir, f.name), join(copy, f.name));
+        if (f.isFile() && f.name !== 'checkpoint' && f.name !== 'LOCK')
+          copyFileSync(join(dir, f.name), join(copy, f.name));
       }
       await writing;
     } finally {

@@ -59,15 +59,36 @@ export async function startPgCluster(opts: { fsync?: boolean } = {}): Promise<Pg
   const asRoot = process.getuid?.() === 0;
   if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', root]);
   const run = (cmd: string, args: string[]): void => {
-    const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]] : [join(bin, cmd), args];
+    const [file, argv] = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]]
+      : [join(bin, cmd), args];
     execFileSync(file, argv, { stdio: 'pipe', cwd: root });
   };
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);
   const port = await freePort();
   // fsync stays on by default: the crash test depends on committed meaning durable.
-  const settings = [`-p ${port}`, `-k ${sock}`, '-c listen_addresses=127.0.0.1', '-c max_connections=200', '-c shared_buffers=256MB'];
-  if (opts.fsync === false) settings.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
-  const start = (): void => run('pg_ctl', ['-D', data, '-l', join(root, 'server.log'), '-w', '-t', '60', '-o', settings.join(' '), 'start']);
+  const settings = [
+    `-p ${port}`,
+    `-k ${sock}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c max_connections=200',
+    '-c shared_buffers=256MB',
+  ];
+  if (opts.fsync === false)
+    settings.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
+  const start = (): void =>
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(root, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      settings.join(' '),
+      'start',
+    ]);
   start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let stopped = false;
@@ -77,7 +98,10 @@ export async function startPgCluster(opts: { fsync?: boolean } = {}): Promise<Pg
     createDatabase(name: string): string {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
       const [file, argv] = asRoot
-        ? ['runuser', ['-u', 'postgres', '--', join(bin, 'createdb'), '-h', '127.0.0.1', '-p', String(port), name]]
+        ? [
+            'runuser',
+            ['-u', 'postgres', '--', join(bin, 'createdb'), '-h', '127.0.0.1', '-p', String(port), name],
+          ]
         : [join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', name]];
       execFileSync(file, argv, { stdio: 'pipe', cwd: root });
       return `postgres://postgres@127.0.0.1:${port}/${name}`;

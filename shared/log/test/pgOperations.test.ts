@@ -40,7 +40,15 @@ run('log serve --postgres: TLS, JSON lines, healthz, SIGTERM drain', () => {
     await initLog({ dir, origin: 'pg-ops.test/log' });
     const url = cluster.createDatabase('ops');
     const tlsFlags = ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile];
-    const seq = await startServeChild(serveMain, ['--dir', dir, '--postgres', url, '--upstream', registry.url, ...tlsFlags]);
+    const seq = await startServeChild(serveMain, [
+      '--dir',
+      dir,
+      '--postgres',
+      url,
+      '--upstream',
+      registry.url,
+      ...tlsFlags,
+    ]);
     expect(seq.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(await httpsGet(`${seq.url}/healthz`, tls.cert)).toMatchObject({ status: 200 });
     const reader = await startServeChild(serveMain, ['--postgres', url, '--read-only', ...tlsFlags]);
@@ -60,10 +68,20 @@ run('log serve --postgres: TLS, JSON lines, healthz, SIGTERM drain', () => {
     registry.delayMs = 0;
 
     const lines = jsonLines(seq.out());
-    expect(lines.find((l) => l.event === 'listening')).toMatchObject({ tls: true, backend: 'postgres', role: 'sequencer', size: 0 });
-    expect(lines.find((l) => l.event === 'ingest')).toMatchObject({ package: 'slow@1.0.0', outcome: 'added' });
+    expect(lines.find((l) => l.event === 'listening')).toMatchObject({
+      tls: true,
+      backend: 'postgres',
+      role: 'sequencer',
+      size: 0,
+    });
+    expect(lines.find((l) => l.event === 'ingest')).toMatchObject({
+      package: 'slow@1.0.0',
+      outcome: 'added',
+    });
     expect(lines.find((l) => l.event === 'shutdown')).toMatchObject({ signal: 'SIGTERM', inFlight: 1 });
-    expect(lines.find((l) => l.event === 'request' && l.path === '/lookup/slow@1.0.0')).toMatchObject({ status: 200 });
+    expect(lines.find((l) => l.event === 'request' && l.path === '/lookup/slow@1.0.0')).toMatchObject({
+      status: 200,
+    });
     expect(lines.find((l) => l.event === 'stopped')).toMatchObject({ size: 1 });
 
     // Committed before the sequencer exited: the frontend serves it.
@@ -73,7 +91,9 @@ run('log serve --postgres: TLS, JSON lines, healthz, SIGTERM drain', () => {
     expect(await reader.exited).toBe(0);
     const readerLines = jsonLines(reader.out());
     expect(readerLines.find((l) => l.event === 'listening')).toMatchObject({ tls: true, role: 'read-only' });
-    expect(readerLines.find((l) => l.event === 'request' && l.path === '/lookup/slow@1.0.0')).toMatchObject({ status: 200 });
+    expect(readerLines.find((l) => l.event === 'request' && l.path === '/lookup/slow@1.0.0')).toMatchObject({
+      status: 200,
+    });
     expect(readerLines.find((l) => l.event === 'stopped')).toBeDefined();
 
     const check = await PgLogReader.open(url);

@@ -9,7 +9,11 @@ export interface ServeChild {
 }
 
 export async function startServeChild(serveMain: string, args: string[]): Promise<ServeChild> {
-  const child = spawn(process.execPath, [serveMain, 'serve', '--port', '0', '--batch-delay-ms', '2', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [serveMain, 'serve', '--port', '0', '--batch-delay-ms', '2', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
@@ -33,5 +37,8 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 10_00
 }
 
 export function jsonLines(out: string): Array<Record<string, unknown>> {
-  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

@@ -32,7 +32,10 @@ describe('SIGTERM', () => {
     const s = await startServeChild(serveMain, ['--dir', dir, '--upstream', registry.url]);
     registry.delayMs = 1500;
     registry.hits.clear();
-    const inFlight = fetch(`${s.url}/lookup/slow@1.0.0`).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const inFlight = fetch(`${s.url}/lookup/slow@1.0.0`).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    }));
     await until(() => registry.hits.has('/slow'), 'the ingestion to reach the upstream');
 
     s.child.kill('SIGTERM');
@@ -47,7 +50,10 @@ describe('SIGTERM', () => {
 
     const lines = jsonLines(s.out());
     expect(lines.find((l) => l.event === 'shutdown')).toMatchObject({ signal: 'SIGTERM', inFlight: 1 });
-    expect(lines.find((l) => l.event === 'request')).toMatchObject({ path: '/lookup/slow@1.0.0', status: 200 });
+    expect(lines.find((l) => l.event === 'request')).toMatchObject({
+      path: '/lookup/slow@1.0.0',
+      status: 200,
+    });
     expect(lines.find((l) => l.event === 'stopped')).toMatchObject({ size: 1 });
     expect(s.out()).toContain('log server stopped\n');
 
@@ -62,10 +68,20 @@ describe('SIGTERM', () => {
   it('cuts a request that outlives --drain-timeout-ms and still exits 0', async () => {
     const dir = tempDir();
     await initLog({ dir, origin: 'sigterm.test/timeout' });
-    const s = await startServeChild(serveMain, ['--dir', dir, '--upstream', registry.url, '--drain-timeout-ms', '200']);
+    const s = await startServeChild(serveMain, [
+      '--dir',
+      dir,
+      '--upstream',
+      registry.url,
+      '--drain-timeout-ms',
+      '200',
+    ]);
     registry.delayMs = 5000;
     registry.hits.clear();
-    const inFlight = fetch(`${s.url}/lookup/slow@1.0.0`).then((r) => r.status, (e: Error) => e.message);
+    const inFlight = fetch(`${s.url}/lookup/slow@1.0.0`).then(
+      (r) => r.status,
+      (e: Error) => e.message,
+    );
     await until(() => registry.hits.has('/slow'), 'the ingestion to reach the upstream');
     const killedAt = Date.now();
     s.child.kill('SIGTERM');

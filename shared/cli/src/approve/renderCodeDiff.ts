@@ -23,21 +23,31 @@ function asText(bytes: Uint8Array | undefined): string | undefined {
 
 function capped(lines: string[]): string[] {
   if (lines.length <= MAX_LINES_PER_FILE) return lines;
-  return [...lines.slice(0, MAX_LINES_PER_FILE), `... ${lines.length - MAX_LINES_PER_FILE} more lines not shown: read the file in the tarball before approving`];
+  return [
+    ...lines.slice(0, MAX_LINES_PER_FILE),
+    `... ${lines.length - MAX_LINES_PER_FILE} more lines not shown: read the file in the tarball before approving`,
+  ];
 }
 
-export function renderCodeDiff(current: InstalledCodeView, previous: InstalledCodeView | undefined, previousNote: string | undefined): string {
+export function renderCodeDiff(
+  current: InstalledCodeView,
+  previous: InstalledCodeView | undefined,
+  previousNote: string | undefined,
+): string {
   const out: string[] = [];
-  const label = (v: InstalledCodeView) => v.source === ''
-    ? `${v.name}@${v.version} (log leaf ${v.leaf}: no install-time code)`
-    : `${v.name}@${v.version} (log leaf ${v.leaf}, fetched from ${v.source}, sha512 matches the log)`;
+  const label = (v: InstalledCodeView) =>
+    v.source === ''
+      ? `${v.name}@${v.version} (log leaf ${v.leaf}: no install-time code)`
+      : `${v.name}@${v.version} (log leaf ${v.leaf}, fetched from ${v.source}, sha512 matches the log)`;
   out.push(`install-time code of ${label(current)}`);
   out.push(`  fingerprint ${current.installCode.fingerprint}`);
   if (previous !== undefined) {
     out.push(`compared with ${label(previous)}`);
     out.push(`  fingerprint ${previous.installCode.fingerprint}`);
   } else {
-    out.push(`compared with nothing: ${previousNote ?? 'there is no earlier version'}; everything below is shown as new`);
+    out.push(
+      `compared with nothing: ${previousNote ?? 'there is no earlier version'}; everything below is shown as new`,
+    );
   }
 
   out.push('', 'hooks (run at install):');
@@ -54,7 +64,8 @@ export function renderCodeDiff(current: InstalledCodeView, previous: InstalledCo
   }
 
   const deps = current.installCode.dependencies ?? [];
-  if (deps.length > 0) out.push('', `dependencies (their bins are on the hooks' PATH): ${deps.map(visible).join(', ')}`);
+  if (deps.length > 0)
+    out.push('', `dependencies (their bins are on the hooks' PATH): ${deps.map(visible).join(', ')}`);
   out.push(...widenedLines(current.installCode));
 
   out.push('', 'files the hooks run:');
@@ -76,14 +87,19 @@ export function renderCodeDiff(current: InstalledCodeView, previous: InstalledCo
     }
     const oldText = before === undefined ? '' : asText(previous?.contents.get(p));
     const newText = asText(current.contents.get(p));
-    out.push(before === undefined ? `  + ${name} (new, sha256 ${after})` : `  ~ ${name} (changed, sha256 ${before} -> ${after})`);
+    out.push(
+      before === undefined
+        ? `  + ${name} (new, sha256 ${after})`
+        : `  ~ ${name} (changed, sha256 ${before} -> ${after})`,
+    );
     if (oldText === undefined || newText === undefined) {
       out.push('      (binary content: not shown; inspect it in the tarball)');
       continue;
     }
     out.push(`    --- ${before === undefined ? '/dev/null' : `${previous!.version}/${name}`}`);
     out.push(`    +++ ${current.version}/${name}`);
-    for (const line of capped(unifiedHunks(splitLines(oldText), splitLines(newText)))) out.push(`    ${visible(line)}`);
+    for (const line of capped(unifiedHunks(splitLines(oldText), splitLines(newText))))
+      out.push(`    ${visible(line)}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -22,14 +22,20 @@ export async function fetchLoggedCode(gate: Gate, logged: LoggedRecord): Promise
   const pkg = `${name}@${version}`;
   const fetched = await gate.sources.fetchTarball({ name, version }, (bytes, source) => {
     const got = sha512Sri(bytes);
-    if (got !== integrity) throw new RejectedBySource(`served ${got}, the log has ${integrity}`, { source: source.name });
+    if (got !== integrity)
+      throw new RejectedBySource(`served ${got}, the log has ${integrity}`, { source: source.name });
     return bytes;
   });
   const { installCode } = inspectTarball(fetched.value);
   if (installCode.fingerprint !== logged.record.installCode.fingerprint) {
-    throw new SumgateError('LOG_MISMATCH', `${pkg}: install-time code fingerprint ${installCode.fingerprint} from the tarball differs from the log's ${logged.record.installCode.fingerprint}`, {
-      pkg, fix: 'the log and this client disagree on the install-code rules: upgrade sumgate or the log, then retry',
-    });
+    throw new SumgateError(
+      'LOG_MISMATCH',
+      `${pkg}: install-time code fingerprint ${installCode.fingerprint} from the tarball differs from the log's ${logged.record.installCode.fingerprint}`,
+      {
+        pkg,
+        fix: 'the log and this client disagree on the install-code rules: upgrade sumgate or the log, then retry',
+      },
+    );
   }
   const wanted = new Set(installCode.files.map((f) => f.path));
   const contents = readTarball(fetched.value, (p) => wanted.has(p));

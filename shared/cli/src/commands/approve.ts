@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { coveringApproval, Gate, parsePolicyText, previousVersion, SumgateError, writeFileAtomic } from '@sumgate/core';
+import {
+  coveringApproval,
+  Gate,
+  parsePolicyText,
+  previousVersion,
+  SumgateError,
+  writeFileAtomic,
+} from '@sumgate/core';
 import type { LoggedRecord } from '@sumgate/core';
 import { parseArgs, UsageError } from '../args.js';
 import { renderCodeDiff } from '../approve/renderCodeDiff.js';
@@ -47,20 +54,29 @@ examples:
 
     const logged = await proveOne(client, ingest, name, version);
     if ('absent' in logged) {
-      throw new SumgateError('LOG_ABSENT', `${pkg} is not in the checksum log (${logged.absent}): there is nothing proven to review`, {
-        pkg, fix: 'check the name and version (sumgate explain shows what the log knows)',
-      });
+      throw new SumgateError(
+        'LOG_ABSENT',
+        `${pkg} is not in the checksum log (${logged.absent}): there is nothing proven to review`,
+        {
+          pkg,
+          fix: 'check the name and version (sumgate explain shows what the log knows)',
+        },
+      );
     }
     const code = logged.record.installCode;
     if (code.fingerprint === 'none') {
-      io.stdout(`${pkg} has no install-time code (no preinstall, install or postinstall script, no binding.gyp): nothing to approve, the policy is unchanged.\n`);
+      io.stdout(
+        `${pkg} has no install-time code (no preinstall, install or postinstall script, no binding.gyp): nothing to approve, the policy is unchanged.\n`,
+      );
       return 0;
     }
     const cover = coveringApproval(gate.policy.approvals, name, version, code.fingerprint);
     if (cover !== undefined) {
-      io.stdout(cover.carriedFrom === undefined
-        ? `${pkg} is already approved for this install-time code (${code.fingerprint}) in ${policyFile}: unchanged.\n`
-        : `${pkg} is not quarantined: the approval of ${cover.approval.package} in ${policyFile} covers it (the same install-time code, ${code.fingerprint}, carries forward to later versions): unchanged.\n`);
+      io.stdout(
+        cover.carriedFrom === undefined
+          ? `${pkg} is already approved for this install-time code (${code.fingerprint}) in ${policyFile}: unchanged.\n`
+          : `${pkg} is not quarantined: the approval of ${cover.approval.package} in ${policyFile} covers it (the same install-time code, ${code.fingerprint}, carries forward to later versions): unchanged.\n`,
+      );
       return 0;
     }
 
@@ -68,29 +84,46 @@ examples:
     const { previous, why } = await previousCode(gate, client, ingest, name, version);
     io.stdout(renderCodeDiff(current, previous, why));
 
-    if (!(await confirmed(io, args.flags.yes === true, pkg))) return io.prompt === undefined && args.flags.yes !== true ? 2 : 1;
+    if (!(await confirmed(io, args.flags.yes === true, pkg)))
+      return io.prompt === undefined && args.flags.yes !== true ? 2 : 1;
 
     const text = readFileSync(policyFile, 'utf8');
     const edit = addApproval(text, { package: pkg, installCode: code.fingerprint, note });
     const check = parsePolicyText(edit.text, policyFile);
     if (!check.approvals.some((a) => a.package === pkg && a.installCode === code.fingerprint)) {
-      throw new SumgateError('POLICY_INVALID', `${policyFile}: could not add the approval of ${pkg} automatically`, {
-        fix: `add { "package": "${pkg}", "installCode": "${code.fingerprint}" } to "approvals" by hand`,
-      });
+      throw new SumgateError(
+        'POLICY_INVALID',
+        `${policyFile}: could not add the approval of ${pkg} automatically`,
+        {
+          fix: `add { "package": "${pkg}", "installCode": "${code.fingerprint}" } to "approvals" by hand`,
+        },
+      );
     }
     if (edit.status !== 'present') writeFileAtomic(policyFile, edit.text, { durable: true });
-    io.stdout(`${edit.status === 'replaced' ? 'updated the approval of' : 'approved'} ${pkg} (install-time code ${code.fingerprint}) in ${policyFile}\n`);
+    io.stdout(
+      `${edit.status === 'replaced' ? 'updated the approval of' : 'approved'} ${pkg} (install-time code ${code.fingerprint}) in ${policyFile}\n`,
+    );
 
     // What an install will now conclude about this version (other rules still apply).
-    const after = await Gate.open({ cwd: io.cwd, host: 'cli', policyFile, env: io.env }).verifyLocked([{ name, version, integrity: logged.record.integrity }]);
+    const after = await Gate.open({ cwd: io.cwd, host: 'cli', policyFile, env: io.env }).verifyLocked([
+      { name, version, integrity: logged.record.integrity },
+    ]);
     const v = after[0]!;
-    io.stdout(`now: ${pkg} is ${v.decision}${v.problems.length > 0 ? `: ${v.problems.map((p) => p.message).join('; ')}` : ''}\n`);
+    io.stdout(
+      `now: ${pkg} is ${v.decision}${v.problems.length > 0 ? `: ${v.problems.map((p) => p.message).join('; ')}` : ''}\n`,
+    );
     io.stdout('commit the policy file so CI and your team use the same approval.\n');
     return 0;
   },
 };
 
-async function previousCode(gate: Gate, client: ReturnType<typeof logClientFor>, ingest: boolean, name: string, version: string): Promise<{ previous?: InstalledCodeView; why?: string }> {
+async function previousCode(
+  gate: Gate,
+  client: ReturnType<typeof logClientFor>,
+  ingest: boolean,
+  name: string,
+  version: string,
+): Promise<{ previous?: InstalledCodeView; why?: string }> {
   let versions: string[];
   try {
     versions = Object.keys((await gate.sources.fetchPackument(name)).value.versions);
@@ -100,9 +133,21 @@ async function previousCode(gate: Gate, client: ReturnType<typeof logClientFor>,
   const prev = previousVersion(version, versions);
   if (prev === undefined) return { why: `${name} has no version before ${version}` };
   const logged: LoggedRecord | { absent: string } = await proveOne(client, ingest, name, prev);
-  if ('absent' in logged) return { why: `the previous version ${prev} is not proven in the checksum log (${logged.absent}), so its code is not shown` };
+  if ('absent' in logged)
+    return {
+      why: `the previous version ${prev} is not proven in the checksum log (${logged.absent}), so its code is not shown`,
+    };
   if (logged.record.installCode.fingerprint === 'none') {
-    return { previous: { name, version: prev, source: '', leaf: logged.index, installCode: { hooks: [], files: [], fingerprint: 'none' }, contents: new Map() } };
+    return {
+      previous: {
+        name,
+        version: prev,
+        source: '',
+        leaf: logged.index,
+        installCode: { hooks: [], files: [], fingerprint: 'none' },
+        contents: new Map(),
+      },
+    };
   }
   return { previous: await fetchLoggedCode(gate, logged) };
 }
@@ -110,7 +155,9 @@ async function previousCode(gate: Gate, client: ReturnType<typeof logClientFor>,
 async function confirmed(io: Io, yes: boolean, pkg: string): Promise<boolean> {
   if (yes) return true;
   if (io.prompt === undefined) {
-    io.stderr(`sumgate approve: not approved: no terminal to confirm on; review the code above, then re-run with --yes: sumgate approve ${pkg} --yes\n`);
+    io.stderr(
+      `sumgate approve: not approved: no terminal to confirm on; review the code above, then re-run with --yes: sumgate approve ${pkg} --yes\n`,
+    );
     return false;
   }
   const answer = (await io.prompt(`approve ${pkg} with this install-time code? [y/N] `)).trim();

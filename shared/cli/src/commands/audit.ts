@@ -45,7 +45,10 @@ examples:
     const json = args.flags.json === true;
     let locked: ReturnType<typeof readLocked>;
     try {
-      const file = typeof args.flags.lockfile === 'string' ? path.resolve(io.cwd, args.flags.lockfile) : findLockfile(findWorkspaceRoot(io.cwd));
+      const file =
+        typeof args.flags.lockfile === 'string'
+          ? path.resolve(io.cwd, args.flags.lockfile)
+          : findLockfile(findWorkspaceRoot(io.cwd));
       locked = readLocked(file);
     } catch (e) {
       if (!(e instanceof LockfileError)) throw e;
@@ -68,14 +71,24 @@ function couldNotCheck(io: Io, json: boolean, error: { code: string; message: st
   return 2;
 }
 
-async function auditLocked(io: Io, json: boolean, gate: Gate, locked: ReturnType<typeof readLocked>): Promise<number> {
+async function auditLocked(
+  io: Io,
+  json: boolean,
+  gate: Gate,
+  locked: ReturnType<typeof readLocked>,
+): Promise<number> {
   const progress = new Progress(io);
   let entries: Array<LockedEntry & { integritySource?: string | undefined }> = locked.entries;
   let unresolved: Unresolved[] = [];
   if (!locked.integrityInLockfile) {
-    const r = await resolveIntegrities(locked.entries.filter((e) => !gate.isExempt(e.name)), gate.sources, {
-      onProgress: (done, total) => progress.update(`sumgate audit: reading integrity from the sources: ${done}/${total} packages`),
-    });
+    const r = await resolveIntegrities(
+      locked.entries.filter((e) => !gate.isExempt(e.name)),
+      gate.sources,
+      {
+        onProgress: (done, total) =>
+          progress.update(`sumgate audit: reading integrity from the sources: ${done}/${total} packages`),
+      },
+    );
     progress.done();
     entries = [...r.resolved, ...locked.entries.filter((e) => gate.isExempt(e.name))];
     unresolved = r.unresolved;
@@ -104,7 +117,8 @@ async function auditLocked(io: Io, json: boolean, gate: Gate, locked: ReturnType
       summary: { packages: verdicts.length + unresolved.length, ...counts, unresolved: unresolved.length },
       packages: verdicts.map((v, i) => ({
         ...verdictToJSON(v),
-        // Not downloaded by an audit: the source it is routed to, or whose metadata gave the integrity (yarn.lock).
+        // Not downloaded by an audit: the source it is routed to, or whose metadata gave the integrity
+        // (yarn.lock).
         source: v.source ?? entries[i]?.integritySource ?? gate.sources.route(v.name)[0]?.name,
         integrityFrom: locked.integrityInLockfile ? 'lockfile' : 'source metadata',
       })),
@@ -116,11 +130,21 @@ async function auditLocked(io: Io, json: boolean, gate: Gate, locked: ReturnType
 
   for (const v of refused) for (const p of v.problems) io.stdout(`${p.describe()}\n`);
   for (const v of warned) for (const p of v.problems) io.stdout(`warning (mode "warn"): ${p.describe()}\n`);
-  for (const u of unresolved) io.stdout(`could not check ${u.name}@${u.version}: its npm integrity could not be read from the sources (${u.reason})\n`);
-  const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
+  for (const u of unresolved)
+    io.stdout(
+      `could not check ${u.name}@${u.version}: its npm integrity could not be read from the sources (${u.reason})\n`,
+    );
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`);
   if (unresolved.length > 0) parts.push(`${unresolved.length} could not be checked`);
   const rel = path.relative(io.cwd, locked.file) || locked.file;
-  io.stdout(`sumgate audit: ${verdicts.length + unresolved.length} packages in ${rel}: ${parts.join(', ') || 'nothing to check'} (log ${gate.policy.log?.url ?? 'none'}, policy ${gate.policy.file ?? 'default'})\n`);
-  if (refused.length > 0) io.stdout(`${refused.length} package(s) refused: see the reasons above; \`sumgate explain <name>@<version>\` shows the details.\n`);
+  io.stdout(
+    `sumgate audit: ${verdicts.length + unresolved.length} packages in ${rel}: ${parts.join(', ') || 'nothing to check'} (log ${gate.policy.log?.url ?? 'none'}, policy ${gate.policy.file ?? 'default'})\n`,
+  );
+  if (refused.length > 0)
+    io.stdout(
+      `${refused.length} package(s) refused: see the reasons above; \`sumgate explain <name>@<version>\` shows the details.\n`,
+    );
   return code;
 }

@@ -1,6 +1,13 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { findWorkspaceRoot, loadPolicy, parsePolicyText, parseVerifierKey, POLICY_FILE_NAME, writeFileAtomic } from '@sumgate/core';
+import {
+  findWorkspaceRoot,
+  loadPolicy,
+  parsePolicyText,
+  parseVerifierKey,
+  POLICY_FILE_NAME,
+  writeFileAtomic,
+} from '@sumgate/core';
 import { parseArgs, UsageError } from '../args.js';
 import type { Command, Io } from '../io.js';
 import { bundleHint, findBundle } from '../init/bundles.js';
@@ -41,19 +48,36 @@ examples:
   sumgate init --yarn --log-url http://127.0.0.1:8090/ --log-vkey "$(cat log/log.vkey)"
   npm run sumgate -- init ...   (from a checkout: acts on the directory you ran npm from)`,
   async run(argv, io) {
-    const args = parseArgs(argv, { pnpm: 'boolean', yarn: 'boolean', 'log-url': 'string', 'log-vkey': 'list', registry: 'string', 'plugin-path': 'string', help: 'boolean' });
+    const args = parseArgs(argv, {
+      pnpm: 'boolean',
+      yarn: 'boolean',
+      'log-url': 'string',
+      'log-vkey': 'list',
+      registry: 'string',
+      'plugin-path': 'string',
+      help: 'boolean',
+    });
     if (args.flags.help === true) {
       io.stdout(`${this.usage}\n`);
       return 0;
     }
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
-    if (args.flags.pnpm === true && args.flags.yarn === true) throw new UsageError('give --pnpm or --yarn, not both');
+    if (args.flags.pnpm === true && args.flags.yarn === true)
+      throw new UsageError('give --pnpm or --yarn, not both');
     const root = findWorkspaceRoot(io.cwd);
-    const manager = chooseManager(root, args.flags.pnpm === true ? 'pnpm' : args.flags.yarn === true ? 'yarn' : undefined);
+    const manager = chooseManager(
+      root,
+      args.flags.pnpm === true ? 'pnpm' : args.flags.yarn === true ? 'yarn' : undefined,
+    );
 
-    const bundle = typeof args.flags['plugin-path'] === 'string' ? path.resolve(io.cwd, args.flags['plugin-path']) : findBundle(manager, root).file;
+    const bundle =
+      typeof args.flags['plugin-path'] === 'string'
+        ? path.resolve(io.cwd, args.flags['plugin-path'])
+        : findBundle(manager, root).file;
     if (bundle === undefined || !existsSync(bundle)) {
-      io.stderr(`sumgate init: the sumgate ${manager} plugin bundle was not found${bundle === undefined ? '' : ` at ${bundle}`}\n  fix: ${bundleHint()}, or pass --plugin-path <file>\n`);
+      io.stderr(
+        `sumgate init: the sumgate ${manager} plugin bundle was not found${bundle === undefined ? '' : ` at ${bundle}`}\n  fix: ${bundleHint()}, or pass --plugin-path <file>\n`,
+      );
       return 1;
     }
 
@@ -75,12 +99,17 @@ examples:
     if (policyText !== undefined) {
       writeFileAtomic(policyFile, policyText, { durable: true });
       const p = parsePolicyText(policyText, policyFile);
-      did.push(`wrote ${POLICY_FILE_NAME}: mode enforce, quarantine on, source ${p.sources.map((s) => `${s.name} ${s.url}`).join(', ')}, log ${p.log!.url} (key ${p.log!.vkeys.map((k) => k.split('+')[0]).join(', ')} pinned)`);
+      did.push(
+        `wrote ${POLICY_FILE_NAME}: mode enforce, quarantine on, source ${p.sources.map((s) => `${s.name} ${s.url}`).join(', ')}, log ${p.log!.url} (key ${p.log!.vkeys.map((k) => k.split('+')[0]).join(', ')} pinned)`,
+      );
     } else {
-      kept.push(`${POLICY_FILE_NAME} exists: left as it is${typeof args.flags['log-url'] === 'string' ? ' (--log-url/--log-vkey are only used for a new policy: edit "log" by hand to change it)' : ''}`);
+      kept.push(
+        `${POLICY_FILE_NAME} exists: left as it is${typeof args.flags['log-url'] === 'string' ? ' (--log-url/--log-vkey are only used for a new policy: edit "log" by hand to change it)' : ''}`,
+      );
     }
 
-    const code = manager === 'pnpm' ? setUpPnpm(root, bundle, did, kept) : await setUpYarn(io, root, bundle, did, kept);
+    const code =
+      manager === 'pnpm' ? setUpPnpm(root, bundle, did, kept) : await setUpYarn(io, root, bundle, did, kept);
     if (code !== 0) {
       report(io, root, manager, did, kept, false);
       return code;
@@ -95,19 +124,29 @@ function chooseManager(root: string, forced: PackageManager | undefined): Packag
   const d = detectPackageManager(root);
   if (d.manager !== undefined) return d.manager;
   if (d.unsupported !== undefined) {
-    throw new UsageError(`${d.unsupported}: Yarn 1 has no plugin API, so installs cannot be gated. Upgrade to Yarn 4 (yarn set version stable), or use pnpm; \`sumgate audit\` still checks a yarn.lock in CI`);
+    throw new UsageError(
+      `${d.unsupported}: Yarn 1 has no plugin API, so installs cannot be gated. Upgrade to Yarn 4 (yarn set version stable), or use pnpm; \`sumgate audit\` still checks a yarn.lock in CI`,
+    );
   }
-  if (d.ambiguous === true) throw new UsageError(`both pnpm and Yarn files are in ${root} (${d.evidence.join(', ')}): pass --pnpm or --yarn`);
-  throw new UsageError(`no pnpm or Yarn project found at ${root} (no pnpm-lock.yaml, pnpm-workspace.yaml, yarn.lock, .yarnrc.yml or "packageManager"): run it at the repository root, or pass --pnpm or --yarn`);
+  if (d.ambiguous === true)
+    throw new UsageError(
+      `both pnpm and Yarn files are in ${root} (${d.evidence.join(', ')}): pass --pnpm or --yarn`,
+    );
+  throw new UsageError(
+    `no pnpm or Yarn project found at ${root} (no pnpm-lock.yaml, pnpm-workspace.yaml, yarn.lock, .yarnrc.yml or "packageManager"): run it at the repository root, or pass --pnpm or --yarn`,
+  );
 }
 
 function newPolicy(root: string, manager: PackageManager, flags: Record<string, unknown>): string {
   const logUrl = flags['log-url'];
   const vkeys = (flags['log-vkey'] as string[] | undefined) ?? [];
   if (typeof logUrl !== 'string' || vkeys.length === 0) {
-    throw new UsageError(`--log-url and --log-vkey are required to write a new ${POLICY_FILE_NAME}: sumgate does not guess which log to trust or its key, and a policy without a log could not verify anything. Ask your log operator for both, or run your own log (\`sumgate log init\` prints its vkey, \`sumgate log serve\` serves it)`);
+    throw new UsageError(
+      `--log-url and --log-vkey are required to write a new ${POLICY_FILE_NAME}: sumgate does not guess which log to trust or its key, and a policy without a log could not verify anything. Ask your log operator for both, or run your own log (\`sumgate log init\` prints its vkey, \`sumgate log serve\` serves it)`,
+    );
   }
-  if (!/^https?:\/\/[^@\s]+$/.test(logUrl) || !URL.canParse(logUrl)) throw new UsageError(`--log-url: "${logUrl}" is not an http(s) URL without credentials`);
+  if (!/^https?:\/\/[^@\s]+$/.test(logUrl) || !URL.canParse(logUrl))
+    throw new UsageError(`--log-url: "${logUrl}" is not an http(s) URL without credentials`);
   for (const k of vkeys) {
     try {
       parseVerifierKey(k);
@@ -115,8 +154,14 @@ function newPolicy(root: string, manager: PackageManager, flags: Record<string, 
       throw new UsageError(`--log-vkey: ${(e as Error).message}`);
     }
   }
-  const registryUrl = (flags['registry'] as string | undefined) ?? (manager === 'pnpm' ? npmrcRegistry(root) : yarnRegistry(root)) ?? NPMJS;
-  if (!/^https?:\/\/[^@\s]+$/.test(registryUrl) || !URL.canParse(registryUrl)) throw new UsageError(`--registry: "${registryUrl}" is not an http(s) URL without credentials (credentials belong in .npmrc / .yarnrc.yml)`);
+  const registryUrl =
+    (flags['registry'] as string | undefined) ??
+    (manager === 'pnpm' ? npmrcRegistry(root) : yarnRegistry(root)) ??
+    NPMJS;
+  if (!/^https?:\/\/[^@\s]+$/.test(registryUrl) || !URL.canParse(registryUrl))
+    throw new UsageError(
+      `--registry: "${registryUrl}" is not an http(s) URL without credentials (credentials belong in .npmrc / .yarnrc.yml)`,
+    );
   const url = registryUrl.endsWith('/') ? registryUrl : `${registryUrl}/`;
   const name = url === NPMJS ? 'npmjs' : new URL(url).hostname.replace(/[^A-Za-z0-9._-]/g, '-') || 'registry';
   const text = policyTemplate({
@@ -140,7 +185,13 @@ function setUpPnpm(root: string, bundle: string, did: string[], kept: string[]):
   return 0;
 }
 
-async function setUpYarn(io: Io, root: string, bundle: string, did: string[], kept: string[]): Promise<number> {
+async function setUpYarn(
+  io: Io,
+  root: string,
+  bundle: string,
+  did: string[],
+  kept: string[],
+): Promise<number> {
   const state = yarnPluginState(root, bundle);
   if (state === 'current') {
     kept.push(`the sumgate Yarn plugin is imported (${YARN_PLUGIN_FILE}): left as it is`);
@@ -148,20 +199,33 @@ async function setUpYarn(io: Io, root: string, bundle: string, did: string[], ke
   }
   const r = await importYarnPlugin(root, bundle, io.env);
   if (!r.ok) {
-    io.stderr(r.notRunnable
-      ? `sumgate init: could not run Yarn here (${r.output}); finish the setup by running, at ${root}:\n  ${r.display}\n`
-      : `sumgate init: \`${r.display}\` failed:\n${r.output}\n  fix: run it yourself at ${root} and read Yarn's message\n`);
+    io.stderr(
+      r.notRunnable
+        ? `sumgate init: could not run Yarn here (${r.output}); finish the setup by running, at ${root}:\n  ${r.display}\n`
+        : `sumgate init: \`${r.display}\` failed:\n${r.output}\n  fix: run it yourself at ${root} and read Yarn's message\n`,
+    );
     return 1;
   }
   if (yarnPluginState(root, bundle) === 'absent') {
-    io.stderr(`sumgate init: \`${r.display}\` ran but ${YARN_PLUGIN_FILE} is not listed in .yarnrc.yml:\n${r.output}\n`);
+    io.stderr(
+      `sumgate init: \`${r.display}\` ran but ${YARN_PLUGIN_FILE} is not listed in .yarnrc.yml:\n${r.output}\n`,
+    );
     return 1;
   }
-  did.push(`${state === 'other' ? 'updated' : 'imported'} the sumgate Yarn plugin (${r.display}): ${YARN_PLUGIN_FILE}, listed in .yarnrc.yml`);
+  did.push(
+    `${state === 'other' ? 'updated' : 'imported'} the sumgate Yarn plugin (${r.display}): ${YARN_PLUGIN_FILE}, listed in .yarnrc.yml`,
+  );
   return 0;
 }
 
-function report(io: Io, root: string, manager: PackageManager, did: string[], kept: string[], complete: boolean): void {
+function report(
+  io: Io,
+  root: string,
+  manager: PackageManager,
+  did: string[],
+  kept: string[],
+  complete: boolean,
+): void {
   const out: string[] = [];
   if (did.length === 0 && complete) {
     out.push(`sumgate init: already set up for ${manager} in ${root}: nothing changed.`);
@@ -179,8 +243,12 @@ function report(io: Io, root: string, manager: PackageManager, did: string[], ke
   out.push('', 'next:');
   if (manager === 'pnpm') {
     const lock = existsSync(path.join(root, 'pnpm-lock.yaml'));
-    out.push(`  1. run \`pnpm install\` once (without --frozen-lockfile): pnpm records a checksum of ${PNPMFILE} in pnpm-lock.yaml`);
-    out.push(`     (pnpmfileChecksum)${lock ? '; until the lockfile is rewritten, `pnpm install --frozen-lockfile` (CI) fails with ERR_PNPM_LOCKFILE_CONFIG_MISMATCH' : ''}.`);
+    out.push(
+      `  1. run \`pnpm install\` once (without --frozen-lockfile): pnpm records a checksum of ${PNPMFILE} in pnpm-lock.yaml`,
+    );
+    out.push(
+      `     (pnpmfileChecksum)${lock ? '; until the lockfile is rewritten, `pnpm install --frozen-lockfile` (CI) fails with ERR_PNPM_LOCKFILE_CONFIG_MISMATCH' : ''}.`,
+    );
     out.push(`  2. commit: ${POLICY_FILE_NAME} ${PNPMFILE} pnpm-lock.yaml`);
   } else {
     out.push('  1. run `yarn install`: every package is now verified against the checksum log.');

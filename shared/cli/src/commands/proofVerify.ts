@@ -37,7 +37,9 @@ example:
     const proof = readInput(proofFile, 'the tlog-proof file').toString('utf8');
     try {
       const r = verifyTlogProof(proof, record, verifier);
-      io.stdout(`valid: the record is leaf ${r.index} of ${r.checkpoint.origin}, tree size ${r.checkpoint.size}, checkpoint signed by ${verifier.name}\n`);
+      io.stdout(
+        `valid: the record is leaf ${r.index} of ${r.checkpoint.origin}, tree size ${r.checkpoint.size}, checkpoint signed by ${verifier.name}\n`,
+      );
       return 0;
     } catch (e) {
       if (!isSumgateError(e)) throw e;
@@ -51,6 +53,8 @@ function readInput(file: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new UsageError(`${what}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(
+      `${what}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }

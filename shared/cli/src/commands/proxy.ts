@@ -42,12 +42,20 @@ examples:
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
     const portText = typeof args.flags.port === 'string' ? args.flags.port : String(DEFAULT_PROXY_PORT);
     const port = Number(portText);
-    if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a port number (0-65535), got ${portText}`);
+    if (!/^\d+$/.test(portText) || port > 65535)
+      throw new UsageError(`--port must be a port number (0-65535), got ${portText}`);
     const say = (line: string): void => io.stderr(`${line}\n`);
     const gates = new GateReloader(() => openGate(io, io.cwd, args.flags.policy), io.env, say);
     const gate = gates.current();
-    const running = await startProxy({ gate: () => gates.current(), host: typeof args.flags.host === 'string' ? args.flags.host : undefined, port, say });
-    io.stdout(`sumgate proxy: listening on ${running.url} (policy ${gate.policy.file ?? 'built-in defaults'}, ${gate.policy.sources.length} source(s), log ${gate.policy.log?.url ?? 'none'})\n`);
+    const running = await startProxy({
+      gate: () => gates.current(),
+      host: typeof args.flags.host === 'string' ? args.flags.host : undefined,
+      port,
+      say,
+    });
+    io.stdout(
+      `sumgate proxy: listening on ${running.url} (policy ${gate.policy.file ?? 'built-in defaults'}, ${gate.policy.sources.length} source(s), log ${gate.policy.log?.url ?? 'none'})\n`,
+    );
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);

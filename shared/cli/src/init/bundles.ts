@@ -19,7 +19,11 @@ interface BundleSpec {
 }
 
 const BUNDLES: Record<PackageManager, BundleSpec> = {
-  pnpm: { inRepo: 'plugins/pnpm/pnpmfile.cjs', shipped: 'plugins/pnpmfile.cjs', inNodeModules: 'node_modules/pnpm-plugin-sumgate/pnpmfile.cjs' },
+  pnpm: {
+    inRepo: 'plugins/pnpm/pnpmfile.cjs',
+    shipped: 'plugins/pnpmfile.cjs',
+    inNodeModules: 'node_modules/pnpm-plugin-sumgate/pnpmfile.cjs',
+  },
   yarn: {
     inRepo: 'plugins/yarn/bundles/@yarnpkg/plugin-sumgate.js',
     shipped: 'plugins/plugin-sumgate.js',

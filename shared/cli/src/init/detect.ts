@@ -54,12 +54,15 @@ export function detectPackageManager(root: string): Detection {
   if (pmMatch !== null) {
     const field = `package.json "packageManager": "${pm}"`;
     if (pmMatch[1] === 'pnpm') return { manager: 'pnpm', evidence: [field, ...pnpm] };
-    if (Number(pmMatch[2]) < 2) return { manager: undefined, evidence: [field], unsupported: `${field} is Yarn classic` };
+    if (Number(pmMatch[2]) < 2)
+      return { manager: undefined, evidence: [field], unsupported: `${field} is Yarn classic` };
     return { manager: 'yarn', evidence: [field, ...yarn] };
   }
-  if (pnpm.length > 0 && yarn.length > 0) return { manager: undefined, evidence: [...pnpm, ...yarn], ambiguous: true };
+  if (pnpm.length > 0 && yarn.length > 0)
+    return { manager: undefined, evidence: [...pnpm, ...yarn], ambiguous: true };
   if (pnpm.length > 0) return { manager: 'pnpm', evidence: pnpm };
   if (yarn.length > 0) return { manager: 'yarn', evidence: yarn };
-  if (yarnClassic !== undefined) return { manager: undefined, evidence: [yarnClassic], unsupported: yarnClassic };
+  if (yarnClassic !== undefined)
+    return { manager: undefined, evidence: [yarnClassic], unsupported: yarnClassic };
   return { manager: undefined, evidence: [] };
 }

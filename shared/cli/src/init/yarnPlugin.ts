@@ -49,7 +49,8 @@ export interface YarnRun {
 
 export function importYarnPlugin(root: string, bundle: string, env: NodeJS.ProcessEnv): Promise<YarnRun> {
   const yarnPath = yarnrcValue(root, 'yarnPath');
-  const [file, pre] = yarnPath !== undefined ? [process.execPath, [path.resolve(root, yarnPath)]] : ['yarn', []];
+  const [file, pre] =
+    yarnPath !== undefined ? [process.execPath, [path.resolve(root, yarnPath)]] : ['yarn', []];
   const args = [...pre, 'plugin', 'import', bundle];
   const display = `yarn plugin import ${bundle}`;
   return new Promise((resolve) => {

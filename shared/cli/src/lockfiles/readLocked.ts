@@ -31,7 +31,10 @@ export interface Locked {
 }
 
 export class LockfileError extends Error {
-  constructor(message: string, readonly fix: string) {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
     super(message);
     this.name = 'LockfileError';
   }
@@ -42,9 +45,15 @@ export function findLockfile(root: string): string {
   const found = LOCKFILE_NAMES.map((n) => path.join(root, n)).filter((f) => existsSync(f));
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {
-    throw new LockfileError(`no lockfile in ${root} (looked for ${LOCKFILE_NAMES.join(', ')})`, 'run the install once to create it, or pass --lockfile <path>');
+    throw new LockfileError(
+      `no lockfile in ${root} (looked for ${LOCKFILE_NAMES.join(', ')})`,
+      'run the install once to create it, or pass --lockfile <path>',
+    );
   }
-  throw new LockfileError(`several lockfiles in ${root}: ${found.map((f) => path.basename(f)).join(', ')}`, 'pass the one your installs use with --lockfile <path>');
+  throw new LockfileError(
+    `several lockfiles in ${root}: ${found.map((f) => path.basename(f)).join(', ')}`,
+    'pass the one your installs use with --lockfile <path>',
+  );
 }
 
 export function lockfileKind(file: string): LockfileKind {
@@ -52,7 +61,10 @@ export function lockfileKind(file: string): LockfileKind {
   if (base.endsWith('.yaml') || base.endsWith('.yml')) return 'pnpm-lock.yaml';
   if (base.endsWith('.json')) return 'package-lock.json';
   if (base.endsWith('.lock')) return 'yarn.lock';
-  throw new LockfileError(`${file}: not a lockfile sumgate can read`, 'pass a pnpm-lock.yaml, yarn.lock or package-lock.json');
+  throw new LockfileError(
+    `${file}: not a lockfile sumgate can read`,
+    'pass a pnpm-lock.yaml, yarn.lock or package-lock.json',
+  );
 }
 
 export function readLocked(file: string): Locked {
@@ -61,14 +73,20 @@ export function readLocked(file: string): Locked {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new LockfileError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'check the path given to --lockfile');
+    throw new LockfileError(
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'check the path given to --lockfile',
+    );
   }
   try {
     return parseLockedText(kind, file, text);
   } catch (e) {
     if (e instanceof LockfileError) throw e;
     const fix = (e as { fix?: unknown }).fix;
-    throw new LockfileError(`${file} is not a readable ${kind}: ${(e as Error).message}`, typeof fix === 'string' ? fix : 'regenerate it with the package manager');
+    throw new LockfileError(
+      `${file} is not a readable ${kind}: ${(e as Error).message}`,
+      typeof fix === 'string' ? fix : 'regenerate it with the package manager',
+    );
   }
 }
 
@@ -81,17 +99,25 @@ function dedupe(entries: LockedEntry[]): LockedEntry[] {
 export function parseLockedText(kind: LockfileKind, file: string, text: string): Locked {
   if (kind === 'pnpm-lock.yaml') {
     const entries = lockedRegistryPackages(parsePnpmLockText(text)).map((p) => ({
-      name: p.name, version: p.version, integrity: sha512Of(p.integrity), tarballUrl: p.tarballUrl,
+      name: p.name,
+      version: p.version,
+      integrity: sha512Of(p.integrity),
+      tarballUrl: p.tarballUrl,
     }));
     return { kind, file, entries: dedupe(entries), integrityInLockfile: true };
   }
   if (kind === 'package-lock.json') {
     const integrity = packageLockIntegrities(text);
-    const entries = parsePackageLock(text).flatMap((p) => [...(integrity.get(`${p.name}@${p.version}`) ?? [undefined])].map((i) => ({ ...p, integrity: i })));
+    const entries = parsePackageLock(text).flatMap((p) =>
+      [...(integrity.get(`${p.name}@${p.version}`) ?? [undefined])].map((i) => ({ ...p, integrity: i })),
+    );
     return { kind, file, entries: dedupe(entries), integrityInLockfile: true };
   }
   const classic = yarnClassicIntegrities(text);
   const berry = text.includes('__metadata:');
-  const entries = parseYarnLock(text).map((p) => ({ ...p, integrity: classic.get(`${p.name}@${p.version}`) }));
+  const entries = parseYarnLock(text).map((p) => ({
+    ...p,
+    integrity: classic.get(`${p.name}@${p.version}`),
+  }));
   return { kind, file, entries: dedupe(entries), integrityInLockfile: !berry };
 }

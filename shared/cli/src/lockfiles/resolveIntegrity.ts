@@ -37,7 +37,11 @@ export async function resolveIntegrities(
       for (const e of wanted) {
         const integrity = sha512Of(fetched.value.versions[e.version]?.dist?.integrity);
         if (integrity === undefined) {
-          unresolved.push({ name, version: e.version, reason: `source ${fetched.source.name} lists no sha512 integrity for ${e.version}` });
+          unresolved.push({
+            name,
+            version: e.version,
+            reason: `source ${fetched.source.name} lists no sha512 integrity for ${e.version}`,
+          });
         } else {
           resolved.push({ ...e, integrity, integritySource: fetched.source.name });
         }

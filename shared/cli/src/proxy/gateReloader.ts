@@ -12,7 +12,11 @@ export class GateReloader {
   private gate: Gate;
   private stamps: Map<string, string>;
 
-  constructor(private readonly open: () => Gate, private readonly env: NodeJS.ProcessEnv, private readonly say: (line: string) => void) {
+  constructor(
+    private readonly open: () => Gate,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly say: (line: string) => void,
+  ) {
     this.gate = open();
     this.stamps = this.stampsOf(this.gate);
   }
@@ -29,7 +33,10 @@ export class GateReloader {
   }
 
   private stampsOf(gate: Gate): Map<string, string> {
-    const files = [...(gate.policy.file === undefined ? [] : [gate.policy.file]), ...npmrcFiles(gate.workspaceRoot, this.env)];
+    const files = [
+      ...(gate.policy.file === undefined ? [] : [gate.policy.file]),
+      ...npmrcFiles(gate.workspaceRoot, this.env),
+    ];
     return new Map(files.map((f) => [f, stampOf(f)]));
   }
 }

@@ -37,6 +37,9 @@ export function packumentView(upstream: Packument, name: string, opts: Packument
     const target = opts.omit.has(version) ? previousVersion(version, kept) : version;
     if (target !== undefined) tags[tag] = target;
   }
-  const time = upstream.time === undefined ? undefined : Object.fromEntries(Object.entries(upstream.time).filter(([k]) => !opts.omit.has(k)));
+  const time =
+    upstream.time === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(upstream.time).filter(([k]) => !opts.omit.has(k)));
   return { ...upstream, versions, 'dist-tags': tags, ...(time === undefined ? {} : { time }) };
 }

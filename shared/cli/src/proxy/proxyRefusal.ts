@@ -4,7 +4,12 @@ import type { SourceFailure } from '@sumgate/core';
 export interface ProxyAnswer {
   readonly status: number;
   /** `{"error": ...}`: the field npm, Yarn 1 and Bun print from a registry's error body. */
-  readonly body: { readonly error: string; readonly code?: string; readonly pkg?: string | undefined; readonly fix?: string | undefined };
+  readonly body: {
+    readonly error: string;
+    readonly code?: string;
+    readonly pkg?: string | undefined;
+    readonly fix?: string | undefined;
+  };
 }
 
 /**
@@ -16,10 +21,15 @@ export interface ProxyAnswer {
  */
 export function proxyAnswerFor(e: unknown): ProxyAnswer {
   if (!isSumgateError(e)) {
-    return { status: 500, body: { error: `sumgate proxy internal error: ${(e as Error).message ?? String(e)}` } };
+    return {
+      status: 500,
+      body: { error: `sumgate proxy internal error: ${(e as Error).message ?? String(e)}` },
+    };
   }
   const failures = (e.data.failures ?? []) as SourceFailure[];
-  const notFound = e.code === 'NO_SOURCE' || (e.code === 'SOURCE_FAILED' && failures.length > 0 && failures.every((f) => f.reason === 'HTTP 404'));
+  const notFound =
+    e.code === 'NO_SOURCE' ||
+    (e.code === 'SOURCE_FAILED' && failures.length > 0 && failures.every((f) => f.reason === 'HTTP 404'));
   const status = notFound ? 404 : e.tier === 'unavailable' ? 503 : 403;
   const line = `sumgate ${e.code}: ${e.message}${e.fix === undefined ? '' : ` (fix: ${e.fix})`}`;
   return { status, body: { error: line.replace(/\s*\n\s*/g, ' '), code: e.code, pkg: e.pkg, fix: e.fix } };

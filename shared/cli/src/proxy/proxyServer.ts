@@ -38,7 +38,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
 
   const packument = async (gate: Gate, name: string): Promise<Packument> => {
     const fetched = await gate.sources.fetchPackument(name);
-    for (const f of fetched.failures) say(`sumgate proxy: ${name}: source ${f.source} passed over (${f.reason})`);
+    for (const f of fetched.failures)
+      say(`sumgate proxy: ${name}: source ${f.source} passed over (${f.reason})`);
     const upstream = fetched.value;
     for (const [version, m] of Object.entries(upstream.versions)) {
       if (typeof m.dist?.tarball === 'string') upstreamTarballs.set(`${name}@${version}`, m.dist.tarball);
@@ -50,7 +51,13 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     const omitted: string[] = [];
     if (checked && gate.policy.proxyQuarantined === 'omit') {
       // Every version is judged (ingesting the ones the log lacks), so a range skips the refused ones.
-      const verdicts = await gate.verifyLocked(versions.map((version) => ({ name, version, integrity: upstream.versions[version]?.dist?.integrity })));
+      const verdicts = await gate.verifyLocked(
+        versions.map((version) => ({
+          name,
+          version,
+          integrity: upstream.versions[version]?.dist?.integrity,
+        })),
+      );
       for (const v of verdicts) {
         if (!isRefused(v)) continue;
         const unavailable = v.problems.find((p) => p.tier === 'unavailable');
@@ -58,24 +65,38 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         omit.add(v.version);
         omitted.push(`${v.version} (${v.problems.map((p) => p.code).join(', ')})`);
       }
-      if (omitted.length > 0) say(`sumgate proxy: ${name}: left out of the packument (refused): ${omitted.join(', ')}`);
+      if (omitted.length > 0)
+        say(`sumgate proxy: ${name}: left out of the packument (refused): ${omitted.join(', ')}`);
     } else if (checked) {
-      // The log's integrity for the versions it already has (no ingestion: the tarball request proves the one chosen).
-      const found = await gate.log.lookupMany(versions.map((version) => ({ name, version })), false);
+      // The log's integrity for the versions it already has (no ingestion: the tarball request proves the one
+      // chosen).
+      const found = await gate.log.lookupMany(
+        versions.map((version) => ({ name, version })),
+        false,
+      );
       for (const [key, r] of found.found) logged.set(key.slice(name.length + 1), r.record.integrity);
     }
     return packumentView(upstream, name, { proxyUrl: base, logged, omit });
   };
 
   const tarball = async (gate: Gate, name: string, version: string): Promise<Buffer> => {
-    const v = await gate.fetchVerified({ name, version, tarballUrl: upstreamTarballs.get(`${name}@${version}`) });
-    say(`sumgate proxy: verified ${name}@${version} from ${v.source}${v.verdict.logIndex === undefined ? ` (${v.verdict.decision})` : ` (log leaf ${v.verdict.logIndex})`}`);
+    const v = await gate.fetchVerified({
+      name,
+      version,
+      tarballUrl: upstreamTarballs.get(`${name}@${version}`),
+    });
+    say(
+      `sumgate proxy: verified ${name}@${version} from ${v.source}${v.verdict.logIndex === undefined ? ` (${v.verdict.decision})` : ` (log leaf ${v.verdict.logIndex})`}`,
+    );
     return v.bytes;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const what = parseProxyPath(req.url ?? '/');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: `sumgate proxy serves reads only (${req.method ?? ''} ${req.url ?? ''})` });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, {
+        error: `sumgate proxy serves reads only (${req.method ?? ''} ${req.url ?? ''})`,
+      });
     try {
       if (what.kind === 'ping') return send(res, 200, {});
       if (what.kind === 'packument') return send(res, 200, await packument(opts.gate(), what.name));
@@ -100,10 +121,11 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   base = `http://${authority}/`;
   return {
     url: base,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

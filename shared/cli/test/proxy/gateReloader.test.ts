@@ -15,12 +15,21 @@ describe('GateReloader', () => {
     writeFileSync(file, policy(''));
     const said: string[] = [];
     const env = { HOME: dir };
-    const gates = new GateReloader(() => Gate.open({ cwd: dir, host: 'proxy', env }), env, (l) => said.push(l));
+    const gates = new GateReloader(
+      () => Gate.open({ cwd: dir, host: 'proxy', env }),
+      env,
+      (l) => said.push(l),
+    );
     const first = gates.current();
     expect(gates.current()).toBe(first);
     expect(first.policy.approvals).toEqual([]);
 
-    writeFileSync(file, policy(', "approvals": [{ "package": "a@1.0.0", "installCode": "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" }]'));
+    writeFileSync(
+      file,
+      policy(
+        ', "approvals": [{ "package": "a@1.0.0", "installCode": "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" }]',
+      ),
+    );
     const second = gates.current();
     expect(second).not.toBe(first);
     expect(second.policy.approvals.map((a) => a.package)).toEqual(['a@1.0.0']);
@@ -29,7 +38,11 @@ describe('GateReloader', () => {
     writeFileSync(file, '{ "mode": "strict" ');
     for (let i = 0; i < 2; i++) {
       expect(() => gates.current()).toThrow(SumgateError);
-      try { gates.current(); } catch (e) { expect((e as SumgateError).code).toBe('POLICY_INVALID'); }
+      try {
+        gates.current();
+      } catch (e) {
+        expect((e as SumgateError).code).toBe('POLICY_INVALID');
+      }
     }
     writeFileSync(file, policy(', "mode": "warn"'));
     expect(gates.current().policy.mode).toBe('warn');

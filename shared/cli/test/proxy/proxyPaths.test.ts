@@ -9,7 +9,10 @@ describe('parseProxyPath', () => {
     ['/@scope/name', { kind: 'packument', name: '@scope/name' }],
     ['/plain?write=true', { kind: 'packument', name: 'plain' }],
     ['/plain/-/plain-1.0.0.tgz', { kind: 'tarball', name: 'plain', version: '1.0.0' }],
-    ['/@scope/name/-/name-2.1.0-beta.1.tgz', { kind: 'tarball', name: '@scope/name', version: '2.1.0-beta.1' }],
+    [
+      '/@scope/name/-/name-2.1.0-beta.1.tgz',
+      { kind: 'tarball', name: '@scope/name', version: '2.1.0-beta.1' },
+    ],
     ['/@scope%2fname/-/name-2.1.0.tgz', { kind: 'tarball', name: '@scope/name', version: '2.1.0' }],
     ['/-/ping', { kind: 'ping' }],
   ])('%s', (p, expected) => {
@@ -17,8 +20,16 @@ describe('parseProxyPath', () => {
   });
 
   it.each([
-    '/', '/-/v1/search?text=x', '/-/npm/v1/security/advisories/bulk', '/plain/-/other-1.0.0.tgz', '/plain/-/plain-latest.tgz',
-    '/plain/-/plain-1.0.tgz', '/plain/1.0.0', '/../etc/passwd', '/%E0%A4%A', '/Plain%20Name',
+    '/',
+    '/-/v1/search?text=x',
+    '/-/npm/v1/security/advisories/bulk',
+    '/plain/-/other-1.0.0.tgz',
+    '/plain/-/plain-latest.tgz',
+    '/plain/-/plain-1.0.tgz',
+    '/plain/1.0.0',
+    '/../etc/passwd',
+    '/%E0%A4%A',
+    '/Plain%20Name',
   ])('%s is not something the proxy can verify', (p) => {
     expect(parseProxyPath(p).kind).toBe('other');
   });

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -8,7 +18,11 @@ import path from 'node:path';
  * `durable` adds an fsync before the rename, for state that must survive a crash (the remembered
  * checkpoint); cache entries skip it: losing one only means proving that package again.
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array, opts: { durable?: boolean; mode?: number } = {}): void {
+export function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  opts: { durable?: boolean; mode?: number } = {},
+): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(tmp, 'w', opts.mode ?? 0o644);
@@ -35,7 +49,7 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
     await mkdir(dir, { recursive: true });
     madeDirs.add(dir);
   }
-  let handle;
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(tmp, 'w', 0o644);
   } catch (e) {
@@ -64,7 +78,11 @@ export function readFileOrUndefined(file: string): Buffer | undefined {
  * Runs `fn` holding an exclusive lock file, shared by every process using the same cache (pnpm
  * workers, Yarn, the CLI). A lock older than `staleMs` is from a dead process and is broken.
  */
-export async function withFileLock<T>(lockFile: string, fn: () => T | Promise<T>, staleMs = 30_000): Promise<T> {
+export async function withFileLock<T>(
+  lockFile: string,
+  fn: () => T | Promise<T>,
+  staleMs = 30_000,
+): Promise<T> {
   mkdirSync(path.dirname(lockFile), { recursive: true });
   const deadline = Date.now() + staleMs * 2;
   for (;;) {

@@ -6,7 +6,8 @@ import type { SourceMetadata } from '../verdict/decide.js';
 
 /**
  * A record with what proves it: its exact text, its leaf index, the inclusion path (one base64
- * string of the hashes, leaf to root) and the signed checkpoint it is proven under, referred to by the pinned key's id and
+ * string of the hashes, leaf to root) and the signed checkpoint it is proven under, referred to by the pinned
+ * key's id and
  * the note's sha256 (kept in logs/<key>/checkpoints/). Nothing here is believed until checked again.
  */
 export interface ProvenEntry {
@@ -33,7 +34,9 @@ export interface CachedFacts {
   readonly v: 3;
   readonly proven: ProvenEntry;
   /** The previous version (undefined version: there is none) and its proven record. */
-  readonly previous?: { readonly version: string | undefined; readonly proven: ProvenEntry | undefined } | undefined;
+  readonly previous?:
+    | { readonly version: string | undefined; readonly proven: ProvenEntry | undefined }
+    | undefined;
   readonly metadata?: SourceMetadata | undefined;
 }
 
@@ -58,7 +61,10 @@ export class FactsCache {
   private readonly queued = new Map<string, string>();
   private flushing: Promise<void> | undefined;
 
-  constructor(private readonly cacheDir: string, private readonly files: FileOps = nodeFileOps) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly files: FileOps = nodeFileOps,
+  ) {}
 
   file(name: string, version: string): string {
     const h = createHash('sha256').update(`${name}@${version}`).digest('hex');
@@ -123,20 +129,37 @@ export class FactsCache {
 export function isProvenEntry(e: unknown): e is ProvenEntry {
   if (typeof e !== 'object' || e === null) return false;
   const p = e as Partial<ProvenEntry>;
-  return typeof p.record === 'string' && Number.isSafeInteger(p.index) && (p.index ?? -1) >= 0 && typeof p.proof === 'string'
-    && typeof p.key === 'string' && typeof p.checkpoint === 'string';
+  return (
+    typeof p.record === 'string' &&
+    Number.isSafeInteger(p.index) &&
+    (p.index ?? -1) >= 0 &&
+    typeof p.proof === 'string' &&
+    typeof p.key === 'string' &&
+    typeof p.checkpoint === 'string'
+  );
 }
 
 export function isCachedFacts(f: unknown): f is CachedFacts {
   if (typeof f !== 'object' || f === null) return false;
   const c = f as Partial<CachedFacts>;
   if (c.v !== 3 || !isProvenEntry(c.proven)) return false;
-  if (c.previous !== undefined && (typeof c.previous !== 'object' || c.previous === null
-    || (c.previous.version !== undefined && typeof c.previous.version !== 'string')
-    || (c.previous.proven !== undefined && !isProvenEntry(c.previous.proven)))) return false;
+  if (
+    c.previous !== undefined &&
+    (typeof c.previous !== 'object' ||
+      c.previous === null ||
+      (c.previous.version !== undefined && typeof c.previous.version !== 'string') ||
+      (c.previous.proven !== undefined && !isProvenEntry(c.previous.proven)))
+  )
+    return false;
   const m = c.metadata;
-  if (m !== undefined && (typeof m !== 'object' || m === null
-    || (m.installHooks !== undefined && !(Array.isArray(m.installHooks) && m.installHooks.every((h) => typeof h === 'string')))
-    || (m.publishedAt !== undefined && typeof m.publishedAt !== 'string'))) return false;
+  if (
+    m !== undefined &&
+    (typeof m !== 'object' ||
+      m === null ||
+      (m.installHooks !== undefined &&
+        !(Array.isArray(m.installHooks) && m.installHooks.every((h) => typeof h === 'string'))) ||
+      (m.publishedAt !== undefined && typeof m.publishedAt !== 'string'))
+  )
+    return false;
   return true;
 }

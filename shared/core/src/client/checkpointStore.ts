@@ -14,11 +14,15 @@ import type { FileOps } from './clientOps.js';
  *
  *   logs/<keyId>/latest                the newest verified checkpoint (compare-and-swap under a lock)
  *   logs/<keyId>/checkpoints/<sha256>  signed checkpoints, content-addressed
- *   logs/<keyId>/links/<sha256>        {"to": <sha256>, "proof": [base64...]}: consistency proof to a newer one
+ *   logs/<keyId>/links/<sha256>        {"to": <sha256>, "proof": [base64...]}: consistency proof to a newer
+ * one
  *   logs/<keyId>/tile/...              authenticated full tiles
  */
 export class CheckpointStore {
-  constructor(private readonly cacheDir: string, private readonly files: FileOps) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly files: FileOps,
+  ) {}
 
   dir(keyId: string): string {
     return path.join(this.cacheDir, 'logs', keyId);
@@ -37,7 +41,11 @@ export class CheckpointStore {
    * Returns the note that is current afterwards, which is `next` on success or whatever another
    * process wrote meanwhile (the caller must then check consistency against that one and retry).
    */
-  async compareAndSwap(keyId: string, expected: string | undefined, next: string): Promise<{ swapped: boolean; current: string }> {
+  async compareAndSwap(
+    keyId: string,
+    expected: string | undefined,
+    next: string,
+  ): Promise<{ swapped: boolean; current: string }> {
     const file = this.file(keyId);
     return this.files.lock(`${file}.lock`, () => {
       const current = this.read(keyId);
@@ -52,7 +60,9 @@ export class CheckpointStore {
    * the memory over to the per-key layout; the caller must verify it with the pinned key.
    */
   readLegacy(keyName: string): string | undefined {
-    return this.files.read(path.join(this.cacheDir, 'logs', encodeURIComponent(keyName), 'latest'))?.toString('utf8');
+    return this.files
+      .read(path.join(this.cacheDir, 'logs', encodeURIComponent(keyName), 'latest'))
+      ?.toString('utf8');
   }
 
   /** Keeps a signed checkpoint by its hash (facts refer to it); returns the hash. */
@@ -71,7 +81,10 @@ export class CheckpointStore {
   }
 
   saveLink(keyId: string, fromHash: string, toHash: string, proof: readonly Hash[]): void {
-    this.files.write(path.join(this.dir(keyId), 'links', fromHash), JSON.stringify({ to: toHash, proof: proof.map(toBase64) }));
+    this.files.write(
+      path.join(this.dir(keyId), 'links', fromHash),
+      JSON.stringify({ to: toHash, proof: proof.map(toBase64) }),
+    );
   }
 
   /** A consistency proof from the checkpoint `fromHash` to a newer one; undefined when absent or unreadable. */

@@ -5,7 +5,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readFileOrUndefined, withFileLock, writeFileAtomic, writeFileAtomicAsync } from '../cache/atomicFile.js';
+import {
+  readFileOrUndefined,
+  withFileLock,
+  writeFileAtomic,
+  writeFileAtomicAsync,
+} from '../cache/atomicFile.js';
 import type { HttpClient } from '../sources/http.js';
 import { nodeHttpClient } from '../sources/http.js';
 

@@ -10,10 +10,20 @@ import { noteHashOf } from './pinnedKeys.js';
 export function saveForkEvidence(
   cacheDir: string,
   files: FileOps,
-  e: { keyId: string; logUrl: string; remembered: string | undefined; served: string; proof: string[]; reason: string },
+  e: {
+    keyId: string;
+    logUrl: string;
+    remembered: string | undefined;
+    served: string;
+    proof: string[];
+    reason: string;
+  },
 ): string {
   const dir = path.join(cacheDir, 'evidence', `${e.keyId}-${noteHashOf(e.served).slice(0, 16)}`);
-  files.write(path.join(dir, 'remembered.checkpoint'), e.remembered ?? '(none: this machine had not verified a checkpoint of this key before)\n');
+  files.write(
+    path.join(dir, 'remembered.checkpoint'),
+    e.remembered ?? '(none: this machine had not verified a checkpoint of this key before)\n',
+  );
   files.write(path.join(dir, 'served.checkpoint'), e.served);
   files.write(path.join(dir, 'consistency-proof.txt'), e.proof.join('\n') + (e.proof.length > 0 ? '\n' : ''));
   files.write(

@@ -2,7 +2,13 @@ import { SumgateError } from '../errors.js';
 import { parseRecord, recordKey } from '../record/npmRecord.js';
 import type { NpmRecord } from '../record/npmRecord.js';
 import type { HttpClient } from '../sources/http.js';
-import { checkInclusion, proveInclusion, recordHash, TileHashReader, tilesForComputation } from '../tlog/index.js';
+import {
+  checkInclusion,
+  proveInclusion,
+  recordHash,
+  TileHashReader,
+  tilesForComputation,
+} from '../tlog/index.js';
 import type { Checkpoint, Hash } from '../tlog/index.js';
 import { parseBatchResponse, proofHash, splitHashes } from './batchResponse.js';
 import { nodeClientOps } from './clientOps.js';
@@ -80,7 +86,10 @@ export class LogClient {
    * ingest unknown ones if `ingest`. A log still ingesting answers with what it has; the client asks
    * again for the rest, with progress, until log.timeoutMs is spent (then LOG_INGESTING).
    */
-  async lookupMany(pkgs: ReadonlyArray<{ name: string; version: string }>, ingest: boolean): Promise<LookupResult> {
+  async lookupMany(
+    pkgs: ReadonlyArray<{ name: string; version: string }>,
+    ingest: boolean,
+  ): Promise<LookupResult> {
     const found = new Map<string, LoggedRecord>();
     const missing: Array<{ name: string; version: string; reason: string }> = [];
     const budgetEnds = this.ops.now() + this.opts.timeoutMs;
@@ -92,7 +101,12 @@ export class LogClient {
     return { found, missing };
   }
 
-  private async proveWaiting(pkgs: ReadonlyArray<{ name: string; version: string }>, ingest: boolean, budgetEnds: number, total: number): Promise<LookupResult> {
+  private async proveWaiting(
+    pkgs: ReadonlyArray<{ name: string; version: string }>,
+    ingest: boolean,
+    budgetEnds: number,
+    total: number,
+  ): Promise<LookupResult> {
     const found = new Map<string, LoggedRecord>();
     const missing: Array<{ name: string; version: string; reason: string }> = [];
     let todo = pkgs;
@@ -105,21 +119,37 @@ export class LogClient {
       todo = r.pending;
       const waited = Math.round((this.ops.now() - started) / 1000);
       if (this.ops.now() + 500 >= budgetEnds) {
-        throw new SumgateError('LOG_INGESTING', `checksum log ${this.opts.url} is still ingesting ${todo.length} of ${total} versions after ${waited} s (log.timeoutMs is ${this.opts.timeoutMs}); the log is working, not down`, {
-          fix: `pre-fill the log on its host with \`sumgate log ingest --dir <log dir> --lockfile <your lockfile> --upstream <registry>\`, or raise "log.timeoutMs" in sumgate.jsonc, then retry`,
-          data: { pending: todo.slice(0, 20).map((p) => `${p.name}@${p.version}`), waitedSeconds: waited },
-        });
+        throw new SumgateError(
+          'LOG_INGESTING',
+          `checksum log ${this.opts.url} is still ingesting ${todo.length} of ${total} versions after ${waited} s (log.timeoutMs is ${this.opts.timeoutMs}); the log is working, not down`,
+          {
+            fix: `pre-fill the log on its host with \`sumgate log ingest --dir <log dir> --lockfile <your lockfile> --upstream <registry>\`, or raise "log.timeoutMs" in sumgate.jsonc, then retry`,
+            data: { pending: todo.slice(0, 20).map((p) => `${p.name}@${p.version}`), waitedSeconds: waited },
+          },
+        );
       }
       await this.ops.sleep(250);
-      this.opts.progress?.(`sumgate: the checksum log is still ingesting ${todo.length} of ${total} versions (waited ${waited} s of ${Math.round(this.opts.timeoutMs / 1000)} s)`);
+      this.opts.progress?.(
+        `sumgate: the checksum log is still ingesting ${todo.length} of ${total} versions (waited ${waited} s of ${Math.round(this.opts.timeoutMs / 1000)} s)`,
+      );
     }
   }
 
-  private async proveBatch(pkgs: ReadonlyArray<{ name: string; version: string }>, ingest: boolean, budgetEnds: number): Promise<LookupResult & { pending: Array<{ name: string; version: string }> }> {
+  private async proveBatch(
+    pkgs: ReadonlyArray<{ name: string; version: string }>,
+    ingest: boolean,
+    budgetEnds: number,
+  ): Promise<LookupResult & { pending: Array<{ name: string; version: string }> }> {
     if (this.batchUnsupported) return { ...(await this.lookupEach(pkgs)), pending: [] };
     const waitMs = Math.max(0, Math.min(INGEST_WAIT_MS, budgetEnds - this.ops.now() - 1000));
     const body = JSON.stringify({ packages: pkgs.map((p) => `${p.name}@${p.version}`), ingest, waitMs });
-    const res = await this.requester.request('proofs', { method: 'POST', body, headers: { 'content-type': 'application/json' }, absent: [404], deadlineAt: budgetEnds });
+    const res = await this.requester.request('proofs', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      absent: [404],
+      deadlineAt: budgetEnds,
+    });
     if (res === undefined) {
       // A log without sumgate's batch endpoint (a plain Go-shaped log): one lookup per package.
       this.batchUnsupported = true;
@@ -135,25 +165,56 @@ export class LogClient {
       const record = parseRecord(e.record);
       const key = `${record.name}@${record.version}`;
       if (!wanted.has(key) || record.name !== e.name || record.version !== e.version) {
-        throw new SumgateError('INVALID_PROOF', `checksum log ${this.opts.url} answered for ${e.name}@${e.version} with a record for ${key}`);
+        throw new SumgateError(
+          'INVALID_PROOF',
+          `checksum log ${this.opts.url} answered for ${e.name}@${e.version} with a record for ${key}`,
+        );
       }
       const proof = e.proof.map((i) => proofHash(hashes, i, this.opts.url));
-      this.checkLeaf(proof, checkpoint, e.index, e.record, key, 'its inclusion proof does not match its signed checkpoint');
-      found.set(key, { record, text: e.record, index: e.index, checkpointSize: checkpoint.size, origin: checkpoint.origin, proof, checkpoint: trusted });
+      this.checkLeaf(
+        proof,
+        checkpoint,
+        e.index,
+        e.record,
+        key,
+        'its inclusion proof does not match its signed checkpoint',
+      );
+      found.set(key, {
+        record,
+        text: e.record,
+        index: e.index,
+        checkpointSize: checkpoint.size,
+        origin: checkpoint.origin,
+        proof,
+        checkpoint: trusted,
+      });
     }
-    const pending = doc.pending.filter((p) => wanted.has(`${p.name}@${p.version}`) && !found.has(`${p.name}@${p.version}`));
+    const pending = doc.pending.filter(
+      (p) => wanted.has(`${p.name}@${p.version}`) && !found.has(`${p.name}@${p.version}`),
+    );
     return { found, missing: doc.missing, pending };
   }
 
-  private checkLeaf(proof: readonly Hash[], checkpoint: Checkpoint, index: number, text: string, key: string, why: string): void {
+  private checkLeaf(
+    proof: readonly Hash[],
+    checkpoint: Checkpoint,
+    index: number,
+    text: string,
+    key: string,
+    why: string,
+  ): void {
     try {
       checkInclusion(proof, checkpoint.size, checkpoint.root, index, recordHash(Buffer.from(text, 'utf8')));
     } catch (err) {
-      throw new SumgateError('INVALID_PROOF', `checksum log ${this.opts.url}: ${key} (leaf ${index}): ${why}`, {
-        pkg: key,
-        fix: 'the log or a proxy in front of it is serving bad proofs, tiles or records; report it to the log operator',
-        cause: err,
-      });
+      throw new SumgateError(
+        'INVALID_PROOF',
+        `checksum log ${this.opts.url}: ${key} (leaf ${index}): ${why}`,
+        {
+          pkg: key,
+          fix: 'the log or a proxy in front of it is serving bad proofs, tiles or records; report it to the log operator',
+          cause: err,
+        },
+      );
     }
   }
 
@@ -180,14 +241,24 @@ export class LogClient {
     const record = parseRecord(text);
     const key = `${name}@${version}`;
     if (record.name !== name || record.version !== version) {
-      throw new SumgateError('INVALID_PROOF', `checksum log ${this.opts.url} answered a lookup of ${key} with a record for ${record.name}@${record.version}`);
+      throw new SumgateError(
+        'INVALID_PROOF',
+        `checksum log ${this.opts.url} answered a lookup of ${key} with a record for ${record.name}@${record.version}`,
+      );
     }
     const trusted = await this.history.accept(note);
     const { checkpoint } = trusted;
-    if (index >= checkpoint.size) throw new SumgateError('INVALID_PROOF', `checksum log ${this.opts.url}: leaf ${index} of ${key} is beyond its checkpoint (size ${checkpoint.size})`);
+    if (index >= checkpoint.size)
+      throw new SumgateError(
+        'INVALID_PROOF',
+        `checksum log ${this.opts.url}: leaf ${index} of ${key} is beyond its checkpoint (size ${checkpoint.size})`,
+      );
     const tiles = new TileFetcher(this.requester, this.history.tileDir(trusted.keyId), this.ops.files);
-    const needed = tilesForComputation(checkpoint.size, (read) => proveInclusion(index, checkpoint.size, read));
-    const prove = (): Hash[] => proveInclusion(index, checkpoint.size, new TileHashReader(checkpoint.size, (t) => tiles.get(t)).read);
+    const needed = tilesForComputation(checkpoint.size, (read) =>
+      proveInclusion(index, checkpoint.size, read),
+    );
+    const prove = (): Hash[] =>
+      proveInclusion(index, checkpoint.size, new TileHashReader(checkpoint.size, (t) => tiles.get(t)).read);
     const fetch = async (again: boolean): Promise<void> => {
       try {
         await (again ? tiles.refetchCached(needed) : tiles.fetchAll(needed));
@@ -197,7 +268,7 @@ export class LogClient {
     };
     await fetch(false);
     let proof = prove();
-    const why = 'it is not proven by the log\'s tiles under its signed checkpoint';
+    const why = "it is not proven by the log's tiles under its signed checkpoint";
     try {
       checkInclusion(proof, checkpoint.size, checkpoint.root, index, recordHash(Buffer.from(text, 'utf8')));
     } catch {
@@ -208,7 +279,15 @@ export class LogClient {
       this.checkLeaf(proof, checkpoint, index, text, key, why);
     }
     tiles.save();
-    return { record, text, index, checkpointSize: checkpoint.size, origin: checkpoint.origin, proof, checkpoint: trusted };
+    return {
+      record,
+      text,
+      index,
+      checkpointSize: checkpoint.size,
+      origin: checkpoint.origin,
+      proof,
+      checkpoint: trusted,
+    };
   }
 
   /** Fetches, verifies and merges the log's current checkpoint. */

@@ -1,5 +1,12 @@
 import { SumgateError } from '../errors.js';
-import { checkConsistency, hashEqual, proveConsistency, TileHashReader, tilesForComputation, toBase64 } from '../tlog/index.js';
+import {
+  checkConsistency,
+  hashEqual,
+  proveConsistency,
+  TileHashReader,
+  tilesForComputation,
+  toBase64,
+} from '../tlog/index.js';
 import type { Hash } from '../tlog/index.js';
 import type { ClientOps } from './clientOps.js';
 import { CheckpointStore } from './checkpointStore.js';
@@ -47,13 +54,21 @@ export class LogHistory {
       if (!(e instanceof ForeignOriginError)) throw e;
       const t = e.opened;
       const dir = saveForkEvidence(this.cacheDir, this.ops.files, {
-        keyId: t.keyId, logUrl: this.log.url, remembered: this.store.read(t.keyId), served: note, proof: [],
+        keyId: t.keyId,
+        logUrl: this.log.url,
+        remembered: this.store.read(t.keyId),
+        served: note,
+        proof: [],
         reason: `The key ${t.keyName} signed a checkpoint whose origin line is ${JSON.stringify(t.checkpoint.origin)}: a second history under the same key (a split view through a new origin line).`,
       });
-      throw new SumgateError('SECURITY_LOG_FORK', `SECURITY ERROR: checksum log ${this.log.url} served a checkpoint signed by the pinned key ${t.keyName} for another origin, ${JSON.stringify(t.checkpoint.origin)} (size ${t.checkpoint.size}): the key signs a second history. Evidence saved in ${dir}`, {
-        fix: `do not install: send ${dir} to the log operator; a checkpoint's origin must be its key's name`,
-        data: { keyId: t.keyId, origin: t.checkpoint.origin, evidence: dir },
-      });
+      throw new SumgateError(
+        'SECURITY_LOG_FORK',
+        `SECURITY ERROR: checksum log ${this.log.url} served a checkpoint signed by the pinned key ${t.keyName} for another origin, ${JSON.stringify(t.checkpoint.origin)} (size ${t.checkpoint.size}): the key signs a second history. Evidence saved in ${dir}`,
+        {
+          fix: `do not install: send ${dir} to the log operator; a checkpoint's origin must be its key's name`,
+          data: { keyId: t.keyId, origin: t.checkpoint.origin, evidence: dir },
+        },
+      );
     }
   }
 
@@ -119,15 +134,27 @@ export class LogHistory {
   private linked(from: TrustedCheckpoint, to: TrustedCheckpoint): boolean {
     let cur = from;
     for (let step = 0; step < MAX_LINKS; step++) {
-      if (cur.checkpoint.size === to.checkpoint.size) return hashEqual(cur.checkpoint.root, to.checkpoint.root);
+      if (cur.checkpoint.size === to.checkpoint.size)
+        return hashEqual(cur.checkpoint.root, to.checkpoint.root);
       const link = this.store.readLink(cur.keyId, cur.noteHash);
       const nextNote = link === undefined ? undefined : this.store.readNote(cur.keyId, link.to);
       if (link === undefined || nextNote === undefined) return false;
       let next: TrustedCheckpoint;
       try {
         next = this.keys.open(nextNote);
-        if (next.keyId !== cur.keyId || next.checkpoint.size <= cur.checkpoint.size || next.checkpoint.size > to.checkpoint.size) return false;
-        checkConsistency(link.proof, cur.checkpoint.size, cur.checkpoint.root, next.checkpoint.size, next.checkpoint.root);
+        if (
+          next.keyId !== cur.keyId ||
+          next.checkpoint.size <= cur.checkpoint.size ||
+          next.checkpoint.size > to.checkpoint.size
+        )
+          return false;
+        checkConsistency(
+          link.proof,
+          cur.checkpoint.size,
+          cur.checkpoint.root,
+          next.checkpoint.size,
+          next.checkpoint.root,
+        );
       } catch {
         return false;
       }
@@ -143,11 +170,15 @@ export class LogHistory {
       throw new Error(`it is signed by another key (${t.keyId})`);
     } catch (e) {
       const file = this.store.file(keyId);
-      throw new SumgateError('CACHE_CORRUPT', `the remembered checkpoint ${file} is damaged or not signed by the pinned log key: ${(e as Error).message}`, {
-        fix: `if this machine's cache was damaged (a crash, a disk error, a partial copy), delete ${file}: the next install trusts the log's current checkpoint as on a first run. If someone else can write this cache, first compare the log's checkpoint with another machine's`,
-        data: { file },
-        cause: e,
-      });
+      throw new SumgateError(
+        'CACHE_CORRUPT',
+        `the remembered checkpoint ${file} is damaged or not signed by the pinned log key: ${(e as Error).message}`,
+        {
+          fix: `if this machine's cache was damaged (a crash, a disk error, a partial copy), delete ${file}: the next install trusts the log's current checkpoint as on a first run. If someone else can write this cache, first compare the log's checkpoint with another machine's`,
+          data: { file },
+          cause: e,
+        },
+      );
     }
   }
 
@@ -185,7 +216,8 @@ export class LogHistory {
       }
       const remembered = this.openRemembered(keyId, rememberedNote);
       if (served.checkpoint.size === remembered.checkpoint.size) {
-        if (!hashEqual(served.checkpoint.root, remembered.checkpoint.root)) this.fork(remembered, served, [], 'Same tree size, different root hash.');
+        if (!hashEqual(served.checkpoint.root, remembered.checkpoint.root))
+          this.fork(remembered, served, [], 'Same tree size, different root hash.');
         this.store.saveNote(keyId, served.note);
         return;
       }
@@ -200,12 +232,22 @@ export class LogHistory {
       if (r.swapped) return;
       // another process remembered a different checkpoint meanwhile: check against that one too
     }
-    throw new SumgateError('LOG_UNREACHABLE', `could not update the remembered checkpoint ${this.store.file(keyId)} (too much contention)`, {
-      fix: 'retry the install',
-    });
+    throw new SumgateError(
+      'LOG_UNREACHABLE',
+      `could not update the remembered checkpoint ${this.store.file(keyId)} (too much contention)`,
+      {
+        fix: 'retry the install',
+      },
+    );
   }
 
-  private async checkExtends(older: TrustedCheckpoint, newer: TrustedCheckpoint, newerIsServed: boolean, remembered: TrustedCheckpoint, served: TrustedCheckpoint): Promise<Hash[]> {
+  private async checkExtends(
+    older: TrustedCheckpoint,
+    newer: TrustedCheckpoint,
+    newerIsServed: boolean,
+    remembered: TrustedCheckpoint,
+    served: TrustedCheckpoint,
+  ): Promise<Hash[]> {
     const m = older.checkpoint.size;
     const n = newer.checkpoint.size;
     const tiles = new TileFetcher(this.log, this.tileDir(newer.keyId), this.ops.files);
@@ -217,13 +259,24 @@ export class LogHistory {
       if (!(e instanceof TileAbsentError)) throw e; // LOG_UNREACHABLE: proves nothing
       // A tile of the tree just served is missing: the log is broken, not proven lying.
       if (newerIsServed) throw unreachable(this.log.url, e);
-      this.fork(remembered, served, [], `The log answers 404 for tile ${e.tile} of the tree of size ${n} its key signed earlier: it was rolled back.`);
+      this.fork(
+        remembered,
+        served,
+        [],
+        `The log answers 404 for tile ${e.tile} of the tree of size ${n} its key signed earlier: it was rolled back.`,
+      );
     }
     let proof = prove();
     try {
       checkConsistency(proof, m, older.checkpoint.root, n, newer.checkpoint.root);
     } catch {
-      if (!tiles.usedCache) this.fork(remembered, served, proof.map(toBase64), `The tree of size ${m} is not a prefix of the tree of size ${n}.`);
+      if (!tiles.usedCache)
+        this.fork(
+          remembered,
+          served,
+          proof.map(toBase64),
+          `The tree of size ${m} is not a prefix of the tree of size ${n}.`,
+        );
       // Cached tiles are hints: prove again from the log's own before concluding anything.
       try {
         await tiles.refetchCached(needed);
@@ -235,29 +288,55 @@ export class LogHistory {
       try {
         checkConsistency(proof, m, older.checkpoint.root, n, newer.checkpoint.root);
       } catch {
-        this.fork(remembered, served, proof.map(toBase64), `The tree of size ${m} is not a prefix of the tree of size ${n}.`);
+        this.fork(
+          remembered,
+          served,
+          proof.map(toBase64),
+          `The tree of size ${m} is not a prefix of the tree of size ${n}.`,
+        );
       }
     }
     tiles.save();
     return proof;
   }
 
-  private fork(remembered: TrustedCheckpoint, served: TrustedCheckpoint, proof: string[], reason: string): never {
-    const dir = saveForkEvidence(this.cacheDir, this.ops.files, { keyId: served.keyId, logUrl: this.log.url, remembered: remembered.note, served: served.note, proof, reason });
+  private fork(
+    remembered: TrustedCheckpoint,
+    served: TrustedCheckpoint,
+    proof: string[],
+    reason: string,
+  ): never {
+    const dir = saveForkEvidence(this.cacheDir, this.ops.files, {
+      keyId: served.keyId,
+      logUrl: this.log.url,
+      remembered: remembered.note,
+      served: served.note,
+      proof,
+      reason,
+    });
     throw new SumgateError(
       'SECURITY_LOG_FORK',
       `SECURITY ERROR: checksum log ${served.checkpoint.origin} (${this.log.url}) served a checkpoint of size ${served.checkpoint.size} that is inconsistent with the one verified earlier (size ${remembered.checkpoint.size}): the log has forked or been rolled back. ${reason} Evidence saved in ${dir}`,
       {
         fix: `do not install: send ${dir} to the log operator. Only if the log was deliberately reset, delete ${this.store.file(served.keyId)} after checking why`,
-        data: { origin: served.checkpoint.origin, rememberedSize: remembered.checkpoint.size, servedSize: served.checkpoint.size, evidence: dir },
+        data: {
+          origin: served.checkpoint.origin,
+          rememberedSize: remembered.checkpoint.size,
+          servedSize: served.checkpoint.size,
+          evidence: dir,
+        },
       },
     );
   }
 }
 
 export function unreachable(url: string, e: TileAbsentError): SumgateError {
-  return new SumgateError('LOG_UNREACHABLE', `checksum log ${url} did not serve tile ${e.tile} of the tree it just signed`, {
-    fix: 'check that the log server is up and serves C2SP tiles; retry',
-    data: { tile: e.tile },
-  });
+  return new SumgateError(
+    'LOG_UNREACHABLE',
+    `checksum log ${url} did not serve tile ${e.tile} of the tree it just signed`,
+    {
+      fix: 'check that the log server is up and serves C2SP tiles; retry',
+      data: { tile: e.tile },
+    },
+  );
 }

@@ -36,7 +36,10 @@ export class LogRequester {
   }
 
   async request(pathname: string, req: LogRequest): Promise<Buffer | undefined> {
-    const deadlineMs = Math.max(1, Math.min(this.timeoutMs, (req.deadlineAt ?? Number.POSITIVE_INFINITY) - this.now()));
+    const deadlineMs = Math.max(
+      1,
+      Math.min(this.timeoutMs, (req.deadlineAt ?? Number.POSITIVE_INFINITY) - this.now()),
+    );
     let res: HttpResponse;
     try {
       res = await this.http(`${this.url}${pathname}`, {
@@ -49,21 +52,32 @@ export class LogRequester {
       });
     } catch (e) {
       const timedOut = e instanceof NetworkError && e.timeout !== undefined;
-      throw new SumgateError('LOG_UNREACHABLE', `checksum log ${this.url} is unreachable: ${(e as Error).message}`, {
-        fix: timedOut
-          ? `the log is too slow: check it (log.url in sumgate.jsonc) or raise "log.timeoutMs" (now ${this.timeoutMs}); installs fail closed until every package is verified`
-          : 'start or fix the log (log.url in sumgate.jsonc); installs fail closed until every package is verified',
-        data: { url: `${this.url}${pathname}`, timeout: timedOut ? (e as NetworkError).timeout : undefined },
-        cause: e,
-      });
+      throw new SumgateError(
+        'LOG_UNREACHABLE',
+        `checksum log ${this.url} is unreachable: ${(e as Error).message}`,
+        {
+          fix: timedOut
+            ? `the log is too slow: check it (log.url in sumgate.jsonc) or raise "log.timeoutMs" (now ${this.timeoutMs}); installs fail closed until every package is verified`
+            : 'start or fix the log (log.url in sumgate.jsonc); installs fail closed until every package is verified',
+          data: {
+            url: `${this.url}${pathname}`,
+            timeout: timedOut ? (e as NetworkError).timeout : undefined,
+          },
+          cause: e,
+        },
+      );
     }
     if (req.absent?.includes(res.status) === true) return undefined;
     if (res.status !== 200) {
       const text = res.body.toString('utf8').slice(0, 300).trim();
-      throw new SumgateError('LOG_UNREACHABLE', `checksum log ${this.url}${pathname} answered HTTP ${res.status}${text === '' ? '' : `: ${text}`}`, {
-        fix: 'check the log server (log.url in sumgate.jsonc) and retry',
-        data: { url: `${this.url}${pathname}`, status: res.status },
-      });
+      throw new SumgateError(
+        'LOG_UNREACHABLE',
+        `checksum log ${this.url}${pathname} answered HTTP ${res.status}${text === '' ? '' : `: ${text}`}`,
+        {
+          fix: 'check the log server (log.url in sumgate.jsonc) and retry',
+          data: { url: `${this.url}${pathname}`, status: res.status },
+        },
+      );
     }
     return res.body;
   }

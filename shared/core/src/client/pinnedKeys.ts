@@ -22,7 +22,9 @@ export interface TrustedCheckpoint {
  */
 export class ForeignOriginError extends Error {
   constructor(readonly opened: TrustedCheckpoint) {
-    super(`the log key ${opened.keyName} signed a checkpoint for another origin, ${JSON.stringify(opened.checkpoint.origin)}`);
+    super(
+      `the log key ${opened.keyName} signed a checkpoint for another origin, ${JSON.stringify(opened.checkpoint.origin)}`,
+    );
     this.name = 'ForeignOriginError';
   }
 }
@@ -31,11 +33,15 @@ function parsePinned(parse: () => Verifier, key: string, where: string): Verifie
   try {
     return parse();
   } catch (e) {
-    throw new SumgateError('POLICY_INVALID', `${where}: ${key} in sumgate.jsonc is not a valid key: ${(e as Error).message}`, {
-      fix: `copy the key exactly as the log operator published it (\`sumgate log init\` prints it; it is also the log's log.vkey file) into ${key}`,
-      data: { key },
-      cause: e,
-    });
+    throw new SumgateError(
+      'POLICY_INVALID',
+      `${where}: ${key} in sumgate.jsonc is not a valid key: ${(e as Error).message}`,
+      {
+        fix: `copy the key exactly as the log operator published it (\`sumgate log init\` prints it; it is also the log's log.vkey file) into ${key}`,
+        data: { key },
+        cause: e,
+      },
+    );
   }
 }
 
@@ -61,15 +67,27 @@ export class PinnedKeys {
   /** sha256 over every pinned key and the witness policy: what caches and memos are bound to. */
   readonly fingerprint: string;
 
-  constructor(vkeys: readonly string[], witnesses: { readonly keys: readonly string[]; readonly quorum: number } | undefined, private readonly where: string) {
+  constructor(
+    vkeys: readonly string[],
+    witnesses: { readonly keys: readonly string[]; readonly quorum: number } | undefined,
+    private readonly where: string,
+  ) {
     this.keys = vkeys.map((k, i) => {
       const verifier = parsePinned(() => parseVerifierKey(k), `log.vkeys[${i}]`, where);
       return { verifier, keyId: keyIdOf(k, verifier.name) };
     });
-    this.witnesses = witnesses === undefined
-      ? undefined
-      : { verifiers: witnesses.keys.map((k, i) => parsePinned(() => parseCosignerKey(k), `log.witnesses.keys[${i}]`, where)), quorum: witnesses.quorum };
-    this.fingerprint = createHash('sha256').update(JSON.stringify({ vkeys: [...vkeys].map((k) => k.trim()).sort(), witnesses })).digest('hex');
+    this.witnesses =
+      witnesses === undefined
+        ? undefined
+        : {
+            verifiers: witnesses.keys.map((k, i) =>
+              parsePinned(() => parseCosignerKey(k), `log.witnesses.keys[${i}]`, where),
+            ),
+            quorum: witnesses.quorum,
+          };
+    this.fingerprint = createHash('sha256')
+      .update(JSON.stringify({ vkeys: [...vkeys].map((k) => k.trim()).sort(), witnesses }))
+      .digest('hex');
   }
 
   get keyIds(): string[] {
@@ -89,16 +107,23 @@ export class PinnedKeys {
         lastError = e;
         continue;
       }
-      const trusted: TrustedCheckpoint = { checkpoint, note, noteHash: noteHashOf(note), keyId, keyName: verifier.name };
+      const trusted: TrustedCheckpoint = {
+        checkpoint,
+        note,
+        noteHash: noteHashOf(note),
+        keyId,
+        keyName: verifier.name,
+      };
       if (checkpoint.origin !== verifier.name) throw new ForeignOriginError(trusted);
       this.opened.set(note, trusted);
       return trusted;
     }
     if (lastError instanceof SumgateError) {
       throw new SumgateError(lastError.code, `${this.where}: ${lastError.message}`, {
-        fix: lastError.code === 'WITNESS_QUORUM'
-          ? lastError.fix
-          : `check log.vkeys (and log.witnesses) in sumgate.jsonc against the key the log operator published (pinned: ${this.keys.map((k) => `${k.verifier.name}+${keyHashHex(k.verifier.keyHash)}`).join(', ')})`,
+        fix:
+          lastError.code === 'WITNESS_QUORUM'
+            ? lastError.fix
+            : `check log.vkeys (and log.witnesses) in sumgate.jsonc against the key the log operator published (pinned: ${this.keys.map((k) => `${k.verifier.name}+${keyHashHex(k.verifier.keyHash)}`).join(', ')})`,
         data: lastError.data,
         cause: lastError,
       });

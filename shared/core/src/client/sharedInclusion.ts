@@ -12,7 +12,10 @@ import type { Hash } from '../tlog/index.js';
 export class SharedInclusion {
   private readonly verified = new Map<string, Hash>();
 
-  constructor(private readonly n: number, private readonly root: Hash) {}
+  constructor(
+    private readonly n: number,
+    private readonly root: Hash,
+  ) {}
 
   /** Throws INVALID_PROOF (from checkInclusion) unless `leaf` is at `index` under this checkpoint. */
   check(proof: readonly Hash[], index: number, leaf: Hash): void {

@@ -11,7 +11,10 @@ import type { LogRequester } from './logRequester.js';
  * timeout or a 5xx is LOG_UNREACHABLE and proves nothing.
  */
 export class TileAbsentError extends Error {
-  constructor(readonly tile: string, logUrl: string) {
+  constructor(
+    readonly tile: string,
+    logUrl: string,
+  ) {
     super(`checksum log ${logUrl} answered 404 for tile ${tile}`);
     this.name = 'TileAbsentError';
   }
@@ -75,10 +78,14 @@ export class TileFetcher {
     }
     if (data === undefined) throw new TileAbsentError(key, this.log.url);
     if (data.length !== t.width * HASH_SIZE) {
-      throw new SumgateError('MALFORMED_TILE', `checksum log ${this.log.url} served tile ${key} with ${data.length} bytes, not ${t.width * HASH_SIZE}`, {
-        fix: 'the log or a proxy in front of it serves broken tiles; report it to the log operator',
-        data: { tile: key },
-      });
+      throw new SumgateError(
+        'MALFORMED_TILE',
+        `checksum log ${this.log.url} served tile ${key} with ${data.length} bytes, not ${t.width * HASH_SIZE}`,
+        {
+          fix: 'the log or a proxy in front of it serves broken tiles; report it to the log operator',
+          data: { tile: key },
+        },
+      );
     }
     this.fetched.set(key, data);
   }

@@ -14,7 +14,9 @@ import type { PackageKey, RecordProver } from './recordProver.js';
 
 /** What the quarantine and release-age rules need about a proven version, besides its record. */
 export interface GatheredFacts {
-  readonly previous: { readonly version: string | undefined; readonly installCode: InstallCodeSummary | undefined } | undefined;
+  readonly previous:
+    | { readonly version: string | undefined; readonly installCode: InstallCodeSummary | undefined }
+    | undefined;
   /** The previous version in its proof-carrying cache form (for the verified-lockfile memo). */
   readonly previousEntry: CachedFacts['previous'];
   readonly metadata: SourceMetadata | undefined;
@@ -43,12 +45,19 @@ export class FactGatherer {
     private readonly say: (line: string) => void,
   ) {}
 
-  async gather(p: PackageKey, logged: LoggedRecord, installCode: InstallCodeSummary, cached: CachedFacts | undefined): Promise<GatheredFacts> {
+  async gather(
+    p: PackageKey,
+    logged: LoggedRecord,
+    installCode: InstallCodeSummary,
+    cached: CachedFacts | undefined,
+  ): Promise<GatheredFacts> {
     const npmKeys = await this.npmKeysFor(p.name, logged);
-    const approved = coveringApproval(this.policy.approvals, p.name, p.version, installCode.fingerprint) !== undefined;
+    const approved =
+      coveringApproval(this.policy.approvals, p.name, p.version, installCode.fingerprint) !== undefined;
     const needPrevious = this.policy.quarantine && installCode.fingerprint !== 'none' && !approved;
     const needMetadata = needPrevious || this.policy.minimumReleaseAgeMinutes > 0;
-    if (!needMetadata) return { previous: undefined, previousEntry: undefined, metadata: cached?.metadata, npmKeys };
+    if (!needMetadata)
+      return { previous: undefined, previousEntry: undefined, metadata: cached?.metadata, npmKeys };
 
     let previous = cached?.previous === undefined ? undefined : await this.cachedPrevious(p, cached.previous);
     let previousEntry = previous === undefined ? undefined : cached?.previous;
@@ -58,12 +67,17 @@ export class FactGatherer {
     if (metadata === undefined || (needPrevious && previous === undefined)) {
       const { packument, source } = await this.packument(p.name);
       const v = packument.versions[p.version];
-      metadata = { installHooks: v === undefined ? undefined : claimedInstallHooks(v), publishedAt: packument.time?.[p.version], source };
+      metadata = {
+        installHooks: v === undefined ? undefined : claimedInstallHooks(v),
+        publishedAt: packument.time?.[p.version],
+        source,
+      };
       if (needPrevious) {
         // Publish times only from the log's records (verdict/baseline.ts): a mirror's `time` (its own
         // ingestion dates here) never picks the baseline. A version absent from the log cannot be a
         // proven baseline either way (QUARANTINE_ADDED says so).
-        const timeOf = (version: string, record: LoggedRecord['record'] | undefined): string | undefined => (record === undefined ? packument.time?.[version] : record.published);
+        const timeOf = (version: string, record: LoggedRecord['record'] | undefined): string | undefined =>
+          record === undefined ? packument.time?.[version] : record.published;
         const proven = new Map<string, LoggedRecord | undefined>();
         const factsOf = async (version: string): Promise<VersionFacts> => {
           const ref = { name: p.name, version };
@@ -74,16 +88,27 @@ export class FactGatherer {
             prevLogged = this.prover.get(ref);
           }
           proven.set(version, prevLogged);
-          return { version, publishedAt: timeOf(version, prevLogged?.record), installCode: prevLogged?.record.installCode };
+          return {
+            version,
+            publishedAt: timeOf(version, prevLogged?.record),
+            installCode: prevLogged?.record.installCode,
+          };
         };
         const baseline = await establishedBaseline(
-          p.version, timeOf(p.version, logged.record), lowerOnTrack(p.version, Object.keys(packument.versions)), factsOf, this.policy.baselineDays,
+          p.version,
+          timeOf(p.version, logged.record),
+          lowerOnTrack(p.version, Object.keys(packument.versions)),
+          factsOf,
+          this.policy.baselineDays,
         );
         between = baseline.between;
         baselineNote = baseline.note;
         const prevLogged = baseline.version === undefined ? undefined : proven.get(baseline.version);
         previous = { version: baseline.version, installCode: prevLogged?.record.installCode };
-        previousEntry = { version: baseline.version, proven: prevLogged === undefined ? undefined : entryOf(prevLogged) };
+        previousEntry = {
+          version: baseline.version,
+          proven: prevLogged === undefined ? undefined : entryOf(prevLogged),
+        };
       }
       this.prover.remember(p, logged, { previous: previousEntry, metadata });
     }
@@ -91,12 +116,18 @@ export class FactGatherer {
   }
 
   /** A cached previous version, its record proven again from its own proof (a forged one is re-gathered). */
-  private async cachedPrevious(p: PackageKey, prev: NonNullable<CachedFacts['previous']>): Promise<GatheredFacts['previous']> {
+  private async cachedPrevious(
+    p: PackageKey,
+    prev: NonNullable<CachedFacts['previous']>,
+  ): Promise<GatheredFacts['previous']> {
     if (prev.version === undefined) return { version: undefined, installCode: undefined };
     if (prev.proven === undefined) return undefined; // it was absent from the log then: ask again
     const check = await this.prover.checkEntry(prev.proven, { name: p.name, version: prev.version });
     if ('refused' in check) {
-      if (!check.quiet) this.say(`sumgate: refused the cached previous version of ${keyOf(p)} (${prev.version}): ${check.refused}; gathering it again`);
+      if (!check.quiet)
+        this.say(
+          `sumgate: refused the cached previous version of ${keyOf(p)} (${prev.version}): ${check.refused}; gathering it again`,
+        );
       return undefined;
     }
     return { version: prev.version, installCode: check.logged.record.installCode };
@@ -105,14 +136,24 @@ export class FactGatherer {
   private packument(name: string): Promise<{ packument: Packument; source: string }> {
     let p = this.packuments.get(name);
     if (p === undefined) {
-      p = this.sources.fetchPackument(name).then((f) => ({ packument: f.value, source: f.source.name }), (e: unknown) => {
-        this.packuments.delete(name); // a failure is not remembered, even in this process
-        throw e instanceof SumgateError
-          ? new SumgateError(e.code, `${name}: could not fetch its metadata, which the release-age and install-code rules need: ${e.message}`, {
-              pkg: e.pkg, fix: `${e.fix ?? 'check the sources in sumgate.jsonc'}; nothing was decided or cached, so a retry starts afresh`, data: e.data, cause: e,
-            })
-          : e;
-      });
+      p = this.sources.fetchPackument(name).then(
+        (f) => ({ packument: f.value, source: f.source.name }),
+        (e: unknown) => {
+          this.packuments.delete(name); // a failure is not remembered, even in this process
+          throw e instanceof SumgateError
+            ? new SumgateError(
+                e.code,
+                `${name}: could not fetch its metadata, which the release-age and install-code rules need: ${e.message}`,
+                {
+                  pkg: e.pkg,
+                  fix: `${e.fix ?? 'check the sources in sumgate.jsonc'}; nothing was decided or cached, so a retry starts afresh`,
+                  data: e.data,
+                  cause: e,
+                },
+              )
+            : e;
+        },
+      );
       this.packuments.set(name, p);
     }
     return p;
@@ -124,12 +165,16 @@ export class FactGatherer {
    * serves none (mirrors often don't) leaves the signature unchecked, with a note.
    */
   private npmKeysFor(name: string, logged: LoggedRecord): Promise<NpmKeyPolicy[] | undefined> {
-    if (logged.record.signatures.length === 0 || this.policy.npmKeys.length > 0) return Promise.resolve(undefined);
+    if (logged.record.signatures.length === 0 || this.policy.npmKeys.length > 0)
+      return Promise.resolve(undefined);
     const source = this.sources.route(name)[0];
     if (source === undefined) return Promise.resolve(undefined);
     let keys = this.sourceKeys.get(source.url);
     if (keys === undefined) {
-      keys = this.sources.fetchNpmKeys(name).then((f) => parseNpmKeys(f.value)).catch(() => []);
+      keys = this.sources
+        .fetchNpmKeys(name)
+        .then((f) => parseNpmKeys(f.value))
+        .catch(() => []);
       this.sourceKeys.set(source.url, keys);
     }
     return keys;
@@ -139,7 +184,9 @@ export class FactGatherer {
 /** The install hooks a source's metadata claims for a version: undefined when it does not say (abbreviated metadata). */
 function claimedInstallHooks(v: Packument['versions'][string]): string[] | undefined {
   if (v.scripts !== undefined && typeof v.scripts === 'object') {
-    return ['preinstall', 'install', 'postinstall'].filter((h) => typeof v.scripts?.[h] === 'string' && v.scripts[h] !== '');
+    return ['preinstall', 'install', 'postinstall'].filter(
+      (h) => typeof v.scripts?.[h] === 'string' && v.scripts[h] !== '',
+    );
   }
   return v.hasInstallScript === true ? undefined : [];
 }

@@ -19,7 +19,10 @@ export interface LockedPackage {
  * every decision is made again from the checked facts (gate.ts checkLocked).
  */
 export class LockedMemo {
-  constructor(private readonly cacheDir: string, private readonly files: FileOps) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly files: FileOps,
+  ) {}
 
   file(policy: Policy, keysFingerprint: string, pkgs: readonly LockedPackage[]): string {
     const { file: _where, ...rest } = policy;

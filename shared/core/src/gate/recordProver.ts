@@ -16,7 +16,9 @@ export function keyOf(p: PackageKey): string {
 }
 
 /** Why a proof-carrying entry was not believed; undefined reason kinds are silent misses. */
-export type EntryCheck = { readonly logged: LoggedRecord } | { readonly refused: string; readonly quiet: boolean };
+export type EntryCheck =
+  | { readonly logged: LoggedRecord }
+  | { readonly refused: string; readonly quiet: boolean };
 
 /**
  * Proves records: from the proof-carrying facts cache when an entry checks out against the pinned
@@ -47,16 +49,23 @@ export class RecordProver {
    * the record proven again from the entry's own proof. A forged, damaged or foreign entry is a
    * miss (said aloud, naming the file), never a fact.
    */
-  async cached(p: PackageKey & { readonly integrity?: string | undefined }): Promise<{ logged: LoggedRecord; facts: CachedFacts } | undefined> {
+  async cached(
+    p: PackageKey & { readonly integrity?: string | undefined },
+  ): Promise<{ logged: LoggedRecord; facts: CachedFacts } | undefined> {
     const read = this.facts.read(p.name, p.version);
     if (read === undefined) return undefined;
     if ('corrupt' in read) {
-      this.say(`sumgate: ignored the cache entry ${read.file} for ${keyOf(p)}: ${read.corrupt}; proving it in the log again (the entry is rewritten)`);
+      this.say(
+        `sumgate: ignored the cache entry ${read.file} for ${keyOf(p)}: ${read.corrupt}; proving it in the log again (the entry is rewritten)`,
+      );
       return undefined;
     }
     const check = await this.checkEntry(read.facts.proven, p);
     if ('refused' in check) {
-      if (!check.quiet) this.say(`sumgate: refused the cache entry ${read.file} for ${keyOf(p)}: ${check.refused}; proving it in the log again (the entry is rewritten)`);
+      if (!check.quiet)
+        this.say(
+          `sumgate: refused the cache entry ${read.file} for ${keyOf(p)}: ${check.refused}; proving it in the log again (the entry is rewritten)`,
+        );
       return undefined;
     }
     if (p.integrity !== undefined && check.logged.record.integrity !== p.integrity) return undefined; // the log decides
@@ -78,7 +87,12 @@ export class RecordProver {
   checkEntryUnder(trusted: TrustedCheckpoint | undefined, e: ProvenEntry, p: PackageKey): EntryCheck {
     if (trusted === undefined) {
       const pinned = this.log().keys.keyIds.includes(e.key);
-      return { refused: pinned ? 'its checkpoint is missing, not signed by the pinned log key, or cannot be checked against the remembered one now' : 'it was proven under another log key than the pinned log.vkeys', quiet: !pinned };
+      return {
+        refused: pinned
+          ? 'its checkpoint is missing, not signed by the pinned log key, or cannot be checked against the remembered one now'
+          : 'it was proven under another log key than the pinned log.vkeys',
+        quiet: !pinned,
+      };
     }
     let record: ReturnType<typeof parseRecord>;
     let proof: Hash[];
@@ -88,7 +102,8 @@ export class RecordProver {
     } catch (err) {
       return { refused: `its record or proof is malformed (${(err as Error).message})`, quiet: false };
     }
-    if (record.name !== p.name || record.version !== p.version) return { refused: `it holds the record of ${record.name}@${record.version}`, quiet: false };
+    if (record.name !== p.name || record.version !== p.version)
+      return { refused: `it holds the record of ${record.name}@${record.version}`, quiet: false };
     const { checkpoint } = trusted;
     let shared = this.shared.get(trusted.noteHash);
     if (shared === undefined) {
@@ -98,9 +113,22 @@ export class RecordProver {
     try {
       shared.check(proof, e.index, recordHash(Buffer.from(e.record, 'utf8')));
     } catch {
-      return { refused: `its record is not proven under the signed checkpoint of size ${checkpoint.size} it names (a forged or damaged entry)`, quiet: false };
+      return {
+        refused: `its record is not proven under the signed checkpoint of size ${checkpoint.size} it names (a forged or damaged entry)`,
+        quiet: false,
+      };
     }
-    return { logged: { record, text: e.record, index: e.index, checkpointSize: checkpoint.size, origin: checkpoint.origin, proof, checkpoint: trusted } };
+    return {
+      logged: {
+        record,
+        text: e.record,
+        index: e.index,
+        checkpointSize: checkpoint.size,
+        origin: checkpoint.origin,
+        proof,
+        checkpoint: trusted,
+      },
+    };
   }
 
   /** Proves records in the log (batched), caches each proven one; returns why each unproven one is absent. */
@@ -119,14 +147,24 @@ export class RecordProver {
   }
 
   /** Caches the proof of a version, plus facts gathered about it (only what succeeded). */
-  remember(p: PackageKey, logged: LoggedRecord, extra: Pick<CachedFacts, 'previous' | 'metadata'> = {}): void {
+  remember(
+    p: PackageKey,
+    logged: LoggedRecord,
+    extra: Pick<CachedFacts, 'previous' | 'metadata'> = {},
+  ): void {
     this.facts.write(p.name, p.version, { v: 3, proven: entryOf(logged), ...extra });
   }
 }
 
 /** The proof-carrying form of a proven record (its checkpoint note is kept by the log history when accepted). */
 export function entryOf(logged: LoggedRecord): ProvenEntry {
-  return { record: logged.text, index: logged.index, proof: Buffer.concat(logged.proof).toString('base64'), key: logged.checkpoint.keyId, checkpoint: logged.checkpoint.noteHash };
+  return {
+    record: logged.text,
+    index: logged.index,
+    proof: Buffer.concat(logged.proof).toString('base64'),
+    key: logged.checkpoint.keyId,
+    checkpoint: logged.checkpoint.noteHash,
+  };
 }
 
 /** The hashes of a cached proof. Lenient base64 is fine here: whatever bytes come out must still verify. */

@@ -18,20 +18,39 @@ export interface DownloadedTarball {
  * from the tarball's own package.json (not the registry's metadata).
  */
 export class TarballVerifier {
-  constructor(private readonly policy: Policy, private readonly sources: Sources) {}
+  constructor(
+    private readonly policy: Policy,
+    private readonly sources: Sources,
+  ) {}
 
-  async download(p: PackageKey & { readonly tarballUrl?: string | undefined }, expected: string | undefined): Promise<DownloadedTarball> {
-    const fetched = await this.sources.fetchTarball(p, (bytes, source) => {
-      const got = sha512Sri(bytes);
-      if (expected?.startsWith('sha512-') && got !== expected) {
-        throw new RejectedBySource(`served ${got}, expected ${expected}`, { expected, got, source: source.name });
-      }
-      return { bytes, integrity: got };
-    }).catch((e: unknown) => {
-      throw this.explainSourceFailure(p, e, expected);
-    });
+  async download(
+    p: PackageKey & { readonly tarballUrl?: string | undefined },
+    expected: string | undefined,
+  ): Promise<DownloadedTarball> {
+    const fetched = await this.sources
+      .fetchTarball(p, (bytes, source) => {
+        const got = sha512Sri(bytes);
+        if (expected?.startsWith('sha512-') && got !== expected) {
+          throw new RejectedBySource(`served ${got}, expected ${expected}`, {
+            expected,
+            got,
+            source: source.name,
+          });
+        }
+        return { bytes, integrity: got };
+      })
+      .catch((e: unknown) => {
+        throw this.explainSourceFailure(p, e, expected);
+      });
     const { installCode } = await inspectTarballAsync(fetched.value.bytes, { pkg: `${p.name}@${p.version}` });
-    return { fetched, installCode: { fingerprint: installCode.fingerprint, hooks: installCode.hooks.map((h) => h.hook), v1: installCode.v1 } };
+    return {
+      fetched,
+      installCode: {
+        fingerprint: installCode.fingerprint,
+        hooks: installCode.hooks.map((h) => h.hook),
+        v1: installCode.v1,
+      },
+    };
   }
 
   private explainSourceFailure(p: PackageKey, e: unknown, expected: string | undefined): unknown {
@@ -40,10 +59,14 @@ export class TarballVerifier {
     const tampered = failures.filter((f) => f.rejected?.got !== undefined);
     if (tampered.length === 0) return e;
     const pkg = `${p.name}@${p.version}`;
-    return new SumgateError('INTEGRITY_MISMATCH', `${pkg}: no source served the logged bytes (${expected}); ${failures.map((f) => `${f.source} ${f.reason}`).join('; ')}`, {
-      pkg,
-      fix: `source(s) ${tampered.map((f) => `"${f.source}"`).join(', ')} serve tampered bytes: remove them from "sources" in ${this.policy.file ?? 'sumgate.jsonc'} or add an honest mirror`,
-      data: { expected, failures },
-    });
+    return new SumgateError(
+      'INTEGRITY_MISMATCH',
+      `${pkg}: no source served the logged bytes (${expected}); ${failures.map((f) => `${f.source} ${f.reason}`).join('; ')}`,
+      {
+        pkg,
+        fix: `source(s) ${tampered.map((f) => `"${f.source}"`).join(', ')} serve tampered bytes: remove them from "sources" in ${this.policy.file ?? 'sumgate.jsonc'} or add an honest mirror`,
+        data: { expected, failures },
+      },
+    );
   }
 }

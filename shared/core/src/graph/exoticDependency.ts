@@ -29,17 +29,35 @@ export type ExoticJudgement =
  * level is refused unless the policy lists it with `transitive: true`; a direct one only when the
  * policy lists exactly that name and specifier. What is allowed is still pinned and inspected.
  */
-export function judgeDependency(policy: Policy, edge: DependencyEdge, workspaceRoot?: string): ExoticJudgement {
+export function judgeDependency(
+  policy: Policy,
+  edge: DependencyEdge,
+  workspaceRoot?: string,
+): ExoticJudgement {
   const spec = classifySpec(edge.spec);
   if (!isExotic(spec.kind)) return { exotic: false };
-  if (spec.kind === 'local' && edge.direct && workspaceRoot !== undefined && edge.projectDir !== undefined
-    && isInside(workspaceRoot, localPath(edge.projectDir, edge.spec))) return { exotic: false };
+  if (
+    spec.kind === 'local' &&
+    edge.direct &&
+    workspaceRoot !== undefined &&
+    edge.projectDir !== undefined &&
+    isInside(workspaceRoot, localPath(edge.projectDir, edge.spec))
+  )
+    return { exotic: false };
   const file = policy.file ?? 'sumgate.jsonc';
   const what = `${edge.alias}@${edge.spec}`;
   const allowance = policy.exotic.find((a) => a.package === edge.alias && a.spec === edge.spec);
-  const where = edge.direct ? `a direct dependency of ${edge.parent}` : `required by ${edge.parent}${edge.via === undefined ? '' : `; chain: ${edge.via} > ${edge.parent} > ${edge.alias}`}`;
-  if (allowance !== undefined && (edge.direct || allowance.transitive)) return { exotic: true, spec, allowance };
-  const pin = spec.kind === 'tarball' ? ', "integrity": "sha512-..."' : spec.kind === 'git' ? ', "commit": "<40-hex commit the specifier names>"' : '';
+  const where = edge.direct
+    ? `a direct dependency of ${edge.parent}`
+    : `required by ${edge.parent}${edge.via === undefined ? '' : `; chain: ${edge.via} > ${edge.parent} > ${edge.alias}`}`;
+  if (allowance !== undefined && (edge.direct || allowance.transitive))
+    return { exotic: true, spec, allowance };
+  const pin =
+    spec.kind === 'tarball'
+      ? ', "integrity": "sha512-..."'
+      : spec.kind === 'git'
+        ? ', "commit": "<40-hex commit the specifier names>"'
+        : '';
   const fix = edge.direct
     ? `if you trust it, add {"package": "${edge.alias}", "spec": "${edge.spec}"${pin}} to "exotic" in ${file}; then its install-time code is reviewed like any other`
     : allowance !== undefined
@@ -48,25 +66,49 @@ export function judgeDependency(policy: Policy, edge: DependencyEdge, workspaceR
   return {
     exotic: true,
     spec,
-    problem: new SumgateError('EXOTIC_SOURCE', `${what} (${kindText(spec)}, ${where}) is not from a registry: nothing proves its bytes in the checksum log`, {
-      pkg: what, fix, data: { parent: edge.parent, via: edge.via, alias: edge.alias, spec: edge.spec, kind: spec.kind, direct: edge.direct },
-    }),
+    problem: new SumgateError(
+      'EXOTIC_SOURCE',
+      `${what} (${kindText(spec)}, ${where}) is not from a registry: nothing proves its bytes in the checksum log`,
+      {
+        pkg: what,
+        fix,
+        data: {
+          parent: edge.parent,
+          via: edge.via,
+          alias: edge.alias,
+          spec: edge.spec,
+          kind: spec.kind,
+          direct: edge.direct,
+        },
+      },
+    ),
   };
 }
 
 function kindText(spec: DependencySpec): string {
   switch (spec.kind) {
-    case 'tarball': return 'a tarball URL';
-    case 'git': return spec.commit === undefined ? 'a git repository, no commit pinned' : 'a git repository';
-    case 'local': return 'a path outside the workspace';
-    default: return 'an unknown protocol';
+    case 'tarball':
+      return 'a tarball URL';
+    case 'git':
+      return spec.commit === undefined ? 'a git repository, no commit pinned' : 'a git repository';
+    case 'local':
+      return 'a path outside the workspace';
+    default:
+      return 'an unknown protocol';
   }
 }
 
 /** Every dependency a manifest declares, in its dependency fields. */
-export function dependencyEdges(manifest: { name?: string; version?: string; [k: string]: unknown }, direct: boolean): DependencyEdge[] {
-  const parent = direct ? (manifest.name ?? 'the workspace root') : `${manifest.name ?? '?'}@${manifest.version ?? '?'}`;
-  const fields = direct ? ['dependencies', 'devDependencies', 'optionalDependencies'] : ['dependencies', 'optionalDependencies'];
+export function dependencyEdges(
+  manifest: { name?: string; version?: string; [k: string]: unknown },
+  direct: boolean,
+): DependencyEdge[] {
+  const parent = direct
+    ? (manifest.name ?? 'the workspace root')
+    : `${manifest.name ?? '?'}@${manifest.version ?? '?'}`;
+  const fields = direct
+    ? ['dependencies', 'devDependencies', 'optionalDependencies']
+    : ['dependencies', 'optionalDependencies'];
   const edges: DependencyEdge[] = [];
   for (const field of fields) {
     const deps = manifest[field];

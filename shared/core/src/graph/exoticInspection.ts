@@ -24,7 +24,11 @@ export interface InspectedExotic {
  * must hash to the policy's integrity (else EXOTIC_MISMATCH); a git repository is archived at the
  * pinned commit, `prepare` included (git dependencies run it when installed).
  */
-export async function inspectExotic(sources: Sources, allowance: ExoticAllowance, spec: DependencySpec): Promise<InspectedExotic> {
+export async function inspectExotic(
+  sources: Sources,
+  allowance: ExoticAllowance,
+  spec: DependencySpec,
+): Promise<InspectedExotic> {
   const what = `${allowance.package}@${allowance.spec}`;
   let bytes: Buffer;
   if (spec.kind === 'tarball') {
@@ -34,9 +38,14 @@ export async function inspectExotic(sources: Sources, allowance: ExoticAllowance
   } else if (spec.kind === 'git' && allowance.commit !== undefined) {
     bytes = await gitSnapshot(allowance.spec, allowance.commit, what);
   } else {
-    throw new SumgateError('EXOTIC_SOURCE', `${what}: sumgate can only inspect pinned tarball URLs and git repositories`, {
-      pkg: what, fix: 'depend on a registry version, a tarball URL pinned by integrity, or a git commit',
-    });
+    throw new SumgateError(
+      'EXOTIC_SOURCE',
+      `${what}: sumgate can only inspect pinned tarball URLs and git repositories`,
+      {
+        pkg: what,
+        fix: 'depend on a registry version, a tarball URL pinned by integrity, or a git commit',
+      },
+    );
   }
   const { manifest, installCode } = await inspectTarballAsync(bytes, { gitDependency: spec.kind === 'git' });
   return {
@@ -50,11 +59,15 @@ export async function inspectExotic(sources: Sources, allowance: ExoticAllowance
 }
 
 export function exoticMismatch(what: string, pinned: string, got: string): SumgateError {
-  return new SumgateError('EXOTIC_MISMATCH', `${what}: the bytes hash to ${got}, not the ${pinned} the policy pins`, {
-    pkg: what,
-    fix: 'the URL now serves other bytes than were reviewed: find out why before changing the pin in "exotic"',
-    data: { pinned, got },
-  });
+  return new SumgateError(
+    'EXOTIC_MISMATCH',
+    `${what}: the bytes hash to ${got}, not the ${pinned} the policy pins`,
+    {
+      pkg: what,
+      fix: 'the URL now serves other bytes than were reviewed: find out why before changing the pin in "exotic"',
+      data: { pinned, got },
+    },
+  );
 }
 
 /**
@@ -64,10 +77,15 @@ export function exoticMismatch(what: string, pinned: string, got: string): Sumga
 export function decideExotic(policy: Policy, e: InspectedExotic): SumgateError | undefined {
   if (policy.mode === 'off' || !policy.quarantine || e.installCode.fingerprint === 'none') return undefined;
   const pkg = `${e.alias}@${e.version}`;
-  if (policy.approvals.some((a) => a.package === pkg && a.installCode === e.installCode.fingerprint)) return undefined;
-  return new SumgateError('QUARANTINE_FIRST', `${pkg} is quarantined: it is an exotic dependency with install-time code (${e.installCode.hooks.join(', ')}) that no earlier version vouches for; nothing was run`, {
-    pkg,
-    fix: `review it, then add {"package": "${pkg}", "installCode": "${e.installCode.fingerprint}"} to "approvals" in ${policy.file ?? 'sumgate.jsonc'}`,
-    data: { installCode: e.installCode, exotic: true },
-  });
+  if (policy.approvals.some((a) => a.package === pkg && a.installCode === e.installCode.fingerprint))
+    return undefined;
+  return new SumgateError(
+    'QUARANTINE_FIRST',
+    `${pkg} is quarantined: it is an exotic dependency with install-time code (${e.installCode.hooks.join(', ')}) that no earlier version vouches for; nothing was run`,
+    {
+      pkg,
+      fix: `review it, then add {"package": "${pkg}", "installCode": "${e.installCode.fingerprint}"} to "approvals" in ${policy.file ?? 'sumgate.jsonc'}`,
+      data: { installCode: e.installCode, exotic: true },
+    },
+  );
 }

@@ -26,7 +26,10 @@ export async function gitSnapshot(spec: string, commit: string, what: string): P
   const dir = mkdtempSync(path.join(tmpdir(), 'sumgate-git-'));
   try {
     await git(['clone', '--quiet', '--no-checkout', '--', url, dir], what);
-    const tar = await git(['-C', dir, 'archive', '--format=tar', '--prefix=package/', `${commit}^{tree}`], what);
+    const tar = await git(
+      ['-C', dir, 'archive', '--format=tar', '--prefix=package/', `${commit}^{tree}`],
+      what,
+    );
     return gzipSync(tar);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -35,11 +38,28 @@ export async function gitSnapshot(spec: string, commit: string, what: string): P
 
 function git(args: string[], what: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { encoding: 'buffer', timeout: GIT_TIMEOUT_MS, maxBuffer: 512 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout, stderr) => {
-      if (err === null) return resolve(stdout);
-      reject(new SumgateError('SOURCE_FAILED', `${what}: git ${args[0] === '-C' ? args[2] : args[0]} failed: ${stderr.toString('utf8').trim() || err.message}`, {
-        pkg: what, fix: 'check that the repository and the pinned commit are reachable (git must be installed)',
-      }));
-    });
+    execFile(
+      'git',
+      args,
+      {
+        encoding: 'buffer',
+        timeout: GIT_TIMEOUT_MS,
+        maxBuffer: 512 * 1024 * 1024,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      },
+      (err, stdout, stderr) => {
+        if (err === null) return resolve(stdout);
+        reject(
+          new SumgateError(
+            'SOURCE_FAILED',
+            `${what}: git ${args[0] === '-C' ? args[2] : args[0]} failed: ${stderr.toString('utf8').trim() || err.message}`,
+            {
+              pkg: what,
+              fix: 'check that the repository and the pinned commit are reachable (git must be installed)',
+            },
+          ),
+        );
+      },
+    );
   });
 }

@@ -11,10 +11,15 @@ type VerifyMany = (refs: readonly PackageRef[]) => Promise<Verdict[]>;
  */
 export class VerdictBatcher {
   private readonly verdicts = new Map<string, Promise<Verdict>>();
-  private pending: Array<{ ref: PackageRef; resolve: (v: Verdict) => void; reject: (e: unknown) => void }> = [];
+  private pending: Array<{ ref: PackageRef; resolve: (v: Verdict) => void; reject: (e: unknown) => void }> =
+    [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly verifyMany: VerifyMany, private readonly windowMs = 15, private readonly maxBatch = 500) {}
+  constructor(
+    private readonly verifyMany: VerifyMany,
+    private readonly windowMs = 15,
+    private readonly maxBatch = 500,
+  ) {}
 
   verdictFor(ref: PackageRef): Promise<Verdict> {
     const key = `${ref.name}@${ref.version} ${ref.integrity ?? '-'}`;

@@ -32,7 +32,9 @@ const HOLE: unique symbol = Symbol('hole');
 const DIR: unique symbol = Symbol('dirname');
 const PROJECT: unique symbol = Symbol('INIT_CWD');
 /** `path.dirname(require.resolve('<name>'))`: a folder of the package named <name>. */
-interface PackageFolder { readonly pkg: string }
+interface PackageFolder {
+  readonly pkg: string;
+}
 type Part = string | typeof HOLE | typeof DIR | typeof PROJECT | PackageFolder;
 
 /** Which names a file surely binds to Node's `path` module, and whether `__dirname` is Node's. */
@@ -48,27 +50,42 @@ function isNode(v: unknown): v is AnyNode {
 function walk(n: AnyNode, f: (n: AnyNode, parent: AnyNode | undefined) => void, parent?: AnyNode): void {
   f(n, parent);
   for (const value of Object.values(n)) {
-    if (Array.isArray(value)) { for (const v of value) if (isNode(v)) walk(v, f, n); }
-    else if (isNode(value)) walk(value, f, n);
+    if (Array.isArray(value)) {
+      for (const v of value) if (isNode(v)) walk(v, f, n);
+    } else if (isNode(value)) walk(value, f, n);
   }
 }
 
 function patternNames(p: AnyNode | null | undefined, out: string[]): void {
   if (p === null || p === undefined) return;
   if (p.type === 'Identifier') out.push(p['name'] as string);
-  else if (p.type === 'ObjectPattern') for (const prop of p['properties'] as AnyNode[]) patternNames((prop.type === 'RestElement' ? prop['argument'] : prop['value']) as AnyNode, out);
-  else if (p.type === 'ArrayPattern') for (const e of p['elements'] as Array<AnyNode | null>) patternNames(e, out);
+  else if (p.type === 'ObjectPattern')
+    for (const prop of p['properties'] as AnyNode[])
+      patternNames((prop.type === 'RestElement' ? prop['argument'] : prop['value']) as AnyNode, out);
+  else if (p.type === 'ArrayPattern')
+    for (const e of p['elements'] as Array<AnyNode | null>) patternNames(e, out);
   else if (p.type === 'RestElement') patternNames(p['argument'] as AnyNode, out);
   else if (p.type === 'AssignmentPattern') patternNames(p['left'] as AnyNode, out);
 }
 
 function isPathModule(n: AnyNode | null | undefined): boolean {
   if (n === null || n === undefined) return false;
-  // esbuild's and TypeScript's CommonJS interop wrappers: __toESM(require("path")), __importStar(require("path"))
-  if (n.type === 'CallExpression' && (n['callee'] as AnyNode).type === 'Identifier' && (n['arguments'] as AnyNode[]).length === 1 && (n['callee'] as AnyNode)['name'] !== 'require') {
+  // esbuild's and TypeScript's CommonJS interop wrappers: __toESM(require("path")),
+  // __importStar(require("path"))
+  if (
+    n.type === 'CallExpression' &&
+    (n['callee'] as AnyNode).type === 'Identifier' &&
+    (n['arguments'] as AnyNode[]).length === 1 &&
+    (n['callee'] as AnyNode)['name'] !== 'require'
+  ) {
     return isPathModule((n['arguments'] as AnyNode[])[0]);
   }
-  if (n.type !== 'CallExpression' || (n['callee'] as AnyNode).type !== 'Identifier' || (n['callee'] as AnyNode)['name'] !== 'require') return false;
+  if (
+    n.type !== 'CallExpression' ||
+    (n['callee'] as AnyNode).type !== 'Identifier' ||
+    (n['callee'] as AnyNode)['name'] !== 'require'
+  )
+    return false;
   const arg = (n['arguments'] as AnyNode[])[0];
   return arg?.type === 'Literal' && (arg['value'] === 'path' || arg['value'] === 'node:path');
 }
@@ -78,24 +95,30 @@ export function fileBindings(ast: AnyNode): FileBindings {
   const assigned = new Set<string>();
   const pathBound = new Set<string>();
   let unsafe = false;
-  const declare = (names: string[]): void => { for (const n of names) declared.set(n, (declared.get(n) ?? 0) + 1); };
+  const declare = (names: string[]): void => {
+    for (const n of names) declared.set(n, (declared.get(n) ?? 0) + 1);
+  };
   walk(ast, (n) => {
     switch (n.type) {
       case 'VariableDeclarator': {
         const names: string[] = [];
         patternNames(n['id'] as AnyNode, names);
         declare(names);
-        if ((n['id'] as AnyNode).type === 'Identifier' && isPathModule(n['init'] as AnyNode)) pathBound.add((n['id'] as AnyNode)['name'] as string);
+        if ((n['id'] as AnyNode).type === 'Identifier' && isPathModule(n['init'] as AnyNode))
+          pathBound.add((n['id'] as AnyNode)['name'] as string);
         break;
       }
-      case 'FunctionDeclaration': case 'FunctionExpression': case 'ArrowFunctionExpression': {
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression': {
         const names: string[] = [];
         if (n['id'] !== null && n['id'] !== undefined) patternNames(n['id'] as AnyNode, names);
         for (const p of n['params'] as AnyNode[]) patternNames(p, names);
         declare(names);
         break;
       }
-      case 'ClassDeclaration': case 'ClassExpression': {
+      case 'ClassDeclaration':
+      case 'ClassExpression': {
         const names: string[] = [];
         patternNames(n['id'] as AnyNode, names);
         declare(names);
@@ -112,7 +135,8 @@ export function fileBindings(ast: AnyNode): FileBindings {
         for (const s of n['specifiers'] as AnyNode[]) {
           const local = (s['local'] as AnyNode)['name'] as string;
           declare([local]);
-          if ((source === 'path' || source === 'node:path') && s.type !== 'ImportSpecifier') pathBound.add(local);
+          if ((source === 'path' || source === 'node:path') && s.type !== 'ImportSpecifier')
+            pathBound.add(local);
         }
         break;
       }
@@ -123,7 +147,8 @@ export function fileBindings(ast: AnyNode): FileBindings {
         break;
       }
       case 'UpdateExpression':
-        if ((n['argument'] as AnyNode).type === 'Identifier') assigned.add((n['argument'] as AnyNode)['name'] as string);
+        if ((n['argument'] as AnyNode).type === 'Identifier')
+          assigned.add((n['argument'] as AnyNode)['name'] as string);
         break;
       case 'WithStatement':
         unsafe = true;
@@ -136,7 +161,9 @@ export function fileBindings(ast: AnyNode): FileBindings {
     }
   });
   if (unsafe) return { pathModules: new Set(), dirnameIsNodes: false };
-  const pathModules = new Set([...pathBound].filter((name) => declared.get(name) === 1 && !assigned.has(name)));
+  const pathModules = new Set(
+    [...pathBound].filter((name) => declared.get(name) === 1 && !assigned.has(name)),
+  );
   return { pathModules, dirnameIsNodes: !declared.has('__dirname') && !assigned.has('__dirname') };
 }
 
@@ -151,10 +178,20 @@ function pathCall(n: AnyNode, b: FileBindings): 'join' | 'resolve' | 'dirname' |
 }
 
 function isInitCwd(n: AnyNode): boolean {
-  if (n.type !== 'MemberExpression' || n['computed'] === true || (n['property'] as AnyNode)['name'] !== 'INIT_CWD') return false;
+  if (
+    n.type !== 'MemberExpression' ||
+    n['computed'] === true ||
+    (n['property'] as AnyNode)['name'] !== 'INIT_CWD'
+  )
+    return false;
   const env = n['object'] as AnyNode;
-  return env.type === 'MemberExpression' && env['computed'] !== true && (env['property'] as AnyNode)['name'] === 'env'
-    && (env['object'] as AnyNode).type === 'Identifier' && (env['object'] as AnyNode)['name'] === 'process';
+  return (
+    env.type === 'MemberExpression' &&
+    env['computed'] !== true &&
+    (env['property'] as AnyNode)['name'] === 'env' &&
+    (env['object'] as AnyNode).type === 'Identifier' &&
+    (env['object'] as AnyNode)['name'] === 'process'
+  );
 }
 
 /** path.join's output for its evaluated arguments (static segments normalised, holes kept). */
@@ -181,12 +218,15 @@ function evaluate(n: AnyNode | undefined, b: FileBindings): Part[] {
     });
     return out;
   }
-  if (n.type === 'BinaryExpression' && n['operator'] === '+') return [...evaluate(n['left'] as AnyNode, b), ...evaluate(n['right'] as AnyNode, b)];
+  if (n.type === 'BinaryExpression' && n['operator'] === '+')
+    return [...evaluate(n['left'] as AnyNode, b), ...evaluate(n['right'] as AnyNode, b)];
   if (n.type === 'Identifier' && n['name'] === '__dirname' && b.dirnameIsNodes) return [DIR];
   if (isInitCwd(n)) return [PROJECT];
   const call = pathCall(n, b);
   if (call !== undefined) {
-    const args = (n['arguments'] as AnyNode[]).map((a) => (a.type === 'SpreadElement' ? [HOLE] as Part[] : evaluate(a, b)));
+    const args = (n['arguments'] as AnyNode[]).map((a) =>
+      a.type === 'SpreadElement' ? ([HOLE] as Part[]) : evaluate(a, b),
+    );
     const first = args[0]?.[0];
     if (call === 'dirname') {
       const inner = (n['arguments'] as AnyNode[])[0];
@@ -211,8 +251,17 @@ function evaluate(n: AnyNode | undefined, b: FileBindings): Part[] {
 function resolvedBare(n: AnyNode | undefined): string | undefined {
   if (n === undefined || n.type !== 'CallExpression') return undefined;
   const callee = n['callee'] as AnyNode;
-  if (callee.type !== 'MemberExpression' || callee['computed'] === true || (callee['property'] as AnyNode)['name'] !== 'resolve') return undefined;
-  if ((callee['object'] as AnyNode).type !== 'Identifier' || (callee['object'] as AnyNode)['name'] !== 'require') return undefined;
+  if (
+    callee.type !== 'MemberExpression' ||
+    callee['computed'] === true ||
+    (callee['property'] as AnyNode)['name'] !== 'resolve'
+  )
+    return undefined;
+  if (
+    (callee['object'] as AnyNode).type !== 'Identifier' ||
+    (callee['object'] as AnyNode)['name'] !== 'require'
+  )
+    return undefined;
   const arg = (n['arguments'] as AnyNode[])[0];
   if (arg?.type !== 'Literal' || typeof arg['value'] !== 'string') return undefined;
   const spec = arg['value'];
@@ -246,6 +295,7 @@ export function reachOf(arg: AnyNode | undefined, b: FileBindings): Reach {
   const prefix = normaliseLeading(text(rest.slice(0, firstHole)));
   const suffix = text(rest.slice(lastHole + 1));
   if (prefix.startsWith('./') || prefix.startsWith('../')) return { kind: 'relative', prefix, suffix };
-  if (prefix === '' || prefix.startsWith('/') || prefix.startsWith('#') || prefix.startsWith('.')) return { kind: 'unknown' };
+  if (prefix === '' || prefix.startsWith('/') || prefix.startsWith('#') || prefix.startsWith('.'))
+    return { kind: 'unknown' };
   return { kind: 'bare', prefix, suffix };
 }

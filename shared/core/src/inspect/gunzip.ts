@@ -34,7 +34,10 @@ export function gunzipTarball(tgz: Uint8Array, maxBytes: number = MAX_TAR_BYTES)
  * The same, off the main thread (zlib's thread pool): package managers fetch many packages at
  * once, so a host's event loop keeps downloading while tarballs inflate.
  */
-export async function gunzipTarballAsync(tgz: Uint8Array, maxBytes: number = MAX_TAR_BYTES): Promise<Uint8Array> {
+export async function gunzipTarballAsync(
+  tgz: Uint8Array,
+  maxBytes: number = MAX_TAR_BYTES,
+): Promise<Uint8Array> {
   checkGzipMagic(tgz);
   let out: Inflated;
   try {
@@ -45,7 +48,10 @@ export async function gunzipTarballAsync(tgz: Uint8Array, maxBytes: number = MAX
   return checkConsumed(out, tgz);
 }
 
-const gunzipAsync = promisify(gunzip) as unknown as (buf: Uint8Array, opts: ZlibOptions & { info: true }) => Promise<Inflated>;
+const gunzipAsync = promisify(gunzip) as unknown as (
+  buf: Uint8Array,
+  opts: ZlibOptions & { info: true },
+) => Promise<Inflated>;
 
 function checkGzipMagic(tgz: Uint8Array): void {
   if (tgz.length < 2 || tgz[0] !== 0x1f || tgz[1] !== 0x8b) {
@@ -56,7 +62,8 @@ function checkGzipMagic(tgz: Uint8Array): void {
 function checkConsumed(out: Inflated, tgz: Uint8Array): Uint8Array {
   const used = out.engine.bytesWritten;
   for (let i = used; i < tgz.length; i++) {
-    if (tgz[i] !== 0) throw malformed(`${tgz.length - used} bytes after the end of the gzip data, not all zero`);
+    if (tgz[i] !== 0)
+      throw malformed(`${tgz.length - used} bytes after the end of the gzip data, not all zero`);
   }
   return out.buffer;
 }
@@ -69,6 +76,7 @@ function gunzipOptions(tgz: Uint8Array, maxBytes: number): ZlibOptions {
 
 function gunzipError(e: unknown, maxBytes: number): SumgateError {
   const code = (e as { code?: unknown }).code;
-  if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) return malformed(`uncompressed size exceeds ${maxBytes} bytes`);
+  if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
+    return malformed(`uncompressed size exceeds ${maxBytes} bytes`);
   return malformed(`gzip stream is corrupt (${(e as Error).message})`);
 }

@@ -31,7 +31,14 @@ export function gypInputs(read: ReadFile, root = 'binding.gyp'): GypInputs {
     for (const m of text.matchAll(STRING)) {
       const s = m[1] ?? m[2] ?? '';
       const expansion = /<!@?\((.*)\)/s.exec(s);
-      if (expansion !== null) commandWords.push(...expansion[1]!.split(/[\s;&|()<>`'"]+/).filter((w) => w.length > 0).map((w) => packageRelative(dir, w)).filter((w): w is string => w !== undefined));
+      if (expansion !== null)
+        commandWords.push(
+          ...expansion[1]!
+            .split(/[\s;&|()<>`'"]+/)
+            .filter((w) => w.length > 0)
+            .map((w) => packageRelative(dir, w))
+            .filter((w): w is string => w !== undefined),
+        );
       const gypRef = s.split(':')[0]!;
       if (/\.gypi?$/.test(gypRef)) {
         const target = packageRelative(dir, gypRef);

@@ -31,7 +31,10 @@ const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependen
 
 /** Words of a shell command, quotes removed. */
 export function commandWords(command: string): string[] {
-  return command.split(/[\s;&|()<>`]+/).map((w) => w.replace(/["']/g, '')).filter((w) => w.length > 0);
+  return command
+    .split(/[\s;&|()<>`]+/)
+    .map((w) => w.replace(/["']/g, ''))
+    .filter((w) => w.length > 0);
 }
 
 export function runsNodeGyp(command: string): boolean {
@@ -41,14 +44,19 @@ export function runsNodeGyp(command: string): boolean {
 function scriptsOf(manifest: Record<string, unknown>): Record<string, string> {
   const s = manifest['scripts'];
   if (typeof s !== 'object' || s === null || Array.isArray(s)) return {};
-  return Object.fromEntries(Object.entries(s as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(s as Record<string, unknown>).filter(
+      (e): e is [string, string] => typeof e[1] === 'string',
+    ),
+  );
 }
 
 export function dependencyNames(manifest: Record<string, unknown>): string[] {
   const names = new Set<string>();
   for (const field of DEPENDENCY_FIELDS) {
     const deps = manifest[field];
-    if (typeof deps === 'object' && deps !== null && !Array.isArray(deps)) for (const n of Object.keys(deps)) names.add(n);
+    if (typeof deps === 'object' && deps !== null && !Array.isArray(deps))
+      for (const n of Object.keys(deps)) names.add(n);
   }
   return [...names].sort();
 }
@@ -73,7 +81,10 @@ export function hookInputs(
       const script = scripts[w];
       if (script !== undefined && !named.some((n) => n.name === w)) {
         named.push({ name: w, command: script });
-        if (!seen.has(script)) { seen.add(script); pending.push(script); }
+        if (!seen.has(script)) {
+          seen.add(script);
+          pending.push(script);
+        }
       }
     }
   }
@@ -94,15 +105,28 @@ export function hookInputs(
   const version = manifest['version'];
   const name = manifest['name'];
   const closure = jsClosure(read, allPaths, entries, {
-    name: typeof name === 'string' ? name : undefined, version: typeof version === 'string' ? version : undefined,
+    name: typeof name === 'string' ? name : undefined,
+    version: typeof version === 'string' ? version : undefined,
   });
   for (const f of steering) if (!closure.files.has(f)) closure.files.set(f, read(f)!);
   // A hook that reads its own package.json (for its version) is not new code each release: every
   // string equal to the version (the `version` field, exact pins of its own platform packages) is
   // normalised; other strings starting with '<' get one more, so no real string reads as the marker.
   if (closure.files.has('package.json')) {
-    const marked = (v: unknown): unknown => (typeof v !== 'string' ? v : typeof version === 'string' && v === version ? '<version>' : v.startsWith('<') ? `<${v}` : v);
+    const marked = (v: unknown): unknown =>
+      typeof v !== 'string'
+        ? v
+        : typeof version === 'string' && v === version
+          ? '<version>'
+          : v.startsWith('<')
+            ? `<${v}`
+            : v;
     closure.files.set('package.json', `json:${JSON.stringify(manifest, (_k, v: unknown) => marked(v))}`);
   }
-  return { files: closure.files, scripts: named.sort((a, b) => (a.name < b.name ? -1 : 1)), dependencies: dependencyNames(manifest), widened: closure.widened };
+  return {
+    files: closure.files,
+    scripts: named.sort((a, b) => (a.name < b.name ? -1 : 1)),
+    dependencies: dependencyNames(manifest),
+    widened: closure.widened,
+  };
 }

@@ -15,7 +15,13 @@ import { installCodeV1Fingerprint } from './installCodeV1.js';
 export type InstallHook = 'preinstall' | 'install' | 'node-gyp' | 'postinstall' | 'prepare';
 
 /** The fixed order hooks are listed (and run) in. */
-export const INSTALL_HOOKS: readonly InstallHook[] = ['preinstall', 'install', 'node-gyp', 'postinstall', 'prepare'];
+export const INSTALL_HOOKS: readonly InstallHook[] = [
+  'preinstall',
+  'install',
+  'node-gyp',
+  'postinstall',
+  'prepare',
+];
 
 export interface InstallCode {
   /** In {@link INSTALL_HOOKS} order. */
@@ -111,12 +117,19 @@ function sha256Hex(data: Uint8Array): string {
 }
 
 /** record-format.md §"Install code" rule 3: the canonical text and its hash. */
-export function canonicalInstallText(code: Pick<InstallCode, 'hooks' | 'files' | 'scripts' | 'dependencies'>, version?: string): string {
+export function canonicalInstallText(
+  code: Pick<InstallCode, 'hooks' | 'files' | 'scripts' | 'dependencies'>,
+  version?: string,
+): string {
   let text = CANONICAL_HEADER;
-  for (const { hook, command } of code.hooks) text += `hook ${hook} ${JSON.stringify(withoutVersion(command, version))}\n`;
-  for (const { name, command } of code.scripts ?? []) text += `script ${JSON.stringify(name)} ${JSON.stringify(withoutVersion(command, version))}\n`;
-  if (code.dependencies !== undefined && code.dependencies.length > 0) text += `dependencies ${JSON.stringify(code.dependencies)}\n`;
-  for (const { path, sha256, normalized } of code.files) text += `file ${JSON.stringify(path)} ${normalized ?? sha256}\n`;
+  for (const { hook, command } of code.hooks)
+    text += `hook ${hook} ${JSON.stringify(withoutVersion(command, version))}\n`;
+  for (const { name, command } of code.scripts ?? [])
+    text += `script ${JSON.stringify(name)} ${JSON.stringify(withoutVersion(command, version))}\n`;
+  if (code.dependencies !== undefined && code.dependencies.length > 0)
+    text += `dependencies ${JSON.stringify(code.dependencies)}\n`;
+  for (const { path, sha256, normalized } of code.files)
+    text += `file ${JSON.stringify(path)} ${normalized ?? sha256}\n`;
   return text;
 }
 
@@ -142,17 +155,30 @@ function computeInstallCode(
   if (hooks.length === 0) return { hooks, files: [], fingerprint: NO_INSTALL_CODE, v1 };
   // record-format.md §"Install code" rule 2: what the hooks run (hookResolution.ts).
   const inputs = hookInputs(
-    manifest, hooks.filter((h) => h.hook !== 'node-gyp').map((h) => h.command),
-    hooks.some((h) => h.hook === 'node-gyp'), read, allPaths, pathTokens,
+    manifest,
+    hooks.filter((h) => h.hook !== 'node-gyp').map((h) => h.command),
+    hooks.some((h) => h.hook === 'node-gyp'),
+    read,
+    allPaths,
+    pathTokens,
   );
   const sorted = [...inputs.files.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([path, content]) => {
-      // an input that is not a file (selfReference.ts: the manifest fields that resolved a self-reference) hashes its text
+      // an input that is not a file (selfReference.ts: the manifest fields that resolved a self-reference)
+      // hashes its text
       const sha256 = sha256Hex(read(path) ?? new TextEncoder().encode(content as string));
-      return typeof content === 'string' ? { path, sha256, normalized: sha256Hex(new TextEncoder().encode(content)) } : { path, sha256 };
+      return typeof content === 'string'
+        ? { path, sha256, normalized: sha256Hex(new TextEncoder().encode(content)) }
+        : { path, sha256 };
     });
-  const code = { hooks, files: sorted, scripts: inputs.scripts, dependencies: inputs.dependencies, widened: inputs.widened };
+  const code = {
+    hooks,
+    files: sorted,
+    scripts: inputs.scripts,
+    dependencies: inputs.dependencies,
+    widened: inputs.widened,
+  };
   const version = typeof manifest['version'] === 'string' ? manifest['version'] : undefined;
   const digest = createHash('sha256').update(canonicalInstallText(code, version)).digest('base64');
   return { ...code, fingerprint: `sha256-${digest}`, v1 };
@@ -180,10 +206,16 @@ export function parseManifest(bytes: Uint8Array): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new SumgateError('MALFORMED_TARBALL', `malformed package tarball: package.json is not valid JSON (${(e as Error).message})`);
+    throw new SumgateError(
+      'MALFORMED_TARBALL',
+      `malformed package tarball: package.json is not valid JSON (${(e as Error).message})`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SumgateError('MALFORMED_TARBALL', 'malformed package tarball: package.json is not a JSON object');
+    throw new SumgateError(
+      'MALFORMED_TARBALL',
+      'malformed package tarball: package.json is not a JSON object',
+    );
   }
   return parsed as Record<string, unknown>;
 }
@@ -212,12 +244,18 @@ export async function inspectTarballAsync(
   }
 }
 
-function inspectOpened(tarball: Tarball, opts: InstallCodeOptions): { manifest: Record<string, unknown>; installCode: InstallCode } {
+function inspectOpened(
+  tarball: Tarball,
+  opts: InstallCodeOptions,
+): { manifest: Record<string, unknown>; installCode: InstallCode } {
   const bytes = tarball.read('package.json');
   if (bytes === undefined) {
-    throw new SumgateError('MALFORMED_TARBALL', 'malformed package tarball: no package.json at the package root');
+    throw new SumgateError(
+      'MALFORMED_TARBALL',
+      'malformed package tarball: no package.json at the package root',
+    );
   }
   const manifest = parseManifest(bytes);
-    const paths = [...tarball.entries.keys()].filter((p) => tarball.read(p) !== undefined);
+  const paths = [...tarball.entries.keys()].filter((p) => tarball.read(p) !== undefined);
   return { manifest, installCode: computeInstallCode(manifest, (p) => tarball.read(p), opts, paths) };
 }

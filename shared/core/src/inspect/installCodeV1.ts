@@ -21,7 +21,11 @@ function scriptOf(scripts: unknown, name: string): string | undefined {
 
 const hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-export function installCodeV1Fingerprint(manifest: Record<string, unknown>, read: ReadFile, gitDependency = false): string {
+export function installCodeV1Fingerprint(
+  manifest: Record<string, unknown>,
+  read: ReadFile,
+  gitDependency = false,
+): string {
   const scripts = manifest['scripts'];
   const preinstall = scriptOf(scripts, 'preinstall');
   const install = scriptOf(scripts, 'install');
@@ -29,7 +33,13 @@ export function installCodeV1Fingerprint(manifest: Record<string, unknown>, read
   const hooks: Array<[string, string]> = [];
   if (preinstall !== undefined) hooks.push(['preinstall', preinstall]);
   if (install !== undefined) hooks.push(['install', install]);
-  if (install === undefined && preinstall === undefined && manifest['gypfile'] !== false && read('binding.gyp') !== undefined) hooks.push(['node-gyp', NODE_GYP_COMMAND]);
+  if (
+    install === undefined &&
+    preinstall === undefined &&
+    manifest['gypfile'] !== false &&
+    read('binding.gyp') !== undefined
+  )
+    hooks.push(['node-gyp', NODE_GYP_COMMAND]);
   if (postinstall !== undefined) hooks.push(['postinstall', postinstall]);
   if (gitDependency) {
     const prepare = scriptOf(scripts, 'prepare');
@@ -56,6 +66,7 @@ export function installCodeV1Fingerprint(manifest: Record<string, unknown>, read
   }
   let text = HEADER;
   for (const [hook, command] of hooks) text += `hook ${hook} ${JSON.stringify(command)}\n`;
-  for (const [path, sha256] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) text += `file ${JSON.stringify(path)} ${sha256}\n`;
+  for (const [path, sha256] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    text += `file ${JSON.stringify(path)} ${sha256}\n`;
   return `sha256-${createHash('sha256').update(text).digest('base64')}`;
 }

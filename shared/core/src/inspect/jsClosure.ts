@@ -98,7 +98,8 @@ function scan(ast: AnyNode): Found {
         if (callee.type === 'Identifier' && callee['name'] === 'require') {
           const s = staticString(arg);
           if (s !== undefined) found.specifiers.push(s);
-          else if (arg !== undefined) found.dynamic.push({ node: n, arg, reason: 'require() with a computed argument' });
+          else if (arg !== undefined)
+            found.dynamic.push({ node: n, arg, reason: 'require() with a computed argument' });
         }
         break;
       }
@@ -120,8 +121,11 @@ function scan(ast: AnyNode): Found {
         const name = n['name'];
         const asCallee = parent?.type === 'CallExpression' && key === 'callee';
         const asObject = parent?.type === 'MemberExpression' && key === 'object';
-        const asProperty = parent?.type === 'MemberExpression' && key === 'property' && parent['computed'] !== true;
-        const whole = (reason: string): void => { found.dynamic.push({ node: parent ?? n, arg: undefined, reason }); };
+        const asProperty =
+          parent?.type === 'MemberExpression' && key === 'property' && parent['computed'] !== true;
+        const whole = (reason: string): void => {
+          found.dynamic.push({ node: parent ?? n, arg: undefined, reason });
+        };
         if (name === 'require' && !asCallee && !asObject && !asProperty) whole('`require` used as a value');
         if (name === 'require' && asProperty) whole('module.require');
         if (name === 'createRequire') whole('createRequire');
@@ -140,8 +144,9 @@ function scan(ast: AnyNode): Found {
         break;
     }
     for (const [k, value] of Object.entries(n)) {
-      if (Array.isArray(value)) { for (const v of value) if (isNode(v)) visit(v, n, k); }
-      else if (isNode(value)) visit(value, n, k);
+      if (Array.isArray(value)) {
+        for (const v of value) if (isNode(v)) visit(v, n, k);
+      } else if (isNode(value)) visit(value, n, k);
     }
   };
   visit(ast, undefined, '');
@@ -149,7 +154,13 @@ function scan(ast: AnyNode): Found {
 }
 
 /** Where a static specifier leads inside the package (undefined: a built-in or a dependency). */
-function resolveSpecifier(read: ReadFile, fromFile: string, spec: string): { file: string | undefined; more?: string[]; decidedBy: readonly string[]; steering?: string } | undefined {
+function resolveSpecifier(
+  read: ReadFile,
+  fromFile: string,
+  spec: string,
+):
+  | { file: string | undefined; more?: string[]; decidedBy: readonly string[]; steering?: string }
+  | undefined {
   if (spec.startsWith('node:') || BUILTINS.has(spec)) return undefined;
   const dir = posix.dirname(fromFile) === '.' ? '' : posix.dirname(fromFile);
   if (spec.startsWith('./') || spec.startsWith('../') || spec === '.' || spec === '..') {
@@ -161,7 +172,12 @@ function resolveSpecifier(read: ReadFile, fromFile: string, spec: string): { fil
   if (self !== undefined) {
     // the first target Node finds; all of them, as conditions differ (selfReference.ts)
     const hits = self.targets.map((t) => resolveNodePath(read, t)).filter((r) => r.file !== undefined);
-    return { file: hits[0]?.file, more: hits.slice(1).map((r) => r.file!), decidedBy: hits.flatMap((r) => r.decidedBy), steering: self.decidedBy };
+    return {
+      file: hits[0]?.file,
+      more: hits.slice(1).map((r) => r.file!),
+      decidedBy: hits.flatMap((r) => r.decidedBy),
+      steering: self.decidedBy,
+    };
   }
   // a bare specifier: the package's own bundled node_modules, from the file's folder up to the root
   for (let d = dir; ; d = posix.dirname(d) === '.' ? '' : posix.dirname(d)) {
@@ -174,51 +190,102 @@ function resolveSpecifier(read: ReadFile, fromFile: string, spec: string): { fil
 const MAX_EXPRESSION = 120;
 
 /** The package files a computed specifier can reach, and what that is in words (module doc). */
-function reachedFiles(reach: Reach, dir: string, allPaths: readonly string[], read: ReadFile, name: string | undefined): { scope: string; reaches: string; paths: string[] } {
+function reachedFiles(
+  reach: Reach,
+  dir: string,
+  allPaths: readonly string[],
+  read: ReadFile,
+  name: string | undefined,
+): { scope: string; reaches: string; paths: string[] } {
   // the root manifest is left to the install code's own lines only when nothing narrower names it
-  const loadable = (p: string, suffix: string): boolean => (p !== 'package.json' || suffix !== '') && (WIDENED_KINDS.test(p) || (suffix !== '' && p.endsWith(suffix)));
+  const loadable = (p: string, suffix: string): boolean =>
+    (p !== 'package.json' || suffix !== '') &&
+    (WIDENED_KINDS.test(p) || (suffix !== '' && p.endsWith(suffix)));
   const whole = { scope: '', reaches: 'the whole package', paths: allPaths.filter((p) => loadable(p, '')) };
   if (reach.kind === 'unknown') return whole;
-  if (reach.kind === 'project') return { scope: '', reaches: 'a file of the project being installed (INIT_CWD), outside the package', paths: [] };
-  if (reach.kind === 'static') return { scope: '', reaches: `${JSON.stringify(reach.spec)}, followed as a static specifier`, paths: [] };
+  if (reach.kind === 'project')
+    return {
+      scope: '',
+      reaches: 'a file of the project being installed (INIT_CWD), outside the package',
+      paths: [],
+    };
+  if (reach.kind === 'static')
+    return { scope: '', reaches: `${JSON.stringify(reach.spec)}, followed as a static specifier`, paths: [] };
   // the specifier ends with the suffix; Node then adds nothing, an extension, or goes into a folder
   const holds = (rest: string): boolean => {
     if (reach.suffix === '') return true;
     for (let i = rest.indexOf(reach.suffix); i >= 0; i = rest.indexOf(reach.suffix, i + 1)) {
       const after = rest.slice(i + reach.suffix.length);
-      if (after === '' || after === '.js' || after === '.json' || after === '.node' || after.startsWith('/')) return true;
+      if (after === '' || after === '.js' || after === '.json' || after === '.node' || after.startsWith('/'))
+        return true;
     }
     return false;
   };
   if (reach.kind === 'package') {
     if (reach.pkg !== name) {
-      const bundled = allPaths.filter((p) => p.includes(`node_modules/${reach.pkg}/`) && loadable(p, reach.suffix) && holds(p.slice(p.indexOf(`node_modules/${reach.pkg}/`) + 13 + reach.pkg.length)));
-      return { scope: '', reaches: `a file of the package ${JSON.stringify(reach.pkg)} (a dependency, not the package's files, except a bundled copy)`, paths: bundled };
+      const bundled = allPaths.filter(
+        (p) =>
+          p.includes(`node_modules/${reach.pkg}/`) &&
+          loadable(p, reach.suffix) &&
+          holds(p.slice(p.indexOf(`node_modules/${reach.pkg}/`) + 13 + reach.pkg.length)),
+      );
+      return {
+        scope: '',
+        reaches: `a file of the package ${JSON.stringify(reach.pkg)} (a dependency, not the package's files, except a bundled copy)`,
+        paths: bundled,
+      };
     }
     const suffix = reach.suffix;
     const paths = allPaths.filter((p) => loadable(p, suffix) && holds(`/${p}`));
-    return { scope: '', reaches: `files of the package itself${suffix === '' ? '' : ` ending ${JSON.stringify(suffix)}`}`, paths };
+    return {
+      scope: '',
+      reaches: `files of the package itself${suffix === '' ? '' : ` ending ${JSON.stringify(suffix)}`}`,
+      paths,
+    };
   }
   const tail = reach.suffix === '' ? '' : ` whose path holds ${JSON.stringify(reach.suffix)} after it`;
   if (reach.kind === 'bare') {
-    if (name !== undefined && (name.startsWith(reach.prefix) || reach.prefix === name || reach.prefix.startsWith(`${name}/`))) {
-      return { ...whole, reaches: `the whole package (${JSON.stringify(`${reach.prefix}...`)} could name the package itself)` };
+    if (
+      name !== undefined &&
+      (name.startsWith(reach.prefix) || reach.prefix === name || reach.prefix.startsWith(`${name}/`))
+    ) {
+      return {
+        ...whole,
+        reaches: `the whole package (${JSON.stringify(`${reach.prefix}...`)} could name the package itself)`,
+      };
     }
     const paths = allPaths.filter((p) => {
       for (let i = p.indexOf('node_modules/'); i >= 0; i = p.indexOf('node_modules/', i + 1)) {
         const rest = p.slice(i + 'node_modules/'.length);
-        if (rest.startsWith(reach.prefix) && holds(rest.slice(reach.prefix.length)) && loadable(p, reach.suffix)) return true;
+        if (
+          rest.startsWith(reach.prefix) &&
+          holds(rest.slice(reach.prefix.length)) &&
+          loadable(p, reach.suffix)
+        )
+          return true;
       }
       return false;
     });
-    return { scope: '', reaches: `packages named ${JSON.stringify(`${reach.prefix}...`)}${tail}: dependencies, not the package's files, except bundled node_modules`, paths };
+    return {
+      scope: '',
+      reaches: `packages named ${JSON.stringify(`${reach.prefix}...`)}${tail}: dependencies, not the package's files, except bundled node_modules`,
+      paths,
+    };
   }
   const joined = posix.normalize(posix.join(dir === '' ? '.' : dir, reach.prefix));
-  if (joined === '..' || joined.startsWith('../')) return { scope: '', reaches: 'files outside the package', paths: [] };
+  if (joined === '..' || joined.startsWith('../'))
+    return { scope: '', reaches: 'files outside the package', paths: [] };
   const start = joined === '.' || joined === './' ? '' : joined;
   // at a folder boundary the hole may be empty, so a suffix '/x' also matches the folder's own x
   const atFolder = start === '' || start.endsWith('/');
-  const paths = new Set(allPaths.filter((p) => p.startsWith(start) && holds(`${atFolder ? '/' : ''}${p.slice(start.length)}`) && loadable(p, reach.suffix)));
+  const paths = new Set(
+    allPaths.filter(
+      (p) =>
+        p.startsWith(start) &&
+        holds(`${atFolder ? '/' : ''}${p.slice(start.length)}`) &&
+        loadable(p, reach.suffix),
+    ),
+  );
   // a folder matching the pattern resolves through its package.json main, which may point anywhere
   for (const p of allPaths) {
     if (!p.endsWith('/package.json') || !p.startsWith(start)) continue;
@@ -228,16 +295,31 @@ function reachedFiles(reach: Reach, dir: string, allPaths: readonly string[], re
     const r = resolveNodePath(read, folder);
     if (r.file !== undefined) paths.add(r.file);
   }
-  const scope = start.endsWith('/') ? start.slice(0, -1) : start.includes('/') ? start.slice(0, start.lastIndexOf('/')) : '';
-  return { scope, reaches: `files ${start === '' ? 'of the package' : `starting ${JSON.stringify(start)}`}${tail}`, paths: [...paths] };
+  const scope = start.endsWith('/')
+    ? start.slice(0, -1)
+    : start.includes('/')
+      ? start.slice(0, start.lastIndexOf('/'))
+      : '';
+  return {
+    scope,
+    reaches: `files ${start === '' ? 'of the package' : `starting ${JSON.stringify(start)}`}${tail}`,
+    paths: [...paths],
+  };
 }
 
 /** The closure of `entries` (package-relative files) over the package's files. */
-export function jsClosure(read: ReadFile, allPaths: readonly string[], entries: Iterable<string>, opts: ClosureOptions = {}): Closure {
+export function jsClosure(
+  read: ReadFile,
+  allPaths: readonly string[],
+  entries: Iterable<string>,
+  opts: ClosureOptions = {},
+): Closure {
   const files = new Map<string, Uint8Array | string>();
   const widened: Widening[] = [];
   const queue: string[] = [...entries];
-  const add = (path: string): void => { if (!files.has(path) && read(path) !== undefined) queue.push(path); };
+  const add = (path: string): void => {
+    if (!files.has(path) && read(path) !== undefined) queue.push(path);
+  };
   const follow = (path: string, spec: string): void => {
     const r = resolveSpecifier(read, path, spec);
     if (r === undefined) return;
@@ -248,7 +330,11 @@ export function jsClosure(read: ReadFile, allPaths: readonly string[], entries: 
   };
   const widen = (w: Omit<Widening, 'files'>, paths: readonly string[]): void => {
     let added = 0;
-    for (const p of paths) if (!files.has(p) && !queue.includes(p)) { added++; add(p); }
+    for (const p of paths)
+      if (!files.has(p) && !queue.includes(p)) {
+        added++;
+        add(p);
+      }
     widened.push({ ...w, files: added });
   };
   while (queue.length > 0) {
@@ -259,7 +345,16 @@ export function jsClosure(read: ReadFile, allPaths: readonly string[], entries: 
     const parsed = isJsPath(path) || !posix.basename(path).includes('.') ? parseJs(path, bytes) : undefined;
     if (parsed === undefined) {
       files.set(path, bytes);
-      if (isJsPath(path)) widen({ from: path, scope: '', reason: 'JavaScript the parser cannot read', reaches: 'the whole package' }, allPaths.filter((p) => p !== 'package.json' && WIDENED_KINDS.test(p)));
+      if (isJsPath(path))
+        widen(
+          {
+            from: path,
+            scope: '',
+            reason: 'JavaScript the parser cannot read',
+            reaches: 'the whole package',
+          },
+          allPaths.filter((p) => p !== 'package.json' && WIDENED_KINDS.test(p)),
+        );
       continue;
     }
     files.set(path, `js:${normalizedAst(parsed.ast, opts.version)}`);

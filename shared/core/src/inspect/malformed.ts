@@ -14,7 +14,10 @@ export interface EntryContext {
 }
 
 export function malformed(why: string, entry?: EntryContext): SumgateError {
-  const where = entry === undefined ? '' : `entry ${entry.name === undefined ? '' : `${JSON.stringify(entry.name)} `}(header at byte ${entry.at}): `;
+  const where =
+    entry === undefined
+      ? ''
+      : `entry ${entry.name === undefined ? '' : `${JSON.stringify(entry.name)} `}(header at byte ${entry.at}): `;
   return new SumgateError('MALFORMED_TARBALL', `malformed package tarball: ${where}${why}`, {
     fix: 'the tarball is damaged or was crafted so that extractors disagree on its files; do not install it, and report it to the registry',
   });

@@ -15,7 +15,14 @@ const INDEX_FILES = ['index.js', 'index.json', 'index.node'];
 /** A package-relative path, or undefined when it leaves the package (or is empty). */
 export function packageRelative(fromDir: string, spec: string): string | undefined {
   const joined = posix.normalize(posix.join(fromDir === '' ? '.' : fromDir, spec));
-  if (joined === '.' || joined === '' || joined.startsWith('../') || joined === '..' || posix.isAbsolute(joined)) return undefined;
+  if (
+    joined === '.' ||
+    joined === '' ||
+    joined.startsWith('../') ||
+    joined === '..' ||
+    posix.isAbsolute(joined)
+  )
+    return undefined;
   return joined.replace(/\/+$/, '');
 }
 

@@ -21,11 +21,18 @@ export function parseJs(path: string, bytes: Uint8Array): ParsedJs | undefined {
   } catch {
     return undefined;
   }
-  const goals: Array<'script' | 'module'> = path.endsWith('.mjs') ? ['module'] : path.endsWith('.cjs') ? ['script'] : ['script', 'module'];
+  const goals: Array<'script' | 'module'> = path.endsWith('.mjs')
+    ? ['module']
+    : path.endsWith('.cjs')
+      ? ['script']
+      : ['script', 'module'];
   for (const sourceType of goals) {
     const options: Options = {
-      ecmaVersion: 'latest', sourceType, allowHashBang: true,
-      allowReturnOutsideFunction: sourceType === 'script', allowAwaitOutsideFunction: sourceType === 'module',
+      ecmaVersion: 'latest',
+      sourceType,
+      allowHashBang: true,
+      allowReturnOutsideFunction: sourceType === 'script',
+      allowAwaitOutsideFunction: sourceType === 'module',
     };
     try {
       return { ast: parse(text, options), sourceType };
@@ -47,7 +54,13 @@ export function normalizedAst(ast: Node, version?: string): string {
   return JSON.stringify(ast, (key, value: unknown) => {
     if (DROPPED.has(key)) return undefined;
     if (typeof value === 'bigint') return `${value}n`;
-    if (own !== undefined && typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'Literal' && (value as { value?: unknown }).value === own) {
+    if (
+      own !== undefined &&
+      typeof value === 'object' &&
+      value !== null &&
+      (value as { type?: unknown }).type === 'Literal' &&
+      (value as { value?: unknown }).value === own
+    ) {
       return { type: 'Literal', ownVersion: true };
     }
     return value;

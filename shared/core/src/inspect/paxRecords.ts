@@ -14,14 +14,23 @@ export function parsePaxRecords(data: Uint8Array): PaxResult {
   while (i < data.length) {
     let j = i;
     let len = 0;
-    while (j < data.length && data[j]! >= 0x30 && data[j]! <= 0x39 && j - i < 10) len = len * 10 + (data[j++]! - 0x30);
-    if (j === i || data[i] === 0x30 || data[j] !== 0x20) return { ok: false, why: `pax record at byte ${i} does not start with "<length> "` };
+    while (j < data.length && data[j]! >= 0x30 && data[j]! <= 0x39 && j - i < 10)
+      len = len * 10 + (data[j++]! - 0x30);
+    if (j === i || data[i] === 0x30 || data[j] !== 0x20)
+      return { ok: false, why: `pax record at byte ${i} does not start with "<length> "` };
     const end = i + len;
     if (len <= j - i + 1 || end > data.length || data[end - 1] !== 0x0a) {
-      return { ok: false, why: `pax record at byte ${i} has a length (${len}) that does not end at a newline inside the header` };
+      return {
+        ok: false,
+        why: `pax record at byte ${i} has a length (${len}) that does not end at a newline inside the header`,
+      };
     }
     const body = data.subarray(j + 1, end - 1);
-    if (body.includes(0x0a)) return { ok: false, why: `pax record at byte ${i} contains a newline before its end (node-tar splits records at newlines)` };
+    if (body.includes(0x0a))
+      return {
+        ok: false,
+        why: `pax record at byte ${i} contains a newline before its end (node-tar splits records at newlines)`,
+      };
     if (body.includes(0)) return { ok: false, why: `pax record at byte ${i} contains a NUL byte` };
     const text = utf8(body);
     if (text === undefined) return { ok: false, why: `pax record at byte ${i} is not valid UTF-8` };

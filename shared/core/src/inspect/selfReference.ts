@@ -13,14 +13,18 @@ import { packageRelative } from './nodeResolution.js';
 function targetsOf(value: unknown, star: string | undefined, out: string[]): void {
   if (typeof value === 'string') out.push(star === undefined ? value : value.split('*').join(star));
   else if (Array.isArray(value)) for (const v of value) targetsOf(v, star, out);
-  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) targetsOf(v, star, out);
+  else if (typeof value === 'object' && value !== null)
+    for (const v of Object.values(value)) targetsOf(v, star, out);
 }
 
 /** The install code's entry for the manifest fields a self-reference was resolved with (no tar path starts with '/'). */
 export const SELF_REFERENCE_INPUT = '/package.json#exports';
 
 /** Package paths a self-referencing specifier can load, and the manifest fields that decided them (undefined: it does not name the package). */
-export function selfReference(read: ReadFile, spec: string): { targets: string[]; decidedBy: string } | undefined {
+export function selfReference(
+  read: ReadFile,
+  spec: string,
+): { targets: string[]; decidedBy: string } | undefined {
   const bytes = read('package.json');
   if (bytes === undefined) return undefined;
   let manifest: Record<string, unknown>;
@@ -37,7 +41,11 @@ export function selfReference(read: ReadFile, spec: string): { targets: string[]
   if (exports === undefined || exports === null) {
     const main = manifest['main'];
     targets.push(subpath === '.' ? (typeof main === 'string' && main !== '' ? main : 'index.js') : subpath);
-  } else if (typeof exports === 'string' || Array.isArray(exports) || Object.keys(exports as object).every((k) => !k.startsWith('.'))) {
+  } else if (
+    typeof exports === 'string' ||
+    Array.isArray(exports) ||
+    Object.keys(exports as object).every((k) => !k.startsWith('.'))
+  ) {
     if (subpath === '.') targetsOf(exports, undefined, targets);
   } else {
     for (const [key, value] of Object.entries(exports as Record<string, unknown>)) {
@@ -49,7 +57,11 @@ export function selfReference(read: ReadFile, spec: string): { targets: string[]
       }
       const before = key.slice(0, star);
       const after = key.slice(star + 1);
-      if (subpath.startsWith(before) && subpath.endsWith(after) && subpath.length >= before.length + after.length) {
+      if (
+        subpath.startsWith(before) &&
+        subpath.endsWith(after) &&
+        subpath.length >= before.length + after.length
+      ) {
         targetsOf(value, subpath.slice(before.length, subpath.length - after.length), targets);
       }
     }

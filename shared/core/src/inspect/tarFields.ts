@@ -13,7 +13,12 @@ export const BLOCK = 512;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** An octal number field, or undefined when its spelling is not one every extractor agrees on. */
-export function octalField(buf: Uint8Array, start: number, len: number, opts: { terminated?: boolean } = {}): number | undefined {
+export function octalField(
+  buf: Uint8Array,
+  start: number,
+  len: number,
+  opts: { terminated?: boolean } = {},
+): number | undefined {
   const end = start + len;
   let i = start;
   while (i < end && buf[i] === 0x20) i++;

@@ -11,10 +11,22 @@ import type { PnpmLockfileLike } from './pnpmLockfile.js';
 export function parsePnpmLockText(text: string): PnpmLockfileLike {
   const doc = parseBlockMaps(text);
   const importers = asMap(doc['importers']);
-  const single = importers === undefined && ['dependencies', 'devDependencies', 'optionalDependencies', 'specifiers'].some((k) => k in doc)
-    ? { '.': { dependencies: asMap(doc['dependencies']), devDependencies: asMap(doc['devDependencies']), optionalDependencies: asMap(doc['optionalDependencies']), specifiers: asMap(doc['specifiers']) } }
-    : undefined;
-  return { packages: asMap(doc['packages']) as PnpmLockfileLike['packages'], importers: (importers ?? single) as PnpmLockfileLike['importers'] };
+  const single =
+    importers === undefined &&
+    ['dependencies', 'devDependencies', 'optionalDependencies', 'specifiers'].some((k) => k in doc)
+      ? {
+          '.': {
+            dependencies: asMap(doc['dependencies']),
+            devDependencies: asMap(doc['devDependencies']),
+            optionalDependencies: asMap(doc['optionalDependencies']),
+            specifiers: asMap(doc['specifiers']),
+          },
+        }
+      : undefined;
+  return {
+    packages: asMap(doc['packages']) as PnpmLockfileLike['packages'],
+    importers: (importers ?? single) as PnpmLockfileLike['importers'],
+  };
 }
 
 type YamlMap = { [key: string]: unknown };
@@ -33,9 +45,14 @@ function parseBlockMaps(text: string): YamlMap {
     const line = raw.trim();
     if (line.startsWith('- ') || line === '-') return;
     const entry = keyAndValue(line);
-    if (entry === undefined) throw new SumgateError('USAGE', `pnpm-lock.yaml line ${i + 1} is not a "key: value" line: ${JSON.stringify(line.slice(0, 120))}`, {
-      fix: 'regenerate the lockfile with pnpm (pnpm install)',
-    });
+    if (entry === undefined)
+      throw new SumgateError(
+        'USAGE',
+        `pnpm-lock.yaml line ${i + 1} is not a "key: value" line: ${JSON.stringify(line.slice(0, 120))}`,
+        {
+          fix: 'regenerate the lockfile with pnpm (pnpm install)',
+        },
+      );
     while (stack[stack.length - 1]!.indent >= indent) stack.pop();
     const parent = stack[stack.length - 1]!.map;
     if (entry.value === '') {

@@ -60,10 +60,16 @@ export function lockedRegistryPackages(lockfile: PnpmLockfileLike | undefined): 
   for (const [depPath, pkg] of Object.entries(lockfile?.packages ?? {})) {
     const parsed = parseDepPath(depPath);
     const res = pkg?.resolution;
-    if (parsed === undefined || res === undefined || res.type !== undefined || !isSemver(parsed.version)) continue;
+    if (parsed === undefined || res === undefined || res.type !== undefined || !isSemver(parsed.version))
+      continue;
     if (res.tarball !== undefined && !/^https?:\/\//.test(res.tarball)) continue;
     const name = pkg?.name ?? parsed.name;
-    out.set(`${name}@${parsed.version}`, { name, version: parsed.version, integrity: res.integrity, tarballUrl: res.tarball });
+    out.set(`${name}@${parsed.version}`, {
+      name,
+      version: parsed.version,
+      integrity: res.integrity,
+      tarballUrl: res.tarball,
+    });
   }
   return [...out.values()];
 }
@@ -75,11 +81,25 @@ export function lockedExoticPackages(lockfile: PnpmLockfileLike | undefined): Lo
     const parsed = parseDepPath(depPath);
     const res = pkg?.resolution;
     if (parsed === undefined || res === undefined) continue;
-    if (res.type === undefined && isSemver(parsed.version) && (res.tarball === undefined || /^https?:\/\//.test(res.tarball))) continue;
+    if (
+      res.type === undefined &&
+      isSemver(parsed.version) &&
+      (res.tarball === undefined || /^https?:\/\//.test(res.tarball))
+    )
+      continue;
     const name = pkg?.name ?? parsed.name;
-    const kind = res.type === 'git' ? 'git' : res.type === 'directory' || res.tarball?.startsWith('file:') === true ? 'local' : 'tarball';
+    const kind =
+      res.type === 'git'
+        ? 'git'
+        : res.type === 'directory' || res.tarball?.startsWith('file:') === true
+          ? 'local'
+          : 'tarball';
     out.push({
-      depPath, name, kind, integrity: res.integrity, commit: res.commit,
+      depPath,
+      name,
+      kind,
+      integrity: res.integrity,
+      commit: res.commit,
       location: res.repo ?? res.tarball ?? res.directory ?? parsed.version,
     });
   }

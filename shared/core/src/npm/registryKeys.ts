@@ -20,7 +20,7 @@ export const NPM_KEY_TYPE = 'ecdsa-sha2-nistp256';
 
 function badKeys(why: string): SumgateError {
   return new SumgateError('REGISTRY_SIGNATURE', `malformed npm registry keys: ${why}`, {
-    fix: 'fetch the keys again from the registry\'s /-/npm/v1/keys, or from a trusted copy',
+    fix: "fetch the keys again from the registry's /-/npm/v1/keys, or from a trusted copy",
   });
 }
 
@@ -30,7 +30,11 @@ export function npmPublicKey(spkiDerBase64: string): KeyObject {
   if (der === undefined) throw badKeys('a key is not canonical base64');
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: Buffer.from(der.buffer, der.byteOffset, der.byteLength), format: 'der', type: 'spki' });
+    key = createPublicKey({
+      key: Buffer.from(der.buffer, der.byteOffset, der.byteLength),
+      format: 'der',
+      type: 'spki',
+    });
   } catch {
     throw badKeys('a key is not an SPKI DER public key');
   }
@@ -58,13 +62,18 @@ export function npmKeyId(spkiDerBase64: string): string {
   const y = Buffer.from(jwk.y ?? '', 'base64url');
   const point = Buffer.concat([Buffer.from([0x04]), x, y]);
   if (point.length !== 65) throw badKeys('a key is not an uncompressed P-256 point');
-  const wire = Buffer.concat([sshString(Buffer.from(NPM_KEY_TYPE)), sshString(Buffer.from('nistp256')), sshString(point)]);
+  const wire = Buffer.concat([
+    sshString(Buffer.from(NPM_KEY_TYPE)),
+    sshString(Buffer.from('nistp256')),
+    sshString(point),
+  ]);
   return `SHA256:${createHash('sha256').update(wire).digest('base64').replace(/=+$/, '')}`;
 }
 
 function field(entry: Record<string, unknown>, name: string, i: number): string {
   const value = entry[name];
-  if (typeof value !== 'string' || value.length === 0) throw badKeys(`keys[${i}].${name} must be a non-empty string`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw badKeys(`keys[${i}].${name} must be a non-empty string`);
   return value;
 }
 
@@ -74,13 +83,15 @@ function field(entry: Record<string, unknown>, name: string, i: number): string 
  * must be the fingerprint of its key.
  */
 export function parseNpmKeys(json: unknown): NpmRegistryKey[] {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw badKeys('expected an object with a "keys" array');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw badKeys('expected an object with a "keys" array');
   const list = (json as Record<string, unknown>)['keys'];
   if (!Array.isArray(list)) throw badKeys('expected an object with a "keys" array');
   const out: NpmRegistryKey[] = [];
   const seen = new Set<string>();
   list.forEach((raw: unknown, i) => {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badKeys(`keys[${i}] is not an object`);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw badKeys(`keys[${i}] is not an object`);
     const entry = raw as Record<string, unknown>;
     const keyid = field(entry, 'keyid', i);
     const keytype = field(entry, 'keytype', i);
@@ -89,7 +100,11 @@ export function parseNpmKeys(json: unknown): NpmRegistryKey[] {
     const rawExpires = entry['expires'];
     let expires: string | null = null;
     if (rawExpires !== null) {
-      if (typeof rawExpires !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(rawExpires) || Number.isNaN(Date.parse(rawExpires))) {
+      if (
+        typeof rawExpires !== 'string' ||
+        !/^\d{4}-\d{2}-\d{2}T/.test(rawExpires) ||
+        Number.isNaN(Date.parse(rawExpires))
+      ) {
         throw badKeys(`keys[${i}].expires must be null or an ISO 8601 date`);
       }
       expires = rawExpires;
@@ -97,7 +112,8 @@ export function parseNpmKeys(json: unknown): NpmRegistryKey[] {
     if (seen.has(keyid)) throw badKeys(`keyid ${keyid} appears twice`);
     seen.add(keyid);
     if (keytype !== NPM_KEY_TYPE) return;
-    if (scheme !== NPM_KEY_TYPE) throw badKeys(`keys[${i}].scheme ${JSON.stringify(scheme)} does not match its keytype`);
+    if (scheme !== NPM_KEY_TYPE)
+      throw badKeys(`keys[${i}].scheme ${JSON.stringify(scheme)} does not match its keytype`);
     if (npmKeyId(key) !== keyid) throw badKeys(`keyid ${keyid} is not the fingerprint of its key`);
     out.push({ keyid, key, expires });
   });

@@ -50,11 +50,19 @@ export function verifyRegistrySignature(args: RegistrySignatureArgs): RegistrySi
       continue;
     }
     // npm: a key is valid for a package published before the key's `expires`.
-    if (key.expires !== null && publishedAt !== undefined && !(publishedAt.getTime() < Date.parse(key.expires))) {
+    if (
+      key.expires !== null &&
+      publishedAt !== undefined &&
+      !(publishedAt.getTime() < Date.parse(key.expires))
+    ) {
       throw new SumgateError(
         'REGISTRY_SIGNATURE',
         `${pkg} is signed with npm registry key ${keyid}, which expired on ${key.expires}, before the version was published (${publishedAt.toISOString()})`,
-        { pkg, fix: `do not install ${pkg}; if the registry is a mirror, check that it reports the registry's publish time`, data: { keyid, expires: key.expires } },
+        {
+          pkg,
+          fix: `do not install ${pkg}; if the registry is a mirror, check that it reports the registry's publish time`,
+          data: { keyid, expires: key.expires },
+        },
       );
     }
     const der = decodeBase64Strict(sig);
@@ -71,10 +79,16 @@ export function verifyRegistrySignature(args: RegistrySignatureArgs): RegistrySi
       throw new SumgateError(
         'REGISTRY_SIGNATURE',
         `${pkg}: the npm registry signature by ${keyid} does not match integrity ${integrity}; the tarball checksum or its signature was altered`,
-        { pkg, fix: `do not install ${pkg}; fetch it from the public registry and report the source that served it`, data: { keyid, integrity } },
+        {
+          pkg,
+          fix: `do not install ${pkg}; fetch it from the public registry and report the source that served it`,
+          data: { keyid, integrity },
+        },
       );
     }
     validKeyid ??= keyid;
   }
-  return validKeyid === undefined ? { status: 'unknown-key', keyids: unknown } : { status: 'valid', keyid: validKeyid };
+  return validKeyid === undefined
+    ? { status: 'unknown-key', keyids: unknown }
+    : { status: 'valid', keyid: validKeyid };
 }

@@ -63,7 +63,10 @@ export function parsePolicyText(text: string, file: string, defaultRegistry?: st
     doc = JSON.parse(stripped);
   } catch (e) {
     const m = /position (\d+)/.exec(String(e));
-    const where = m === null ? '' : (({ line, column }) => ` at line ${line}, column ${column}`)(lineColumn(text, Number(m[1])));
+    const where =
+      m === null
+        ? ''
+        : (({ line, column }) => ` at line ${line}, column ${column}`)(lineColumn(text, Number(m[1])));
     throw new SumgateError('POLICY_INVALID', `${file}: not valid JSON${where}: ${(e as Error).message}`, {
       fix: `fix the syntax of ${file} (comments and trailing commas are allowed)`,
       data: { file },

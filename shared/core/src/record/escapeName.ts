@@ -13,7 +13,14 @@ const SCOPED = /^@([^/]+)\/([^/]+)$/;
 const HEX = '0123456789ABCDEF';
 
 function isLiteral(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e;
+  return (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === 0x5f ||
+    c === 0x7e
+  );
 }
 
 function bad(why: string): SumgateError {
@@ -45,16 +52,21 @@ function unescapePart(part: string, whole: string): string {
     const c = part.charCodeAt(i);
     if (isLiteral(c)) {
       bytes.push(c);
-    } else if (c === 0x21) { // '!'
+    } else if (c === 0x21) {
+      // '!'
       const next = part.charCodeAt(i + 1);
-      if (!(next >= 0x61 && next <= 0x7a)) throw bad(`"${whole}": "!" must be followed by a lowercase letter`);
+      if (!(next >= 0x61 && next <= 0x7a))
+        throw bad(`"${whole}": "!" must be followed by a lowercase letter`);
       bytes.push(next - 0x20);
       i++;
-    } else if (c === 0x25) { // '%'
+    } else if (c === 0x25) {
+      // '%'
       const hex = part.slice(i + 1, i + 3);
-      if (!/^[0-9A-F]{2}$/.test(hex)) throw bad(`"${whole}": "%" must be followed by two uppercase hex digits`);
+      if (!/^[0-9A-F]{2}$/.test(hex))
+        throw bad(`"${whole}": "%" must be followed by two uppercase hex digits`);
       const b = parseInt(hex, 16);
-      if (isLiteral(b) || (b >= 0x41 && b <= 0x5a)) throw bad(`"${whole}": %${hex} escapes a character that has a shorter form`);
+      if (isLiteral(b) || (b >= 0x41 && b <= 0x5a))
+        throw bad(`"${whole}": %${hex} escapes a character that has a shorter form`);
       bytes.push(b);
       i += 2;
     } else {
@@ -80,6 +92,7 @@ export function unescapeName(escaped: string): string {
     name = unescapePart(escaped, escaped);
   }
   // Catches what the per-character checks cannot, e.g. %40a%2Fb (which must be written @a/b).
-  if (escapeName(name) !== escaped) throw bad(`"${escaped}" is not the canonical escaping of ${JSON.stringify(name)}`);
+  if (escapeName(name) !== escaped)
+    throw bad(`"${escaped}" is not the canonical escaping of ${JSON.stringify(name)}`);
   return name;
 }

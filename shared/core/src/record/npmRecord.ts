@@ -38,7 +38,10 @@ export function canonicalPublishTime(value: unknown): string | undefined {
 
 function checkPublished(published: string, line?: number): void {
   if (!PUBLISHED.test(published) || canonicalPublishTime(published) !== published) {
-    throw malformed(`publish time ${JSON.stringify(published)} is not canonical ISO-8601 UTC (YYYY-MM-DDTHH:MM:SS.sssZ)`, line);
+    throw malformed(
+      `publish time ${JSON.stringify(published)} is not canonical ISO-8601 UTC (YYYY-MM-DDTHH:MM:SS.sssZ)`,
+      line,
+    );
   }
 }
 
@@ -54,7 +57,8 @@ function malformed(why: string, line?: number): SumgateError {
 }
 
 function checkVersion(version: string, line?: number): void {
-  if (version.length > MAX_VERSION_LENGTH) throw malformed(`version longer than ${MAX_VERSION_LENGTH} characters`, line);
+  if (version.length > MAX_VERSION_LENGTH)
+    throw malformed(`version longer than ${MAX_VERSION_LENGTH} characters`, line);
   if (semver.valid(version, { loose: false }) !== version) {
     throw malformed(`version ${JSON.stringify(version)} is not a canonical semver version`, line);
   }
@@ -63,7 +67,10 @@ function checkVersion(version: string, line?: number): void {
 function checkIntegrity(integrity: string, line?: number): void {
   const bytes = integrity.startsWith('sha512-') ? decodeBase64Strict(integrity.slice(7)) : undefined;
   if (bytes === undefined || bytes.length !== 64) {
-    throw malformed(`integrity ${JSON.stringify(integrity)} is not sha512-<canonical base64 of 64 bytes>`, line);
+    throw malformed(
+      `integrity ${JSON.stringify(integrity)} is not sha512-<canonical base64 of 64 bytes>`,
+      line,
+    );
   }
 }
 
@@ -72,27 +79,43 @@ function checkInstallCode(code: { fingerprint: string; hooks: readonly string[] 
     if (code.hooks.length !== 0) throw malformed('install fingerprint "none" cannot list hooks', line);
     return;
   }
-  const digest = code.fingerprint.startsWith('sha256-') ? decodeBase64Strict(code.fingerprint.slice(7)) : undefined;
+  const digest = code.fingerprint.startsWith('sha256-')
+    ? decodeBase64Strict(code.fingerprint.slice(7))
+    : undefined;
   if (digest === undefined || digest.length !== 32) {
-    throw malformed(`install fingerprint ${JSON.stringify(code.fingerprint)} is not "none" or sha256-<canonical base64 of 32 bytes>`, line);
+    throw malformed(
+      `install fingerprint ${JSON.stringify(code.fingerprint)} is not "none" or sha256-<canonical base64 of 32 bytes>`,
+      line,
+    );
   }
-  if (code.hooks.length === 0) throw malformed('an install fingerprint other than "none" must list its hooks', line);
+  if (code.hooks.length === 0)
+    throw malformed('an install fingerprint other than "none" must list its hooks', line);
   let previous = -1;
   for (const hook of code.hooks) {
     const index = (INSTALL_HOOKS as readonly string[]).indexOf(hook);
     if (index < 0) throw malformed(`unknown install hook ${JSON.stringify(hook)}`, line);
-    if (index <= previous) throw malformed(`install hooks must be listed once each, in the order ${INSTALL_HOOKS.join(',')}`, line);
+    if (index <= previous)
+      throw malformed(
+        `install hooks must be listed once each, in the order ${INSTALL_HOOKS.join(',')}`,
+        line,
+      );
     previous = index;
   }
 }
 
 function checkSignature(s: { keyid: string; sig: string }, line?: number): void {
   if (!/^[\x21-\x7e]+$/.test(s.keyid) || s.keyid.length > MAX_KEYID_LENGTH) {
-    throw malformed(`signature keyid ${JSON.stringify(s.keyid)} must be 1-${MAX_KEYID_LENGTH} printable ASCII characters without spaces`, line);
+    throw malformed(
+      `signature keyid ${JSON.stringify(s.keyid)} must be 1-${MAX_KEYID_LENGTH} printable ASCII characters without spaces`,
+      line,
+    );
   }
   const sig = s.sig.length <= MAX_SIG_LENGTH ? decodeBase64Strict(s.sig) : undefined;
   if (sig === undefined || sig.length === 0) {
-    throw malformed(`signature by ${s.keyid} is not non-empty canonical base64 of at most ${MAX_SIG_LENGTH} characters`, line);
+    throw malformed(
+      `signature by ${s.keyid} is not non-empty canonical base64 of at most ${MAX_SIG_LENGTH} characters`,
+      line,
+    );
   }
 }
 
@@ -104,9 +127,10 @@ export function formatRecord(r: NpmRecord): string {
   checkInstallCode(r.installCode);
   let text = `npm ${escaped} ${r.version} ${r.integrity}\n`;
   const rules = r.installCode.rules === 1 ? '' : 'v2 ';
-  text += r.installCode.hooks.length === 0
-    ? `install ${rules}${r.installCode.fingerprint}\n`
-    : `install ${rules}${r.installCode.fingerprint} ${r.installCode.hooks.join(',')}\n`;
+  text +=
+    r.installCode.hooks.length === 0
+      ? `install ${rules}${r.installCode.fingerprint}\n`
+      : `install ${rules}${r.installCode.fingerprint} ${r.installCode.hooks.join(',')}\n`;
   if (r.published !== undefined) {
     if (r.installCode.rules === 1) throw malformed('a v1 record has no time line');
     checkPublished(r.published);
@@ -120,20 +144,24 @@ export function formatRecord(r: NpmRecord): string {
     seen.add(line);
     text += line;
   }
-  if (Buffer.byteLength(text, 'utf8') > MAX_RECORD_BYTES) throw malformed(`record longer than ${MAX_RECORD_BYTES} bytes`);
+  if (Buffer.byteLength(text, 'utf8') > MAX_RECORD_BYTES)
+    throw malformed(`record longer than ${MAX_RECORD_BYTES} bytes`);
   return text;
 }
 
 function fields(line: string, n: number, lineNo: number): string[] {
   const parts = line.split(' ');
-  if (parts.some((p) => p === '')) throw malformed('fields must be separated by exactly one space, with none leading or trailing', lineNo);
-  if (parts.length !== n) throw malformed(`expected ${n} space-separated fields, found ${parts.length}`, lineNo);
+  if (parts.some((p) => p === ''))
+    throw malformed('fields must be separated by exactly one space, with none leading or trailing', lineNo);
+  if (parts.length !== n)
+    throw malformed(`expected ${n} space-separated fields, found ${parts.length}`, lineNo);
   return parts;
 }
 
 /** Parses a record strictly; throws MALFORMED_RECORD saying which line is wrong and why. */
 export function parseRecord(text: string): NpmRecord {
-  if (Buffer.byteLength(text, 'utf8') > MAX_RECORD_BYTES) throw malformed(`record longer than ${MAX_RECORD_BYTES} bytes`);
+  if (Buffer.byteLength(text, 'utf8') > MAX_RECORD_BYTES)
+    throw malformed(`record longer than ${MAX_RECORD_BYTES} bytes`);
   if (!text.endsWith('\n')) throw malformed('record must end with a newline');
   const lines = text.slice(0, -1).split('\n');
   lines.forEach((line, i) => {
@@ -159,7 +187,8 @@ export function parseRecord(text: string): NpmRecord {
 
   const installLine = lines[1];
   if (installLine === undefined) throw malformed('missing the "install" line', 2);
-  if (!installLine.startsWith('install ')) throw malformed('second line must be "install [v2 ]<fingerprint>[ <hooks>]"', 2);
+  if (!installLine.startsWith('install '))
+    throw malformed('second line must be "install [v2 ]<fingerprint>[ <hooks>]"', 2);
   const v2 = installLine.startsWith('install v2 ');
   const bare = v2 ? `install ${installLine.slice('install v2 '.length)}` : installLine;
   const installParts = bare.split(' ').length === 2 ? fields(bare, 2, 2) : fields(bare, 3, 2);
@@ -182,14 +211,20 @@ export function parseRecord(text: string): NpmRecord {
     const line = lines[i]!;
     const space = line.indexOf(' ');
     const kind = space < 0 ? line : line.slice(0, space);
-    if (kind !== 'sig') throw malformed(`unknown line kind ${JSON.stringify(kind)} (expected ${i === 2 ? '"time" or ' : ''}"sig")`, i + 1);
+    if (kind !== 'sig')
+      throw malformed(
+        `unknown line kind ${JSON.stringify(kind)} (expected ${i === 2 ? '"time" or ' : ''}"sig")`,
+        i + 1,
+      );
     const [, keyid, sig] = fields(line, 3, i + 1) as [string, string, string];
     checkSignature({ keyid, sig }, i + 1);
     if (seen.has(line)) throw malformed('duplicate signature line', i + 1);
     seen.add(line);
     signatures.push({ keyid, sig });
   }
-  return published === undefined ? { name, version, integrity, installCode, signatures } : { name, version, integrity, installCode, signatures, published };
+  return published === undefined
+    ? { name, version, integrity, installCode, signatures }
+    : { name, version, integrity, installCode, signatures, published };
 }
 
 /** The lookup key, `<escaped name>@<version>`, as in GET /lookup/<key>. */
@@ -201,7 +236,11 @@ export function recordKey(name: string, version: string): string {
 /** Inverse of {@link recordKey}; accepts only canonical keys. */
 export function parseRecordKey(key: string): { name: string; version: string } {
   const at = key.lastIndexOf('@');
-  if (at <= 0) throw new SumgateError('MALFORMED_RECORD', `malformed lookup key ${JSON.stringify(key)}: expected <escaped name>@<version>`);
+  if (at <= 0)
+    throw new SumgateError(
+      'MALFORMED_RECORD',
+      `malformed lookup key ${JSON.stringify(key)}: expected <escaped name>@<version>`,
+    );
   const version = key.slice(at + 1);
   const name = unescapeName(key.slice(0, at));
   checkVersion(version);

@@ -36,7 +36,10 @@ export class NetworkError extends Error {
   /** The connection was a kept-alive one the server had already closed: nothing was answered, a fresh one may be tried. */
   readonly staleSocket: boolean;
 
-  constructor(message: string, options?: { cause?: unknown; timeout?: 'deadline' | 'idle'; staleSocket?: boolean }) {
+  constructor(
+    message: string,
+    options?: { cause?: unknown; timeout?: 'deadline' | 'idle'; staleSocket?: boolean },
+  ) {
     super(redactSecrets(message), options);
     this.name = 'NetworkError';
     this.timeout = options?.timeout;
@@ -68,7 +71,10 @@ function cachedLookup(hostname: string, options: dns.LookupOptions, callback: Lo
       const family = typeof options.family === 'number' && options.family !== 0 ? options.family : undefined;
       const usable = family === undefined ? all : all.filter((a) => a.family === family);
       if (usable.length === 0) {
-        const e = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }) as NodeJS.ErrnoException;
+        const e = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+          code: 'ENOTFOUND',
+          hostname,
+        }) as NodeJS.ErrnoException;
         if (options.all === true) (callback as LookupAll)(e, []);
         else (callback as LookupOne)(e, '', 0);
         return;
@@ -76,7 +82,8 @@ function cachedLookup(hostname: string, options: dns.LookupOptions, callback: Lo
       if (options.all === true) (callback as LookupAll)(null, usable);
       else (callback as LookupOne)(null, usable[0]!.address, usable[0]!.family);
     },
-    (e: NodeJS.ErrnoException) => (options.all === true ? (callback as LookupAll)(e, []) : (callback as LookupOne)(e, '', 0)),
+    (e: NodeJS.ErrnoException) =>
+      options.all === true ? (callback as LookupAll)(e, []) : (callback as LookupOne)(e, '', 0),
   );
 }
 
@@ -90,7 +97,9 @@ interface Agents {
  * are dropped when a redirect leaves the origin they were meant for. `ca` adds trusted roots (an
  * npm `cafile` behind a corporate proxy) to Node's own.
  */
-export function createHttpClient(trust: { ca?: readonly string[] | undefined; rejectUnauthorized?: boolean } = {}): HttpClient {
+export function createHttpClient(
+  trust: { ca?: readonly string[] | undefined; rejectUnauthorized?: boolean } = {},
+): HttpClient {
   const agents: Agents = {
     http: new http.Agent({ keepAlive: true, maxSockets: 50, lookup: cachedLookup as never }),
     https: new https.Agent({
@@ -112,13 +121,21 @@ async function request(agents: Agents, url: string, req: HttpRequest = {}): Prom
   const deadlineMs = req.deadlineMs ?? 4 * (req.timeoutMs ?? 30_000);
   const deadline = Date.now() + deadlineMs;
   for (let hop = 0; hop <= 5; hop++) {
-    const res = await requestOnce(agents, current, req, headers, { at: deadline, ms: deadlineMs }).catch((e: unknown) => {
-      // A kept-alive socket the server closed while it sat idle (its keep-alive timeout, e.g. while
-      // the log ingests) fails before any answer: once, on a new connection. Anything else is final.
-      if (e instanceof NetworkError && e.staleSocket) return requestOnce(agents, current, req, headers, { at: deadline, ms: deadlineMs });
-      throw e;
-    });
-    if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined && (req.method ?? 'GET') === 'GET') {
+    const res = await requestOnce(agents, current, req, headers, { at: deadline, ms: deadlineMs }).catch(
+      (e: unknown) => {
+        // A kept-alive socket the server closed while it sat idle (its keep-alive timeout, e.g. while
+        // the log ingests) fails before any answer: once, on a new connection. Anything else is final.
+        if (e instanceof NetworkError && e.staleSocket)
+          return requestOnce(agents, current, req, headers, { at: deadline, ms: deadlineMs });
+        throw e;
+      },
+    );
+    if (
+      res.status >= 300 &&
+      res.status < 400 &&
+      res.headers.location !== undefined &&
+      (req.method ?? 'GET') === 'GET'
+    ) {
       const next = new URL(res.headers.location, current);
       if (next.origin !== new URL(current).origin) {
         const { authorization: _dropped, ...rest } = headers;
@@ -132,7 +149,13 @@ async function request(agents: Agents, url: string, req: HttpRequest = {}): Prom
   throw new NetworkError(`too many redirects from ${url}`);
 }
 
-function requestOnce(agents: Agents, url: string, req: HttpRequest, headers: Record<string, string>, deadline: { at: number; ms: number }): Promise<HttpResponse> {
+function requestOnce(
+  agents: Agents,
+  url: string,
+  req: HttpRequest,
+  headers: Record<string, string>,
+  deadline: { at: number; ms: number },
+): Promise<HttpResponse> {
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
   const agent = u.protocol === 'https:' ? agents.https : agents.http;
@@ -157,19 +180,42 @@ function requestOnce(agents: Agents, url: string, req: HttpRequest, headers: Rec
         chunks.push(c);
       });
       res.on('end', () => clearTimeout(timer));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size), url }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks, size),
+          url,
+        }),
+      );
       res.on('error', (e) => reject(new NetworkError(`${url}: ${e.message}`, { cause: e })));
     });
-    r.on('timeout', () => fail(new NetworkError(`${url}: the server was silent for ${idleMs} ms (idle timeout)`, { timeout: 'idle' })));
+    r.on('timeout', () =>
+      fail(
+        new NetworkError(`${url}: the server was silent for ${idleMs} ms (idle timeout)`, {
+          timeout: 'idle',
+        }),
+      ),
+    );
     let answered = false;
-    r.on('response', () => { answered = true; });
+    r.on('response', () => {
+      answered = true;
+    });
     r.on('error', (e: NodeJS.ErrnoException) => {
-      const stale = r.reusedSocket && !answered && (e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up');
+      const stale =
+        r.reusedSocket &&
+        !answered &&
+        (e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up');
       reject(new NetworkError(`${url}: ${e.message}`, { cause: e, staleSocket: stale }));
     });
     r.on('close', () => clearTimeout(timer));
     timer = setTimeout(
-      () => fail(new NetworkError(`${url}: no complete answer within ${deadline.ms} ms (total deadline)`, { timeout: 'deadline' })),
+      () =>
+        fail(
+          new NetworkError(`${url}: no complete answer within ${deadline.ms} ms (total deadline)`, {
+            timeout: 'deadline',
+          }),
+        ),
       Math.max(0, deadline.at - Date.now()),
     );
     if (req.body !== undefined) r.write(req.body);

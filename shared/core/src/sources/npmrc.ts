@@ -10,7 +10,8 @@ export type NpmrcSettings = ReadonlyMap<string, string>;
 
 /** The .npmrc files read, lowest precedence first: the user's (npm's `userconfig`), then the workspace's. */
 export function npmrcFiles(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  const user = env.NPM_CONFIG_USERCONFIG ?? env.npm_config_userconfig ?? path.join(env.HOME ?? os.homedir(), '.npmrc');
+  const user =
+    env.NPM_CONFIG_USERCONFIG ?? env.npm_config_userconfig ?? path.join(env.HOME ?? os.homedir(), '.npmrc');
   return [user, path.join(workspaceRoot, '.npmrc')];
 }
 
@@ -28,7 +29,11 @@ export function readNpmrc(workspaceRoot: string, env: NodeJS.ProcessEnv = proces
       if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
       const eq = line.indexOf('=');
       if (eq === -1) continue;
-      const value = line.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').replace(/\$\{([^}]+)\}/g, (_, name: string) => env[name] ?? '');
+      const value = line
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .replace(/\$\{([^}]+)\}/g, (_, name: string) => env[name] ?? '');
       settings.set(line.slice(0, eq).trim(), value);
     }
   }
@@ -48,5 +53,8 @@ export function tlsOptions(settings: NpmrcSettings): { ca?: string[]; rejectUnau
   }
   const ca = settings.get('ca');
   if (ca !== undefined && ca !== '' && ca !== 'null') extra.push(ca.replace(/\\n/g, '\n'));
-  return { ...(extra.length === 0 ? {} : { ca: extra }), rejectUnauthorized: settings.get('strict-ssl') !== 'false' };
+  return {
+    ...(extra.length === 0 ? {} : { ca: extra }),
+    rejectUnauthorized: settings.get('strict-ssl') !== 'false',
+  };
 }

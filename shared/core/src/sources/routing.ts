@@ -10,7 +10,11 @@ export function scopeOf(name: string): string | undefined {
  * the list starts at a source chosen by a stable hash of the name, so packages spread across
  * mirrors deterministically while every other source stays a failover.
  */
-export function routeSources(name: string, sources: readonly SourcePolicy[], strategy: Strategy): SourcePolicy[] {
+export function routeSources(
+  name: string,
+  sources: readonly SourcePolicy[],
+  strategy: Strategy,
+): SourcePolicy[] {
   const scope = scopeOf(name);
   const scoped = scope === undefined ? [] : sources.filter((s) => s.scopes?.includes(scope) === true);
   const candidates = scoped.length > 0 ? scoped : sources.filter((s) => s.scopes === undefined);

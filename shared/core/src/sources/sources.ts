@@ -33,7 +33,10 @@ export interface Fetched<T> {
 
 /** Thrown by an `accept` callback when a source's bytes fail verification: fail over to the next source. */
 export class RejectedBySource extends Error {
-  constructor(message: string, readonly data: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    readonly data: Record<string, unknown> = {},
+  ) {
     super(message);
     this.name = 'RejectedBySource';
   }
@@ -61,8 +64,12 @@ export class Sources {
     accept: (bytes: Buffer, source: SourcePolicy) => T,
   ): Promise<Fetched<T>> {
     return this.tryEach(pkg.name, `${pkg.name}@${pkg.version}`, (source) => {
-      // The lockfile keeps the upstream URL; a source serving that upstream uses it as is, others their own path.
-      const url = pkg.tarballUrl?.startsWith(source.url) === true ? pkg.tarballUrl : conventionalTarballUrl(source.url, pkg.name, pkg.version);
+      // The lockfile keeps the upstream URL; a source serving that upstream uses it as is, others their own
+      // path.
+      const url =
+        pkg.tarballUrl?.startsWith(source.url) === true
+          ? pkg.tarballUrl
+          : conventionalTarballUrl(source.url, pkg.name, pkg.version);
       return { url, accept: (body) => accept(body, source), headers: {} };
     });
   }
@@ -79,9 +86,17 @@ export class Sources {
     try {
       res = await this.getWithRetries(url, headers);
     } catch (e) {
-      throw new SumgateError('SOURCE_FAILED', `${what}: ${url} could not be fetched (${(e as Error).message})`, { pkg: what, fix: 'check that the URL is reachable' });
+      throw new SumgateError(
+        'SOURCE_FAILED',
+        `${what}: ${url} could not be fetched (${(e as Error).message})`,
+        { pkg: what, fix: 'check that the URL is reachable' },
+      );
     }
-    if (res.status !== 200) throw new SumgateError('SOURCE_FAILED', `${what}: ${url} answered HTTP ${res.status}`, { pkg: what, fix: 'check the URL' });
+    if (res.status !== 200)
+      throw new SumgateError('SOURCE_FAILED', `${what}: ${url} answered HTTP ${res.status}`, {
+        pkg: what,
+        fix: 'check the URL',
+      });
     return res.body;
   }
 
@@ -131,7 +146,11 @@ export class Sources {
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= RETRY_DELAYS_MS.length;
       try {
-        const res = await this.http(url, { headers, timeoutMs: this.timing.idleMs, deadlineMs: this.timing.deadlineMs });
+        const res = await this.http(url, {
+          headers,
+          timeoutMs: this.timing.idleMs,
+          deadlineMs: this.timing.deadlineMs,
+        });
         if (res.status < 500 || last) return res;
       } catch (e) {
         if (last || !(e instanceof NetworkError)) throw e;
@@ -143,7 +162,11 @@ export class Sources {
   private async tryEach<T>(
     name: string,
     what: string,
-    plan: (source: SourcePolicy) => { url: string; headers: Record<string, string>; accept: (body: Buffer) => T },
+    plan: (source: SourcePolicy) => {
+      url: string;
+      headers: Record<string, string>;
+      accept: (body: Buffer) => T;
+    },
   ): Promise<Fetched<T>> {
     const routed = this.route(name);
     if (routed.length === 0) {
@@ -167,14 +190,23 @@ export class Sources {
         return { value: p.accept(res.body), source, url: p.url, failures };
       } catch (e) {
         if (e instanceof SumgateError) throw e;
-        failures.push({ source: source.name, url: p.url, reason: (e as Error).message, ...(e instanceof RejectedBySource ? { rejected: e.data } : {}) });
+        failures.push({
+          source: source.name,
+          url: p.url,
+          reason: (e as Error).message,
+          ...(e instanceof RejectedBySource ? { rejected: e.data } : {}),
+        });
       }
     }
-    throw new SumgateError('SOURCE_FAILED', `${what}: every source failed: ${failures.map((f) => `${f.source} (${f.reason})`).join('; ')}`, {
-      pkg: what,
-      fix: 'check the sources in sumgate.jsonc; a source whose bytes fail verification is serving tampered or wrong content',
-      data: { failures },
-    });
+    throw new SumgateError(
+      'SOURCE_FAILED',
+      `${what}: every source failed: ${failures.map((f) => `${f.source} (${f.reason})`).join('; ')}`,
+      {
+        pkg: what,
+        fix: 'check the sources in sumgate.jsonc; a source whose bytes fail verification is serving tampered or wrong content',
+        data: { failures },
+      },
+    );
   }
 }
 
@@ -185,7 +217,12 @@ export interface PackumentVersion {
   hasInstallScript?: boolean;
   gypfile?: boolean;
   deprecated?: string;
-  dist?: { integrity?: string; shasum?: string; tarball?: string; signatures?: Array<{ keyid: string; sig: string }> };
+  dist?: {
+    integrity?: string;
+    shasum?: string;
+    tarball?: string;
+    signatures?: Array<{ keyid: string; sig: string }>;
+  };
 }
 
 export interface Packument {

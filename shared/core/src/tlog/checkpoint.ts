@@ -57,15 +57,18 @@ export function parseCheckpoint(text: string): Checkpoint {
   const size = Number(sizeLine);
   if (!Number.isSafeInteger(size)) throw malformed('tree size too large');
   const root = decodeBase64Strict(rootLine);
-  if (root === undefined || root.length !== HASH_SIZE) throw malformed('root hash must be 32 bytes of base64');
+  if (root === undefined || root.length !== HASH_SIZE)
+    throw malformed('root hash must be 32 bytes of base64');
   return { origin, size, root, extensions };
 }
 
 export function formatCheckpoint(c: Checkpoint): string {
-  if (!Number.isSafeInteger(c.size) || c.size < 0) throw new RangeError('checkpoint size must be a safe integer');
+  if (!Number.isSafeInteger(c.size) || c.size < 0)
+    throw new RangeError('checkpoint size must be a safe integer');
   if (c.root.length !== HASH_SIZE) throw new RangeError('checkpoint root must be 32 bytes');
   for (const line of [c.origin, ...c.extensions]) {
-    if (line === '' || line.includes('\n')) throw new RangeError('checkpoint lines must be non-empty single lines');
+    if (line === '' || line.includes('\n'))
+      throw new RangeError('checkpoint lines must be non-empty single lines');
   }
   return [c.origin, String(c.size), toBase64(c.root), ...c.extensions].map((l) => `${l}\n`).join('');
 }
@@ -81,14 +84,27 @@ export function openCheckpoint(
   options: OpenCheckpointOptions = {},
 ): OpenedCheckpoint {
   const witnessVerifiers = witnesses?.verifiers ?? [];
-  if (witnesses !== undefined && !(Number.isInteger(witnesses.quorum) && witnesses.quorum >= 0 && witnesses.quorum <= witnessVerifiers.length)) {
-    throw new SumgateError('POLICY_INVALID', `witness quorum ${witnesses.quorum} is not between 0 and the ${witnessVerifiers.length} witnesses configured`, {
-      fix: 'set the quorum to at most the number of witness keys in the sumgate policy',
-    });
+  if (
+    witnesses !== undefined &&
+    !(
+      Number.isInteger(witnesses.quorum) &&
+      witnesses.quorum >= 0 &&
+      witnesses.quorum <= witnessVerifiers.length
+    )
+  ) {
+    throw new SumgateError(
+      'POLICY_INVALID',
+      `witness quorum ${witnesses.quorum} is not between 0 and the ${witnessVerifiers.length} witnesses configured`,
+      {
+        fix: 'set the quorum to at most the number of witness keys in the sumgate policy',
+      },
+    );
   }
   const opened = openNote(noteText, [logVerifier, ...witnessVerifiers]);
   const logId = `${logVerifier.name}+${keyHashHex(logVerifier.keyHash)}`;
-  const signedByLog = opened.verified.some((s) => s.name === logVerifier.name && s.keyHash === logVerifier.keyHash);
+  const signedByLog = opened.verified.some(
+    (s) => s.name === logVerifier.name && s.keyHash === logVerifier.keyHash,
+  );
   if (!signedByLog) {
     throw new SumgateError('BAD_SIGNATURE', `checkpoint is not signed by the log key ${logId}`, {
       fix: 'check that the configured log key is the key of the log that served this checkpoint',
@@ -96,12 +112,17 @@ export function openCheckpoint(
   }
   const checkpoint = parseCheckpoint(opened.text);
   if (options.expectOrigin !== undefined && checkpoint.origin !== options.expectOrigin) {
-    throw malformed(`origin ${JSON.stringify(checkpoint.origin)} is not the expected ${JSON.stringify(options.expectOrigin)}`);
+    throw malformed(
+      `origin ${JSON.stringify(checkpoint.origin)} is not the expected ${JSON.stringify(options.expectOrigin)}`,
+    );
   }
   const cosigners: string[] = [];
   for (const w of witnessVerifiers) {
     if (w === logVerifier) continue;
-    if (opened.verified.some((s) => s.name === w.name && s.keyHash === w.keyHash) && !cosigners.includes(w.name)) {
+    if (
+      opened.verified.some((s) => s.name === w.name && s.keyHash === w.keyHash) &&
+      !cosigners.includes(w.name)
+    ) {
       cosigners.push(w.name);
     }
   }

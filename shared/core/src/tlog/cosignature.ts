@@ -8,7 +8,14 @@
  */
 import { SumgateError } from '../errors.js';
 import { parseCheckpoint } from './checkpoint.js';
-import { ed25519PrivateKey, ed25519PublicFromSeed, ed25519PublicKey, ed25519Seed, ed25519Sign, ed25519Verify } from './ed25519.js';
+import {
+  ed25519PrivateKey,
+  ed25519PublicFromSeed,
+  ed25519PublicKey,
+  ed25519Seed,
+  ed25519Sign,
+  ed25519Verify,
+} from './ed25519.js';
 import {
   decodeSignerKey,
   decodeVerifierKey,
@@ -68,7 +75,10 @@ export function cosignatureVerifier(name: string, publicKey: Uint8Array): Verifi
 export function parseCosignerKey(vkey: string): Verifier {
   const k = decodeVerifierKey(vkey);
   if (k.type !== SIG_TYPE_COSIGNATURE_V1) {
-    throw badKey('cosigner key', `key type 0x${k.type.toString(16).padStart(2, '0')} is not an Ed25519 cosignature key (0x04)`);
+    throw badKey(
+      'cosigner key',
+      `key type 0x${k.type.toString(16).padStart(2, '0')} is not an Ed25519 cosignature key (0x04)`,
+    );
   }
   if (k.publicKey.length !== 32) throw badKey('cosigner key', 'Ed25519 key must be 32 bytes');
   return cosignatureVerifier(k.name, k.publicKey);
@@ -77,9 +87,11 @@ export function parseCosignerKey(vkey: string): Verifier {
 /** The timestamp (POSIX seconds) of a cosignature's signature bytes; MALFORMED_NOTE unless 72 bytes. */
 export function cosignatureTimestamp(sig: NoteSignature | Uint8Array): number {
   const bytes = sig instanceof Uint8Array ? sig : sig.signature;
-  if (bytes.length !== 8 + 64) throw new SumgateError('MALFORMED_NOTE', 'malformed cosignature: expected 72 bytes');
+  if (bytes.length !== 8 + 64)
+    throw new SumgateError('MALFORMED_NOTE', 'malformed cosignature: expected 72 bytes');
   const ts = Buffer.from(bytes.buffer, bytes.byteOffset, 8).readBigUInt64BE(0);
-  if (ts > BigInt(Number.MAX_SAFE_INTEGER)) throw new SumgateError('MALFORMED_NOTE', 'malformed cosignature: timestamp out of range');
+  if (ts > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new SumgateError('MALFORMED_NOTE', 'malformed cosignature: timestamp out of range');
   return Number(ts);
 }
 
@@ -93,7 +105,8 @@ export function cosignatureSigner(name: string, seed: Uint8Array): CosignatureSi
   if (!isValidKeyName(name)) throw badKey('cosigner signer key', `bad key name ${JSON.stringify(name)}`);
   const key = ed25519PrivateKey(seed);
   const signAt = (msg: Uint8Array, timestamp: number): Uint8Array => {
-    if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RangeError('cosignature timestamp must be a non-negative safe integer');
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+      throw new RangeError('cosignature timestamp must be a non-negative safe integer');
     const signed = prefixed(msg, BigInt(timestamp));
     const out = new Uint8Array(8 + 64);
     Buffer.from(out.buffer).writeBigUInt64BE(BigInt(timestamp), 0);
@@ -135,9 +148,17 @@ export function generateCosignerKeyPair(name: string): { skey: string; vkey: str
 }
 
 /** Cosigns checkpoint note text (no signature lines) at `timestamp`; format it with formatSignatureLine. */
-export function signCosignature(checkpointText: string, signer: CosignatureSigner, timestamp: number): NoteSignature {
+export function signCosignature(
+  checkpointText: string,
+  signer: CosignatureSigner,
+  timestamp: number,
+): NoteSignature {
   parseCheckpoint(checkpointText);
-  return { name: signer.name, keyHash: signer.keyHash, signature: signer.signAt(utf8(checkpointText), timestamp) };
+  return {
+    name: signer.name,
+    keyHash: signer.keyHash,
+    signature: signer.signAt(utf8(checkpointText), timestamp),
+  };
 }
 
 /** Appends a cosignature line to a signed checkpoint note. The caller must have verified the note. */

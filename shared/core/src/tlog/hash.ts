@@ -17,10 +17,12 @@ export const HASH_SIZE = 32;
 const oneShot = (crypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
 
 function sha256(data: Uint8Array): Hash {
-  const b = oneShot !== undefined ? oneShot('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest();
+  const b =
+    oneShot !== undefined
+      ? oneShot('sha256', data, 'buffer')
+      : crypto.createHash('sha256').update(data).digest();
   return new Uint8Array(b.buffer, b.byteOffset, b.length); // a plain Uint8Array view, no copy
 }
-
 
 /** RFC 6962 §2.1: MTH({d}) = SHA-256(0x00 || d), the hash of one log record. */
 export function recordHash(data: Uint8Array): Hash {

@@ -12,7 +12,14 @@
 import { createHash } from 'node:crypto';
 import { SumgateError } from '../errors.js';
 import { decodeBase64Strict, encodeBase64 } from '../base64.js';
-import { ed25519PrivateKey, ed25519PublicFromSeed, ed25519PublicKey, ed25519Seed, ed25519Sign, ed25519Verify } from './ed25519.js';
+import {
+  ed25519PrivateKey,
+  ed25519PublicFromSeed,
+  ed25519PublicKey,
+  ed25519Seed,
+  ed25519Sign,
+  ed25519Verify,
+} from './ed25519.js';
 
 /** c2sp.org/signed-note "Signature types": 0x01 is Ed25519 over the note text. */
 export const SIG_TYPE_ED25519 = 0x01;
@@ -142,7 +149,8 @@ export function decodeVerifierKey(vkey: string): VerifierKey {
   const type = raw[0] ?? 0;
   const publicKey = raw.slice(1);
   const hash = Number.parseInt(hex, 16);
-  if (keyHash(name, type, publicKey) !== hash) throw badKey('verifier key', `key ID ${hex} does not match the key`);
+  if (keyHash(name, type, publicKey) !== hash)
+    throw badKey('verifier key', `key ID ${hex} does not match the key`);
   return { name, keyHash: hash, type, publicKey };
 }
 
@@ -161,7 +169,10 @@ export function ed25519Verifier(name: string, publicKey: Uint8Array): Verifier {
 export function parseVerifierKey(vkey: string): Verifier {
   const k = decodeVerifierKey(vkey);
   if (k.type !== SIG_TYPE_ED25519) {
-    throw badKey('verifier key', `unsupported key type 0x${k.type.toString(16).padStart(2, '0')} for ${k.name}`);
+    throw badKey(
+      'verifier key',
+      `unsupported key type 0x${k.type.toString(16).padStart(2, '0')} for ${k.name}`,
+    );
   }
   if (k.publicKey.length !== 32) throw badKey('verifier key', 'Ed25519 key must be 32 bytes');
   return ed25519Verifier(k.name, k.publicKey);
@@ -209,7 +220,10 @@ export function ed25519Signer(name: string, seed: Uint8Array): Signer {
 export function parseSignerKey(skey: string): Signer {
   const k = decodeSignerKey(skey);
   if (k.type !== SIG_TYPE_ED25519 || k.secret.length !== 32) {
-    throw badKey('signer key', `unsupported key type 0x${k.type.toString(16).padStart(2, '0')} for ${k.name}`);
+    throw badKey(
+      'signer key',
+      `unsupported key type 0x${k.type.toString(16).padStart(2, '0')} for ${k.name}`,
+    );
   }
   const signer = ed25519Signer(k.name, k.secret);
   if (signer.keyHash !== k.keyHash) throw badKey('signer key', 'key ID does not match the key');
@@ -217,7 +231,12 @@ export function parseSignerKey(skey: string): Signer {
 }
 
 /** Formats keys in the Go/C2SP text forms. */
-export function formatSignerKey(name: string, type: number, secret: Uint8Array, publicKey: Uint8Array): string {
+export function formatSignerKey(
+  name: string,
+  type: number,
+  secret: Uint8Array,
+  publicKey: Uint8Array,
+): string {
   const hash = keyHashHex(keyHash(name, type, publicKey));
   return `PRIVATE+KEY+${name}+${hash}+${encodeBase64(new Uint8Array([type, ...secret]))}`;
 }
@@ -232,7 +251,10 @@ export function generateKeyPair(name: string): { skey: string; vkey: string } {
   if (!isValidKeyName(name)) throw badKey('key name', `bad key name ${JSON.stringify(name)}`);
   const seed = ed25519Seed();
   const pub = ed25519PublicFromSeed(seed);
-  return { skey: formatSignerKey(name, SIG_TYPE_ED25519, seed, pub), vkey: formatVerifierKey(name, SIG_TYPE_ED25519, pub) };
+  return {
+    skey: formatSignerKey(name, SIG_TYPE_ED25519, seed, pub),
+    vkey: formatVerifierKey(name, SIG_TYPE_ED25519, pub),
+  };
 }
 
 /** Parses a signed note without verifying it (attacker-controlled input: strict, MALFORMED_NOTE). */
@@ -243,7 +265,8 @@ export function parseNote(text: string): Note {
   if (split < 0) throw malformedNote('no blank line before the signatures');
   const body = text.slice(0, split + 1);
   const sigBlock = text.slice(split + 2);
-  if (sigBlock === '' || !sigBlock.endsWith('\n')) throw malformedNote('signature lines must end in a newline');
+  if (sigBlock === '' || !sigBlock.endsWith('\n'))
+    throw malformedNote('signature lines must end in a newline');
   const lines = sigBlock.slice(0, -1).split('\n');
   if (lines.length > MAX_SIGNATURES) throw malformedNote(`more than ${MAX_SIGNATURES} signatures`);
   const signatures = lines.map(parseSignatureLine);

@@ -39,7 +39,13 @@ function checkHashes(proof: readonly Hash[], ...hashes: Hash[]): void {
 }
 
 /** RFC 9162 §2.1.3.2: verifies that `leaf` (a record hash) is at `index` in the tree of size n with root `root`. */
-export function checkInclusion(proof: readonly Hash[], n: number, root: Hash, index: number, leaf: Hash): void {
+export function checkInclusion(
+  proof: readonly Hash[],
+  n: number,
+  root: Hash,
+  index: number,
+  leaf: Hash,
+): void {
   assertIndex('tree size', n);
   assertIndex('leaf index', index);
   checkHashes(proof, root, leaf);
@@ -107,7 +113,13 @@ function subproof(m: number, lo: number, hi: number, b: boolean, read: SubtreeRe
  * m = n: the proof must be empty and the roots equal. m = 0: the proof must be empty and rootM must
  * be the empty tree's hash (every tree extends the empty tree).
  */
-export function checkConsistency(proof: readonly Hash[], m: number, rootM: Hash, n: number, rootN: Hash): void {
+export function checkConsistency(
+  proof: readonly Hash[],
+  m: number,
+  rootM: Hash,
+  n: number,
+  rootN: Hash,
+): void {
   assertIndex('old tree size', m);
   assertIndex('new tree size', n);
   checkHashes(proof, rootM, rootN);

@@ -70,7 +70,8 @@ export class MemoryTree {
       row.push(hash);
       if (row.length % 2 === 1) return;
       const left = row[row.length - 2];
-      if (left === undefined) throw new Error('Assertion failed: MemoryTree row has a right child without a left');
+      if (left === undefined)
+        throw new Error('Assertion failed: MemoryTree row has a right child without a left');
       hash = nodeHash(left, hash);
       level++;
     }
@@ -79,7 +80,9 @@ export class MemoryTree {
   readonly read: SubtreeReader = (level, index) => {
     const hash = this.#levels[level]?.[index];
     if (hash === undefined) {
-      throw new RangeError(`subtree (level ${level}, index ${index}) is not complete in a tree of size ${this.size}`);
+      throw new RangeError(
+        `subtree (level ${level}, index ${index}) is not complete in a tree of size ${this.size}`,
+      );
     }
     return hash;
   };

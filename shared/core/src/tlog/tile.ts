@@ -78,14 +78,16 @@ const X_ELEMENT = /^x[0-9]{3}$/;
  */
 export function parseTilePath(path: string): Tile & { entries: boolean } {
   const parts = path.split('/');
-  if (parts.length < 3 || parts[0] !== 'tile') throw malformedTile(`not a tile path: ${JSON.stringify(path)}`);
+  if (parts.length < 3 || parts[0] !== 'tile')
+    throw malformedTile(`not a tile path: ${JSON.stringify(path)}`);
   const levelPart = parts[1] ?? '';
   const entries = levelPart === 'entries';
   let level = 0;
   if (!entries) {
     if (!LEVEL.test(levelPart)) throw malformedTile(`bad level in ${JSON.stringify(path)}`);
     level = Number(levelPart);
-    if (level > MAX_TILE_LEVEL) throw malformedTile(`level above ${MAX_TILE_LEVEL} in ${JSON.stringify(path)}`);
+    if (level > MAX_TILE_LEVEL)
+      throw malformedTile(`level above ${MAX_TILE_LEVEL} in ${JSON.stringify(path)}`);
   }
   let elements = parts.slice(2);
   let width = TILE_WIDTH;
@@ -105,7 +107,8 @@ export function parseTilePath(path: string): Tile & { entries: boolean } {
     const isLast = i === elements.length - 1;
     if (!isLast && !X_ELEMENT.test(e)) throw malformedTile(`bad index element in ${JSON.stringify(path)}`);
     // Canonical form: no leading all-zero `x000` element.
-    if (i === 0 && !isLast && e === 'x000') throw malformedTile(`non-canonical index in ${JSON.stringify(path)}`);
+    if (i === 0 && !isLast && e === 'x000')
+      throw malformedTile(`non-canonical index in ${JSON.stringify(path)}`);
     index = index * 1000 + Number(isLast ? e : e.slice(1));
   }
   if (!Number.isSafeInteger(index)) throw malformedTile(`index too large in ${JSON.stringify(path)}`);

@@ -81,7 +81,8 @@ export function parseTlogProof(text: string): TlogProof {
 }
 
 export function formatTlogProof(p: TlogProof): string {
-  if (!Number.isSafeInteger(p.index) || p.index < 0) throw new RangeError('index must be a non-negative safe integer');
+  if (!Number.isSafeInteger(p.index) || p.index < 0)
+    throw new RangeError('index must be a non-negative safe integer');
   const lines = [TLOG_PROOF_HEADER];
   if (p.extra !== undefined) {
     if (p.extra.length === 0) throw new RangeError('extra data must be non-empty');
@@ -107,7 +108,12 @@ export function verifyTlogProof(
   });
   const { checkpoint } = opened;
   checkInclusion(parsed.proof, checkpoint.size, checkpoint.root, parsed.index, recordHash(record));
-  const result: VerifiedTlogProof = { checkpoint, index: parsed.index, note: opened.note, cosigners: opened.cosigners };
+  const result: VerifiedTlogProof = {
+    checkpoint,
+    index: parsed.index,
+    note: opened.note,
+    cosigners: opened.cosigners,
+  };
   if (parsed.extra !== undefined) result.extra = parsed.extra;
   return result;
 }

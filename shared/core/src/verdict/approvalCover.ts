@@ -20,7 +20,12 @@ function split(pkg: string): { name: string; version: string } | undefined {
   return { name: pkg.slice(0, at), version: pkg.slice(at + 1) };
 }
 
-export function coveringApproval(approvals: readonly Approval[], name: string, version: string, fingerprint: string): Cover | undefined {
+export function coveringApproval(
+  approvals: readonly Approval[],
+  name: string,
+  version: string,
+  fingerprint: string,
+): Cover | undefined {
   const exact = approvals.find((a) => a.package === `${name}@${version}` && a.installCode === fingerprint);
   if (exact !== undefined) return { approval: exact, carriedFrom: undefined };
   if (semver.valid(version) === null) return undefined;
@@ -30,7 +35,8 @@ export function coveringApproval(approvals: readonly Approval[], name: string, v
     const p = split(a.package);
     if (p === undefined || p.name !== name || semver.valid(p.version) === null) continue;
     if (semver.compare(p.version, version) >= 0) continue;
-    if (best === undefined || semver.compare(p.version, best.version) > 0) best = { approval: a, version: p.version };
+    if (best === undefined || semver.compare(p.version, best.version) > 0)
+      best = { approval: a, version: p.version };
   }
   return best === undefined ? undefined : { approval: best.approval, carriedFrom: best.version };
 }

@@ -4,7 +4,8 @@
  * published in between are returned too, so the verdict can name where new code first appeared (a
  * worm's stepping stone: 1.0.1 adds a postinstall, 1.0.2 an hour later keeps it).
  * Publish times come from the log's records (the upstream's time when the log ingested it), never
- * from a source's packument. Publish times that are missing, or are not publish times (two or more versions with one
+ * from a source's packument. Publish times that are missing, or are not publish times (two or more versions
+ * with one
  * timestamp to the millisecond, which real publishes never share, as a mirror that re-stamped old
  * versions has), degrade to the immediately preceding
  * version, with a note saying why.
@@ -67,17 +68,27 @@ export async function establishedBaseline(
   };
   if (baselineDays <= 0) return immediate(undefined);
   const t = publishedAt === undefined ? Number.NaN : Date.parse(publishedAt);
-  if (Number.isNaN(t)) return immediate(`the log has no publish time for ${version} (a v1 record, or its upstream gave none), so it is compared with the preceding version, not an established baseline`);
+  if (Number.isNaN(t))
+    return immediate(
+      `the log has no publish time for ${version} (a v1 record, or its upstream gave none), so it is compared with the preceding version, not an established baseline`,
+    );
   const walked: VersionFacts[] = [];
   const times = new Map<string, number>([[publishedAt!, 1]]);
   for (const v of lower.slice(0, MAX_BASELINE_WALK)) {
     const f = await factsOf(v);
     const ft = f.publishedAt === undefined ? Number.NaN : Date.parse(f.publishedAt);
-    if (Number.isNaN(ft)) return immediate(`the log has no publish time for ${v} (a v1 record, or its upstream gave none), so ${version} is compared with the preceding version, not an established baseline`);
+    if (Number.isNaN(ft))
+      return immediate(
+        `the log has no publish time for ${v} (a v1 record, or its upstream gave none), so ${version} is compared with the preceding version, not an established baseline`,
+      );
     const same = (times.get(f.publishedAt!) ?? 0) + 1;
     times.set(f.publishedAt!, same);
-    if (same >= 2) return immediate(`${same} versions share the publish time ${f.publishedAt} (not publish times), so ${version} is compared with the preceding version, not an established baseline`);
-    if (t - ft >= baselineDays * DAY) return { version: v, facts: f, between: walked.reverse(), note: undefined };
+    if (same >= 2)
+      return immediate(
+        `${same} versions share the publish time ${f.publishedAt} (not publish times), so ${version} is compared with the preceding version, not an established baseline`,
+      );
+    if (t - ft >= baselineDays * DAY)
+      return { version: v, facts: f, between: walked.reverse(), note: undefined };
     walked.push(f);
   }
   return { version: undefined, facts: undefined, between: walked.reverse(), note: undefined };

@@ -17,9 +17,15 @@ export function rulesOf(code: InstallCodeSummary): 1 | 2 {
   return code.rules ?? 2;
 }
 
-export function comparableCode(current: InstallCodeSummary, baseline: InstallCodeSummary): Comparison | undefined {
+export function comparableCode(
+  current: InstallCodeSummary,
+  baseline: InstallCodeSummary,
+): Comparison | undefined {
   const base = rulesOf(baseline);
-  if (base === 2) return rulesOf(current) === 2 ? { rules: 2, current: current.fingerprint, baseline: baseline.fingerprint } : undefined;
+  if (base === 2)
+    return rulesOf(current) === 2
+      ? { rules: 2, current: current.fingerprint, baseline: baseline.fingerprint }
+      : undefined;
   const v1 = rulesOf(current) === 1 ? current.fingerprint : current.v1;
   return v1 === undefined ? undefined : { rules: 1, current: v1, baseline: baseline.fingerprint };
 }

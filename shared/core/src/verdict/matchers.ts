@@ -2,7 +2,12 @@ import semver from 'semver';
 
 /** `@corp/*`, `internal-*`, `*`: `*` matches any run of characters. */
 export function matchesNameGlob(name: string, glob: string): boolean {
-  const re = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${glob
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(name);
 }
 

@@ -49,18 +49,28 @@ export function verdictToJSON(v: Verdict): Record<string, unknown> {
 
 /** One error for many refusals, naming each package: what an install fails with. */
 export function refusalError(refused: readonly Verdict[]): SumgateError {
-  return combinedRefusal(refused.flatMap((v) => v.problems), refused.length, { refused: refused.map(verdictToJSON) });
+  return combinedRefusal(
+    refused.flatMap((v) => v.problems),
+    refused.length,
+    { refused: refused.map(verdictToJSON) },
+  );
 }
 
 /**
  * Many problems as one error, printed once: a security problem's code leads; each problem keeps its
  * own line and fix. One problem is returned as it is.
  */
-export function combinedRefusal(problems: readonly SumgateError[], packages = problems.length, data: Record<string, unknown> = {}): SumgateError {
+export function combinedRefusal(
+  problems: readonly SumgateError[],
+  packages = problems.length,
+  data: Record<string, unknown> = {},
+): SumgateError {
   const first = problems[0]!;
   if (problems.length === 1) return first;
   const code: SumgateCode = problems.find((p) => p.security)?.code ?? first.code;
-  const lines = problems.slice(0, 20).map((p) => `  - ${p.code}: ${p.message}${p.fix === undefined ? '' : `\n    fix: ${p.fix}`}`);
+  const lines = problems
+    .slice(0, 20)
+    .map((p) => `  - ${p.code}: ${p.message}${p.fix === undefined ? '' : `\n    fix: ${p.fix}`}`);
   const more = problems.length > 20 ? `\n  ... and ${problems.length - 20} more` : '';
   return new SumgateError(code, `${packages} packages refused:\n${lines.join('\n')}${more}`, {
     data: { problems: problems.map((p) => p.toJSON()), ...data },

@@ -29,7 +29,10 @@ export function waitingPeriod(
   if (Number.isNaN(t)) return undefined;
   const age = now.getTime() - t;
   if (age >= days * DAY) {
-    return { released: true, note: `install-time code released by "quarantine.releaseAfterDays" (${days}): public and unchanged since ${since.version}, published ${humanDuration(age)} ago` };
+    return {
+      released: true,
+      note: `install-time code released by "quarantine.releaseAfterDays" (${days}): public and unchanged since ${since.version}, published ${humanDuration(age)} ago`,
+    };
   }
   return { released: false, until: new Date(t + days * DAY).toISOString() };
 }

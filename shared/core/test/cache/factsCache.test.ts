@@ -10,7 +10,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const entry: CachedFacts = {
   v: 3,
-  proven: { record: 'npm a 1.0.0 sha512-x\n', index: 3, proof: 'AAAA', key: 'k+00', checkpoint: 'f'.repeat(64) },
+  proven: {
+    record: 'npm a 1.0.0 sha512-x\n',
+    index: 3,
+    proof: 'AAAA',
+    key: 'k+00',
+    checkpoint: 'f'.repeat(64),
+  },
   metadata: { installHooks: [], publishedAt: '2026-01-01T00:00:00Z', source: 'npmjs' },
 };
 
@@ -28,10 +34,19 @@ describe('FactsCache: one proof-carrying file per name@version, read back unchec
     cache.write('b', '1.0.0', entry);
     await cache.settled();
     writeFileSync(cache.file('b', '1.0.0'), '{"v":3,"proven":');
-    expect(cache.read('b', '1.0.0')).toEqual({ corrupt: 'it is not JSON (damaged or half written)', file: cache.file('b', '1.0.0') });
-    writeFileSync(cache.file('b', '1.0.0'), JSON.stringify({ v: 1, record: 'npm b 1.0.0 sha512-x\n', index: 0 }));
+    expect(cache.read('b', '1.0.0')).toEqual({
+      corrupt: 'it is not JSON (damaged or half written)',
+      file: cache.file('b', '1.0.0'),
+    });
+    writeFileSync(
+      cache.file('b', '1.0.0'),
+      JSON.stringify({ v: 1, record: 'npm b 1.0.0 sha512-x\n', index: 0 }),
+    );
     expect(cache.read('b', '1.0.0')).toMatchObject({ corrupt: expect.stringContaining('format 3') });
-    writeFileSync(cache.file('b', '1.0.0'), JSON.stringify({ ...entry, metadata: { installHooks: 'postinstall' } }));
+    writeFileSync(
+      cache.file('b', '1.0.0'),
+      JSON.stringify({ ...entry, metadata: { installHooks: 'postinstall' } }),
+    );
     expect(cache.read('b', '1.0.0')).toMatchObject({ corrupt: expect.stringContaining('format 3') });
   });
 
@@ -50,7 +65,9 @@ describe('FactsCache: one proof-carrying file per name@version, read back unchec
     const failing = new Set<string>();
     const cache = new FactsCache('/cache', {
       read: (f) => (files.has(f) ? Buffer.from(files.get(f)!) : undefined),
-      write: () => { throw new Error('written behind, never now'); },
+      write: () => {
+        throw new Error('written behind, never now');
+      },
       writeAsync: async (f, d) => {
         await new Promise((r) => setTimeout(r, 5));
         if (failing.has(f)) throw new Error('EACCES');

@@ -26,7 +26,10 @@ describe('SharedInclusion: many proofs under one checkpoint, the upper levels ch
       for (let i = 0; i < n; i++) {
         const proof = proveInclusion(i, n, read);
         const both = (pr: Hash[], j: number, l: Hash) => {
-          expect(accepts(() => new SharedInclusion(n, root).check(pr, j, l)), `n=${n} i=${i} j=${j}`).toBe(accepts(() => checkInclusion(pr, n, root, j, l)));
+          expect(
+            accepts(() => new SharedInclusion(n, root).check(pr, j, l)),
+            `n=${n} i=${i} j=${j}`,
+          ).toBe(accepts(() => checkInclusion(pr, n, root, j, l)));
         };
         both(proof, i, leaf(i));
         for (let k = 0; k < proof.length; k++) {
@@ -45,7 +48,9 @@ describe('SharedInclusion: many proofs under one checkpoint, the upper levels ch
     for (let n = 1; n <= 70; n++) {
       const { read, root, leaf } = tree(n);
       const shared = new SharedInclusion(n, root);
-      const order = [...new Set(Array.from({ length: n }, (_, i) => (i * 7 + 3) % n))].concat(Array.from({ length: n }, (_, i) => i));
+      const order = [...new Set(Array.from({ length: n }, (_, i) => (i * 7 + 3) % n))].concat(
+        Array.from({ length: n }, (_, i) => i),
+      );
       for (const i of order) {
         const proof = proveInclusion(i, n, read);
         expect(() => shared.check(proof, i, leaf(i))).not.toThrow();
@@ -59,7 +64,11 @@ describe('SharedInclusion: many proofs under one checkpoint, the upper levels ch
           expect(accepts(() => shared.check(bad, i, badLeaf))).toBe(false);
         }
         for (let j = 0; j < n; j++) {
-          if (j !== i) expect(accepts(() => shared.check(proof, j, leaf(i))), `n=${n} leaf ${i} claimed at ${j}`).toBe(false);
+          if (j !== i)
+            expect(
+              accepts(() => shared.check(proof, j, leaf(i))),
+              `n=${n} leaf ${i} claimed at ${j}`,
+            ).toBe(false);
         }
       }
     }
@@ -70,6 +79,7 @@ describe('SharedInclusion: many proofs under one checkpoint, the upper levels ch
     const shared = new SharedInclusion(40, root);
     for (let i = 0; i < 40; i++) shared.check(proveInclusion(i, 40, read), i, leaf(i));
     const forged = recordHash(Buffer.from('forged record\n'));
-    for (let i = 0; i < 40; i++) expect(accepts(() => shared.check(proveInclusion(i, 40, read), i, forged))).toBe(false);
+    for (let i = 0; i < 40; i++)
+      expect(accepts(() => shared.check(proveInclusion(i, 40, read), i, forged))).toBe(false);
   });
 });

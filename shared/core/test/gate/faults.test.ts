@@ -8,7 +8,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isSumgateError } from '../../src/errors.js';
 import type { SumgateCode } from '../../src/errors.js';
-import { formatCheckpoint, generateKeyPair, parseCheckpoint, parseSignerKey, signNote } from '../../src/tlog/index.js';
+import {
+  formatCheckpoint,
+  generateKeyPair,
+  parseCheckpoint,
+  parseSignerKey,
+  signNote,
+} from '../../src/tlog/index.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { nodeHttpClient } from '../../src/sources/http.js';
@@ -46,7 +52,11 @@ beforeEach(() => {
   said = [];
 });
 
-const locked = (name: string, version = '1.0.0') => ({ name, version, integrity: registry.integrityOf(name, version) });
+const locked = (name: string, version = '1.0.0') => ({
+  name,
+  version,
+  integrity: registry.integrityOf(name, version),
+});
 const policy = (over: Record<string, unknown> = {}, logOver: Record<string, unknown> = {}) => ({
   sources: [{ name: 'fixture', url: registry.url }],
   log: { url: log.url, vkeys: [log.vkey], timeoutMs: 5000, ...logOver },
@@ -60,7 +70,8 @@ async function warm(pkgs = [locked('plain')]): Promise<void> {
 }
 const evidence = () => files.matching(/\/evidence\//);
 const latestFile = () => files.matching(/\/logs\/[^/]+\/latest$/)[0]!;
-const tileFault = (code: number | 'reset') => (u: URL) => (u.pathname.includes('/tile/') ? (code === 'reset' ? reset() : status(code, 'unavailable')) : undefined);
+const tileFault = (code: number | 'reset') => (u: URL) =>
+  u.pathname.includes('/tile/') ? (code === 'reset' ? reset() : status(code, 'unavailable')) : undefined;
 
 interface FaultRow {
   readonly fault: string;
@@ -75,7 +86,8 @@ interface FaultRow {
 
 const FAULTS: FaultRow[] = [
   {
-    fault: 'the packument fails (every source 503) for a version whose install code needs its previous version',
+    fault:
+      'the packument fails (every source 503) for a version whose install code needs its previous version',
     arrange: async () => {
       await log.ingest('hooked', '1.1.0');
       net.faults.push((u) => (u.pathname === '/hooked' ? status(503, 'down') : undefined));
@@ -86,7 +98,9 @@ const FAULTS: FaultRow[] = [
     names: /hooked: could not fetch its metadata/,
     after: async () => {
       // nothing that failed was cached: no metadata, no previous, and with the network back it passes
-      const entry = files.matching(/\/facts\/v3\//).map((f) => JSON.parse(files.read(f)!.toString()) as Record<string, unknown>);
+      const entry = files
+        .matching(/\/facts\/v3\//)
+        .map((f) => JSON.parse(files.read(f)!.toString()) as Record<string, unknown>);
       expect(entry.every((e) => e.metadata === undefined && e.previous === undefined)).toBe(true);
       net.faults = [];
       const v = await gateOn().verifyLocked([locked('hooked', '1.1.0')]);
@@ -113,7 +127,10 @@ const FAULTS: FaultRow[] = [
       await log.ingest('late', '1.0.0');
       net.faults.push(tileFault('reset'));
     },
-    act: () => gateOn().verifyLocked([locked('plain')]).then(() => gateOn().log.latest()),
+    act: () =>
+      gateOn()
+        .verifyLocked([locked('plain')])
+        .then(() => gateOn().log.latest()),
     code: 'LOG_UNREACHABLE',
     evidence: false,
     names: /unreachable.*ECONNRESET/,
@@ -134,7 +151,8 @@ const FAULTS: FaultRow[] = [
     names: /inconsistent with the one verified earlier/,
   },
   {
-    fault: 'a forked log met by a machine upgraded from the per-origin layout (its remembered checkpoint is carried over)',
+    fault:
+      'a forked log met by a machine upgraded from the per-origin layout (its remembered checkpoint is carried over)',
     arrange: async () => {
       await warm([locked('plain'), locked('other')]);
       const latest = files.read(latestFile())!;
@@ -155,10 +173,21 @@ const FAULTS: FaultRow[] = [
     arrange: async () => {
       await warm();
       const served = parseCheckpoint(parseNote(await log.checkpoint()).text);
-      const foreign = signNote(formatCheckpoint({ ...served, origin: 'another.origin/log' }), [parseSignerKey(log.skey)]);
-      net.faults.push((u) => (u.pathname.endsWith('/proofs')
-        ? { status: 200, headers: {}, url: '', body: Buffer.from(JSON.stringify({ checkpoint: foreign, hashes: '', entries: [], missing: [], pending: [] })) }
-        : undefined));
+      const foreign = signNote(formatCheckpoint({ ...served, origin: 'another.origin/log' }), [
+        parseSignerKey(log.skey),
+      ]);
+      net.faults.push((u) =>
+        u.pathname.endsWith('/proofs')
+          ? {
+              status: 200,
+              headers: {},
+              url: '',
+              body: Buffer.from(
+                JSON.stringify({ checkpoint: foreign, hashes: '', entries: [], missing: [], pending: [] }),
+              ),
+            }
+          : undefined,
+      );
     },
     act: () => gateOn().verifyLocked([locked('other')]),
     code: 'SECURITY_LOG_FORK',
@@ -171,7 +200,11 @@ const FAULTS: FaultRow[] = [
       const older = await log.checkpoint();
       await log.ingest('rollback', '1.0.0');
       await warm([locked('rollback')]);
-      net.faults.push((u) => (u.pathname.endsWith('/checkpoint') ? { status: 200, headers: {}, url: '', body: Buffer.from(older) } : undefined));
+      net.faults.push((u) =>
+        u.pathname.endsWith('/checkpoint')
+          ? { status: 200, headers: {}, url: '', body: Buffer.from(older) }
+          : undefined,
+      );
       net.faults.push(tileFault(404));
     },
     act: () => gateOn().log.latest(),
@@ -185,7 +218,11 @@ const FAULTS: FaultRow[] = [
       const older = await log.checkpoint();
       await log.ingest('stale', '1.0.0');
       await warm([locked('stale')]);
-      net.faults.push((u) => (u.pathname.endsWith('/checkpoint') ? { status: 200, headers: {}, url: '', body: Buffer.from(older) } : undefined));
+      net.faults.push((u) =>
+        u.pathname.endsWith('/checkpoint')
+          ? { status: 200, headers: {}, url: '', body: Buffer.from(older) }
+          : undefined,
+      );
       net.faults.push(tileFault(503));
     },
     act: () => gateOn().log.latest(),
@@ -198,16 +235,24 @@ const FAULTS: FaultRow[] = [
       await warm();
       const [file] = files.matching(/\/facts\/v3\//);
       const e = JSON.parse(files.read(file!)!.toString()) as { proven: { record: string } };
-      e.proven.record = e.proven.record.replace(registry.integrityOf('plain', '1.0.0'), registry.integrityOf('other', '1.0.0'));
+      e.proven.record = e.proven.record.replace(
+        registry.integrityOf('plain', '1.0.0'),
+        registry.integrityOf('other', '1.0.0'),
+      );
       files.write(file!, JSON.stringify(e));
       for (const m of files.matching(/verified-lockfiles/)) files.files.delete(m);
     },
-    act: () => gateOn().checkLocked([{ name: 'plain', version: '1.0.0', integrity: registry.integrityOf('other', '1.0.0') }]),
+    act: () =>
+      gateOn().checkLocked([
+        { name: 'plain', version: '1.0.0', integrity: registry.integrityOf('other', '1.0.0') },
+      ]),
     code: 'LOG_MISMATCH',
     evidence: false,
     names: /disagrees with the checksum log/,
     after: () => {
-      expect(said.join('\n')).toMatch(/refused the cache entry \/memory\/sumgate-cache\/facts\/v3\/.*plain@1\.0\.0: its record is not proven/);
+      expect(said.join('\n')).toMatch(
+        /refused the cache entry \/memory\/sumgate-cache\/facts\/v3\/.*plain@1\.0\.0: its record is not proven/,
+      );
     },
   },
   {
@@ -215,14 +260,22 @@ const FAULTS: FaultRow[] = [
     arrange: async () => {
       await warm();
       const [memo] = files.matching(/verified-lockfiles/);
-      const doc = JSON.parse(files.read(memo!)!.toString()) as { entries: Record<string, { proven: { record: string } }> };
+      const doc = JSON.parse(files.read(memo!)!.toString()) as {
+        entries: Record<string, { proven: { record: string } }>;
+      };
       const forged = registry.integrityOf('other', '1.0.0');
-      doc.entries['plain@1.0.0']!.proven.record = doc.entries['plain@1.0.0']!.proven.record.replace(registry.integrityOf('plain', '1.0.0'), forged);
+      doc.entries['plain@1.0.0']!.proven.record = doc.entries['plain@1.0.0']!.proven.record.replace(
+        registry.integrityOf('plain', '1.0.0'),
+        forged,
+      );
       const gate = gateOn();
       const forgedLock = [{ name: 'plain', version: '1.0.0', integrity: forged }];
       files.write(gate['memo'].file(gate.policy, gate.log.keys.fingerprint, forgedLock), JSON.stringify(doc));
     },
-    act: () => gateOn().checkLocked([{ name: 'plain', version: '1.0.0', integrity: registry.integrityOf('other', '1.0.0') }]),
+    act: () =>
+      gateOn().checkLocked([
+        { name: 'plain', version: '1.0.0', integrity: registry.integrityOf('other', '1.0.0') },
+      ]),
     code: 'LOG_MISMATCH',
     evidence: false,
   },
@@ -245,7 +298,8 @@ const FAULTS: FaultRow[] = [
       await warm();
       expect((await gateOn().checkLocked([locked('plain')])).fromMemo).toBe(true);
     },
-    act: () => gateOn(policy({}, { vkeys: [generateKeyPair('gate.test/log').vkey] })).checkLocked([locked('plain')]),
+    act: () =>
+      gateOn(policy({}, { vkeys: [generateKeyPair('gate.test/log').vkey] })).checkLocked([locked('plain')]),
     code: 'BAD_SIGNATURE',
     evidence: false,
     names: /log\.vkeys/,
@@ -256,7 +310,8 @@ const FAULTS: FaultRow[] = [
       await warm();
       expect((await gateOn().checkLocked([locked('plain')])).fromMemo).toBe(true);
     },
-    act: () => gateOn(policy({}, { vkeys: [generateKeyPair('another.log/npm').vkey] })).checkLocked([locked('plain')]),
+    act: () =>
+      gateOn(policy({}, { vkeys: [generateKeyPair('another.log/npm').vkey] })).checkLocked([locked('plain')]),
     code: 'BAD_SIGNATURE',
     evidence: false,
     names: /log\.vkeys/,
@@ -281,7 +336,13 @@ const FAULTS: FaultRow[] = [
         res.on('close', () => clearInterval(t));
       });
       await new Promise<void>((r) => trickle.listen(0, '127.0.0.1', r));
-      closers.push(() => new Promise((r) => { trickle.closeAllConnections(); trickle.close(() => r()); }));
+      closers.push(
+        () =>
+          new Promise((r) => {
+            trickle.closeAllConnections();
+            trickle.close(() => r());
+          }),
+      );
       const url = `http://127.0.0.1:${(trickle.address() as AddressInfo).port}/proofs`;
       net.faults.push((u, req) => (u.pathname.endsWith('/proofs') ? nodeHttpClient(url, req) : undefined));
       started = Date.now();
@@ -319,7 +380,10 @@ describe('facts proven under another key are not reused', () => {
     await warm();
     const other = await startLog(registry.url, { origin: 'gate.test/log' });
     try {
-      const gate = project({ sources: [{ name: 'fixture', url: registry.url }], log: { url: other.url, vkeys: [other.vkey] } }).open(files, net, said);
+      const gate = project({
+        sources: [{ name: 'fixture', url: registry.url }],
+        log: { url: other.url, vkeys: [other.vkey] },
+      }).open(files, net, said);
       const v = await gate.verifyLocked([locked('plain')]);
       expect(v[0]?.decision).toBe('verified');
       expect(said.join('\n')).toContain('proving 1 of 1 packages');
@@ -346,7 +410,11 @@ describe('a poisoned cached tile is a hint, not evidence', () => {
     poisoned[5] = poisoned[5]! ^ 0xff;
     files.write(tile!, poisoned);
     // a stale view (the older checkpoint) must be proven a prefix of the remembered tree from its tiles
-    net.faults.push((u) => (u.pathname.endsWith('/checkpoint') ? { status: 200, headers: {}, url: '', body: Buffer.from(older) } : undefined));
+    net.faults.push((u) =>
+      u.pathname.endsWith('/checkpoint')
+        ? { status: 200, headers: {}, url: '', body: Buffer.from(older) }
+        : undefined,
+    );
     await gateOn().log.latest();
     expect(evidence()).toEqual([]);
     expect(files.read(tile!)).toEqual(honest);

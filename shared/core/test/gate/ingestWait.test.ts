@@ -23,17 +23,34 @@ afterAll(async () => {
 
 const client = (timeoutMs: number, progress: string[]) => {
   const net = new Network();
-  return { net, client: new LogClient({ url: log.url, vkeys: [log.vkey], timeoutMs, cacheDir: '/memory/cache', http: net.http, ops: { files: new MemoryFiles() }, progress: (l) => progress.push(l) }) };
+  return {
+    net,
+    client: new LogClient({
+      url: log.url,
+      vkeys: [log.vkey],
+      timeoutMs,
+      cacheDir: '/memory/cache',
+      http: net.http,
+      ops: { files: new MemoryFiles() },
+      progress: (l) => progress.push(l),
+    }),
+  };
 };
 
 it('waits for a log that is still ingesting, with progress, and gets every proof', async () => {
   registry.delayMs = 6000; // each packument takes 6 s, longer than the 5 s the log is asked to wait: it answers "pending" first
   const progress: string[] = [];
   const { client: c, net } = client(20_000, progress);
-  const r = await c.lookupMany([0, 1, 2].map((i) => ({ name: `slow-${i}`, version: '1.0.0' })), true);
+  const r = await c.lookupMany(
+    [0, 1, 2].map((i) => ({ name: `slow-${i}`, version: '1.0.0' })),
+    true,
+  );
   expect([...r.found.keys()].sort()).toEqual(['slow-0@1.0.0', 'slow-1@1.0.0', 'slow-2@1.0.0']);
   expect(r.missing).toEqual([]);
-  expect(progress.some((l) => /still ingesting 3 of 3 versions \(waited \d+ s of 20 s\)/.test(l)), progress.join('\n')).toBe(true);
+  expect(
+    progress.some((l) => /still ingesting 3 of 3 versions \(waited \d+ s of 20 s\)/.test(l)),
+    progress.join('\n'),
+  ).toBe(true);
   expect(net.requests.filter((q) => q === 'POST /proofs').length).toBeGreaterThan(1);
 }, 30_000);
 
@@ -42,7 +59,12 @@ it('when the budget runs out while the log ingests, says so and what to do (LOG_
   const progress: string[] = [];
   const { client: c } = client(2000, progress);
   const t0 = Date.now();
-  const e = await c.lookupMany([3, 4].map((i) => ({ name: `slow-${i}`, version: '1.0.0' })), true).catch((err: unknown) => err);
+  const e = await c
+    .lookupMany(
+      [3, 4].map((i) => ({ name: `slow-${i}`, version: '1.0.0' })),
+      true,
+    )
+    .catch((err: unknown) => err);
   expect(Date.now() - t0).toBeLessThan(4000);
   expect(isSumgateError(e)).toBe(true);
   const err = e as import('../../src/errors.js').SumgateError;

@@ -34,10 +34,27 @@ afterAll(async () => {
 it(`a warm frozen check of ${PACKAGES} packages proves every cached record again, without the network`, async () => {
   const dir = tempDir('sumgate-warm-');
   const cacheDir = path.join(dir, 'cache');
-  writeFileSync(path.join(dir, 'sumgate.jsonc'), JSON.stringify({ sources: [{ name: 'r', url: registry.url }], log: { url: log.url, vkeys: [log.vkey], ingest: false } }));
-  const pkgs = Array.from({ length: PACKAGES }, (_, i) => fakeRecord(i * 5)).map((r) => ({ name: r.name, version: r.version, integrity: r.integrity }));
+  writeFileSync(
+    path.join(dir, 'sumgate.jsonc'),
+    JSON.stringify({
+      sources: [{ name: 'r', url: registry.url }],
+      log: { url: log.url, vkeys: [log.vkey], ingest: false },
+    }),
+  );
+  const pkgs = Array.from({ length: PACKAGES }, (_, i) => fakeRecord(i * 5)).map((r) => ({
+    name: r.name,
+    version: r.version,
+    integrity: r.integrity,
+  }));
   const net = new Network();
-  const open = () => Gate.open({ cwd: dir, host: 'cli', http: net.http, ops: { files: nodeFileOps }, env: { SUMGATE_CACHE_DIR: cacheDir, HOME: dir } });
+  const open = () =>
+    Gate.open({
+      cwd: dir,
+      host: 'cli',
+      http: net.http,
+      ops: { files: nodeFileOps },
+      env: { SUMGATE_CACHE_DIR: cacheDir, HOME: dir },
+    });
   expect((await open().checkLocked(pkgs)).fromMemo).toBe(false);
   net.requests.length = 0;
   const times: number[] = [];
@@ -55,16 +72,27 @@ it(`a warm frozen check of ${PACKAGES} packages proves every cached record again
   expect(net.requests).toEqual([]);
   const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const median = mid(times);
-  console.log(`warm frozen check of ${PACKAGES} packages (proofs re-checked): median ${median.toFixed(1)} ms wall, ${mid(cpu).toFixed(1)} ms CPU; best ${Math.min(...times).toFixed(1)} ms wall; runs ${times.map((t) => t.toFixed(1)).join(' ')} ms (load ${os.loadavg()[0]!.toFixed(1)})`);
+  console.log(
+    `warm frozen check of ${PACKAGES} packages (proofs re-checked): median ${median.toFixed(1)} ms wall, ${mid(cpu).toFixed(1)} ms CPU; best ${Math.min(...times).toFixed(1)} ms wall; runs ${times.map((t) => t.toFixed(1)).join(' ')} ms (load ${os.loadavg()[0]!.toFixed(1)})`,
+  );
   expect(readdirSync(path.join(cacheDir, 'verified-lockfiles'))).toHaveLength(1);
   // No timed assertion (a loaded CI box would make it flaky): the figure to watch is the printed
   // median, and the install benchmark (e2e/bench) measures it against plain installs.
 
   // one flipped proof hash in the memo: the memo is refused and the packages are proven again
-  const memoFile = path.join(cacheDir, 'verified-lockfiles', readdirSync(path.join(cacheDir, 'verified-lockfiles'))[0]!);
-  const doc = JSON.parse(nodeFileOps.read(memoFile)!.toString()) as { entries: Record<string, { proven: { proof: string } }> };
+  const memoFile = path.join(
+    cacheDir,
+    'verified-lockfiles',
+    readdirSync(path.join(cacheDir, 'verified-lockfiles'))[0]!,
+  );
+  const doc = JSON.parse(nodeFileOps.read(memoFile)!.toString()) as {
+    entries: Record<string, { proven: { proof: string } }>;
+  };
   const first = doc.entries[`${pkgs[0]!.name}@${pkgs[0]!.version}`]!;
-  first.proven.proof = Buffer.concat([Buffer.alloc(32, 7), Buffer.from(first.proven.proof, 'base64').subarray(32)]).toString('base64');
+  first.proven.proof = Buffer.concat([
+    Buffer.alloc(32, 7),
+    Buffer.from(first.proven.proof, 'base64').subarray(32),
+  ]).toString('base64');
   writeFileSync(memoFile, JSON.stringify(doc));
   expect((await open().checkLocked(pkgs)).fromMemo).toBe(false);
 }, 60_000);

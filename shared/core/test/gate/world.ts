@@ -41,7 +41,10 @@ export class MemoryFiles implements FileOps {
   async lock<T>(file: string, fn: () => T | Promise<T>): Promise<T> {
     const prev = this.locks.get(file) ?? Promise.resolve();
     const next = prev.then(fn, fn);
-    this.locks.set(file, next.catch(() => undefined));
+    this.locks.set(
+      file,
+      next.catch(() => undefined),
+    );
     return next;
   }
   matching(re: RegExp): string[] {
@@ -63,7 +66,11 @@ export class Registry {
   private server: Server | undefined;
 
   add(name: string, version: string, v: RegistryVersion = {}): Uint8Array {
-    const tgz = pkg({ 'package.json': JSON.stringify({ name, version, scripts: v.scripts ?? {} }), 'index.js': `module.exports = '${name}@${version}';\n`, 'install.js': '// install\n' });
+    const tgz = pkg({
+      'package.json': JSON.stringify({ name, version, scripts: v.scripts ?? {} }),
+      'index.js': `module.exports = '${name}@${version}';\n`,
+      'install.js': '// install\n',
+    });
     this.tarballs.set(`${name}@${version}`, tgz);
     if (!this.versions.has(name)) this.versions.set(name, new Map());
     this.versions.get(name)!.set(version, v);
@@ -86,14 +93,27 @@ export class Registry {
       const name = p.slice(1);
       const versions = this.versions.get(name);
       setTimeout(() => {
-        if (versions === undefined) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
+        if (versions === undefined)
+          return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
         const doc = {
           name,
-          versions: Object.fromEntries([...versions].map(([version, v]) => [version, {
-            name, version, scripts: v.scripts ?? {},
-            dist: { integrity: this.integrityOf(name, version), tarball: `${this.url}${name}/-/${name.split('/').pop()}-${version}.tgz` },
-          }])),
-          time: Object.fromEntries([...versions].map(([version, v]) => [version, v.publishedAt ?? '2020-01-01T00:00:00.000Z'])),
+          versions: Object.fromEntries(
+            [...versions].map(([version, v]) => [
+              version,
+              {
+                name,
+                version,
+                scripts: v.scripts ?? {},
+                dist: {
+                  integrity: this.integrityOf(name, version),
+                  tarball: `${this.url}${name}/-/${name.split('/').pop()}-${version}.tgz`,
+                },
+              },
+            ]),
+          ),
+          time: Object.fromEntries(
+            [...versions].map(([version, v]) => [version, v.publishedAt ?? '2020-01-01T00:00:00.000Z']),
+          ),
         };
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
       }, this.delayMs);
@@ -109,9 +129,17 @@ export class Registry {
 }
 
 /** A fault: answer instead of the server (a response or a thrown error), or undefined to pass through. */
-export type Fault = (url: URL, req: HttpRequest | undefined) => HttpResponse | Error | undefined | Promise<HttpResponse | Error | undefined>;
+export type Fault = (
+  url: URL,
+  req: HttpRequest | undefined,
+) => HttpResponse | Error | undefined | Promise<HttpResponse | Error | undefined>;
 
-export const status = (code: number, body = ''): HttpResponse => ({ status: code, headers: {}, body: Buffer.from(body), url: '' });
+export const status = (code: number, body = ''): HttpResponse => ({
+  status: code,
+  headers: {},
+  body: Buffer.from(body),
+  url: '',
+});
 
 /** The injected network: every request is recorded, may be re-routed to another host, and may be answered by a fault. */
 export class Network {
@@ -166,23 +194,39 @@ export function removeTempDirs(): void {
 }
 
 /** A log ingesting from `upstream`; `keyFrom` starts another, empty history under that log's key (a fork). */
-export async function startLog(upstream: string, opts: { origin?: string; keyFrom?: TestLog } = {}): Promise<TestLog> {
+export async function startLog(
+  upstream: string,
+  opts: { origin?: string; keyFrom?: TestLog } = {},
+): Promise<TestLog> {
   const dir = path.join(tempDir('sumgate-gate-log-'), 'log');
   if (opts.keyFrom === undefined) {
     await initLog({ dir, origin: opts.origin ?? 'gate.test/log' });
   } else {
     mkdirSync(dir, { recursive: true });
-    for (const f of ['log.json', 'log.skey', 'log.vkey']) copyFileSync(path.join(opts.keyFrom.dir, f), path.join(dir, f));
+    for (const f of ['log.json', 'log.skey', 'log.vkey'])
+      copyFileSync(path.join(opts.keyFrom.dir, f), path.join(dir, f));
     const { origin } = JSON.parse(readFileSync(path.join(dir, 'log.json'), 'utf8')) as { origin: string };
-    writeFileSync(path.join(dir, 'checkpoint'), signNote(formatCheckpoint({ origin, size: 0, root: EMPTY_TREE_HASH, extensions: [] }), [parseSignerKey(opts.keyFrom.skey)]));
+    writeFileSync(
+      path.join(dir, 'checkpoint'),
+      signNote(formatCheckpoint({ origin, size: 0, root: EMPTY_TREE_HASH, extensions: [] }), [
+        parseSignerKey(opts.keyFrom.skey),
+      ]),
+    );
   }
   const server = await serveLog({ dir, upstreams: [upstream], batchMaxDelayMs: 1 });
   const url = server.url.endsWith('/') ? server.url : `${server.url}/`;
   return {
-    server, dir, url, vkey: server.vkey, skey: readFileSync(path.join(dir, 'log.skey'), 'utf8').trim(),
+    server,
+    dir,
+    url,
+    vkey: server.vkey,
+    skey: readFileSync(path.join(dir, 'log.skey'), 'utf8').trim(),
     async ingest(name, version) {
       const res = await fetch(`${url}lookup/${name}@${version}`);
-      if (res.status !== 200) throw new Error(`the log could not ingest ${name}@${version}: HTTP ${res.status} ${await res.text()}`);
+      if (res.status !== 200)
+        throw new Error(
+          `the log could not ingest ${name}@${version}: HTTP ${res.status} ${await res.text()}`,
+        );
     },
     async checkpoint() {
       return (await fetch(`${url}checkpoint`)).text();
@@ -192,15 +236,22 @@ export async function startLog(upstream: string, opts: { origin?: string; keyFro
 }
 
 /** A project directory with a sumgate.jsonc; returns a function opening a Gate on it over the injected I/O. */
-export function project(policy: Record<string, unknown>): { dir: string; open: (files: MemoryFiles, net: Network, say?: string[]) => Gate } {
+export function project(policy: Record<string, unknown>): {
+  dir: string;
+  open: (files: MemoryFiles, net: Network, say?: string[]) => Gate;
+} {
   const dir = tempDir('sumgate-gate-project-');
   writeFileSync(path.join(dir, 'sumgate.jsonc'), JSON.stringify(policy));
   return {
     dir,
-    open: (files, net, say) => Gate.open({
-      cwd: dir, host: 'cli', http: net.http, ops: { files },
-      env: { SUMGATE_CACHE_DIR: '/memory/sumgate-cache', HOME: dir },
-      log: (line) => say?.push(line),
-    }),
+    open: (files, net, say) =>
+      Gate.open({
+        cwd: dir,
+        host: 'cli',
+        http: net.http,
+        ops: { files },
+        env: { SUMGATE_CACHE_DIR: '/memory/sumgate-cache', HOME: dir },
+        log: (line) => say?.push(line),
+      }),
   };
 }

@@ -26,10 +26,26 @@ export function rng(seed: number): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (n) => Math.floor(next() * n), pick: (xs) => xs[Math.floor(next() * xs.length)]!, chance: (p) => next() < p };
+  return {
+    next,
+    int: (n) => Math.floor(next() * n),
+    pick: (xs) => xs[Math.floor(next() * xs.length)]!,
+    chance: (p) => next() < p,
+  };
 }
 
-const NAMES = ['package.json', 'install.js', 'index.js', 'lib/a.js', 'lib/b/c.js', 'README.md', 'Package.json', 'lib', 'bin/cli', `${'d'.repeat(70)}/${'e'.repeat(60)}.js`];
+const NAMES = [
+  'package.json',
+  'install.js',
+  'index.js',
+  'lib/a.js',
+  'lib/b/c.js',
+  'README.md',
+  'Package.json',
+  'lib',
+  'bin/cli',
+  `${'d'.repeat(70)}/${'e'.repeat(60)}.js`,
+];
 
 function baseName(r: Rng): string {
   const top = r.chance(0.9) ? 'package' : r.pick(['node-v1', 'pkg', 'package2']);
@@ -41,17 +57,28 @@ function entryName(r: Rng): string {
   const name = baseName(r);
   if (!r.chance(0.25)) return name;
   switch (r.int(11)) {
-    case 0: return name.replace('/', '\\');
-    case 1: return `./${name}`;
-    case 2: return `/${name}`;
-    case 3: return name.replace('/', '//');
-    case 4: return `${name}/`;
-    case 5: return name.slice(name.indexOf('/') + 1);
-    case 6: return name.replace('/', '/../');
-    case 7: return `${name}\u0000junk`;
-    case 8: return name.replace('/', '/\n');
-    case 9: return name.replace('/', '/./');
-    default: return name.toUpperCase();
+    case 0:
+      return name.replace('/', '\\');
+    case 1:
+      return `./${name}`;
+    case 2:
+      return `/${name}`;
+    case 3:
+      return name.replace('/', '//');
+    case 4:
+      return `${name}/`;
+    case 5:
+      return name.slice(name.indexOf('/') + 1);
+    case 6:
+      return name.replace('/', '/../');
+    case 7:
+      return `${name}\u0000junk`;
+    case 8:
+      return name.replace('/', '/\n');
+    case 9:
+      return name.replace('/', '/./');
+    default:
+      return name.toUpperCase();
   }
 }
 
@@ -67,19 +94,26 @@ function content(r: Rng): Uint8Array {
 function sizeField(r: Rng, size: number): Array<[number, number[] | string]> {
   const oct = size.toString(8);
   switch (r.int(8)) {
-    case 0: return [[124, `${' '.repeat(11 - oct.length - 1)}${oct} \u0000`]];
-    case 1: return [[124, `\u0000 ${oct.padStart(10, '0')}`]];
+    case 0:
+      return [[124, `${' '.repeat(11 - oct.length - 1)}${oct} \u0000`]];
+    case 1:
+      return [[124, `\u0000 ${oct.padStart(10, '0')}`]];
     case 2: {
       const b = new Array<number>(12).fill(0);
       b[0] = 0x80;
       for (let i = 11, v = size; i > 0 && v > 0; i--, v = Math.floor(v / 256)) b[i] = v % 256;
       return [[124, b]];
     }
-    case 3: return [[124, oct.padStart(12, '0')]];
-    case 4: return [[124, `${oct.padStart(10, '0')}x\u0000`]];
-    case 5: return [[124, `${oct.padStart(6, '0')} 7\u0000\u0000\u0000\u0000`]];
-    case 6: return [[124, new Array<number>(12).fill(0)]];
-    default: return [[124, `${oct.padStart(11, '0')} `]];
+    case 3:
+      return [[124, oct.padStart(12, '0')]];
+    case 4:
+      return [[124, `${oct.padStart(10, '0')}x\u0000`]];
+    case 5:
+      return [[124, `${oct.padStart(6, '0')} 7\u0000\u0000\u0000\u0000`]];
+    case 6:
+      return [[124, new Array<number>(12).fill(0)]];
+    default:
+      return [[124, `${oct.padStart(11, '0')} `]];
   }
 }
 
@@ -92,15 +126,50 @@ function headerVariant(r: Rng, name: string, size: number): RawHeader {
   }
   if (!r.chance(0.3)) return h;
   switch (r.int(9)) {
-    case 0: h.patch = sizeField(r, size); break;
-    case 1: h.checksum = r.pick(['unterminated', 'signed', 'bad'] as const); break;
-    case 2: h.magic = r.pick(['gnu', 'v7'] as const); break;
-    case 3: h.linkname = 'x'; break;
-    case 4: h.patch = [[100, r.pick(['0000644 ', '  644\u0000\u0000\u0000', '\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000', '0000abc\u0000'])]]; break;
-    case 5: h.patch = [[345, 'package'], [257, 'ustar  \u0000']]; break;
-    case 6: h.patch = [[257, 'ustar\u000000'], [345, 'package']]; h.name = name.slice(name.indexOf('/') + 1); break;
-    case 7: h.patch = [[0, [0]]]; break;
-    default: h.patch = [[400 + r.int(100), [0x41]]]; break;
+    case 0:
+      h.patch = sizeField(r, size);
+      break;
+    case 1:
+      h.checksum = r.pick(['unterminated', 'signed', 'bad'] as const);
+      break;
+    case 2:
+      h.magic = r.pick(['gnu', 'v7'] as const);
+      break;
+    case 3:
+      h.linkname = 'x';
+      break;
+    case 4:
+      h.patch = [
+        [
+          100,
+          r.pick([
+            '0000644 ',
+            '  644\u0000\u0000\u0000',
+            '\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000',
+            '0000abc\u0000',
+          ]),
+        ],
+      ];
+      break;
+    case 5:
+      h.patch = [
+        [345, 'package'],
+        [257, 'ustar  \u0000'],
+      ];
+      break;
+    case 6:
+      h.patch = [
+        [257, 'ustar\u000000'],
+        [345, 'package'],
+      ];
+      h.name = name.slice(name.indexOf('/') + 1);
+      break;
+    case 7:
+      h.patch = [[0, [0]]];
+      break;
+    default:
+      h.patch = [[400 + r.int(100), [0x41]]];
+      break;
   }
   return h;
 }
@@ -116,21 +185,52 @@ function fileOf(r: Rng, name: string, type: string | number = '0'): Uint8Array {
 function randomEntry(r: Rng): Uint8Array {
   const roll = r.next();
   if (roll < 0.5) return fileOf(r, entryName(r), r.chance(0.1) ? 0 : '0');
-  if (roll < 0.58) return concat(headerBlock({ name: `${entryName(r).replace(/\/$/, '')}/`, type: '5', size: r.chance(0.1) ? 512 : 0 }), r.chance(0.1) ? zeroBlocks(1) : new Uint8Array(0));
+  if (roll < 0.58)
+    return concat(
+      headerBlock({ name: `${entryName(r).replace(/\/$/, '')}/`, type: '5', size: r.chance(0.1) ? 512 : 0 }),
+      r.chance(0.1) ? zeroBlocks(1) : new Uint8Array(0),
+    );
   if (roll < 0.68) {
     const records: Array<[string, string]> = [];
     if (r.chance(0.8)) records.push(['path', entryName(r)]);
-    if (r.chance(0.2)) records.push([r.pick(['mtime', 'linkpath', 'comment', 'uid', 'GNU.sparse.size', 'hdrcharset', 'path']), '1']);
-    return concat(paxHeader(records), r.chance(0.1) ? paxHeader([['path', entryName(r)]]) : new Uint8Array(0), fileOf(r, entryName(r)));
+    if (r.chance(0.2))
+      records.push([
+        r.pick(['mtime', 'linkpath', 'comment', 'uid', 'GNU.sparse.size', 'hdrcharset', 'path']),
+        '1',
+      ]);
+    return concat(
+      paxHeader(records),
+      r.chance(0.1) ? paxHeader([['path', entryName(r)]]) : new Uint8Array(0),
+      fileOf(r, entryName(r)),
+    );
   }
-  if (roll < 0.76) return concat(gnuLongName(entryName(r)), r.chance(0.15) ? paxHeader([['path', entryName(r)]]) : new Uint8Array(0), fileOf(r, entryName(r)));
-  if (roll < 0.8) return concat(headerBlock({ name: entryName(r), type: r.pick(['1', '2']), linkname: r.pick(['package/index.js', 'index.js', '../x']) }));
+  if (roll < 0.76)
+    return concat(
+      gnuLongName(entryName(r)),
+      r.chance(0.15) ? paxHeader([['path', entryName(r)]]) : new Uint8Array(0),
+      fileOf(r, entryName(r)),
+    );
+  if (roll < 0.8)
+    return concat(
+      headerBlock({
+        name: entryName(r),
+        type: r.pick(['1', '2']),
+        linkname: r.pick(['package/index.js', 'index.js', '../x']),
+      }),
+    );
   if (roll < 0.84) return fileOf(r, entryName(r), r.pick(['7', '3', '4', '6', 'K', 'S', 'V', 'Z']));
-  if (roll < 0.87) return paxHeader([[r.pick(['comment', 'path', 'size', 'mtime']), r.pick(['x', '1', 'package/index.js'])]], 'g');
+  if (roll < 0.87)
+    return paxHeader(
+      [[r.pick(['comment', 'path', 'size', 'mtime']), r.pick(['x', '1', 'package/index.js'])]],
+      'g',
+    );
   if (roll < 0.93) {
     // a carrier whose data is itself a header and its data
     const inner = fileOf(r, entryName(r));
-    return concat(headerBlock({ ...headerVariant(r, entryName(r), inner.length), type: r.pick(['0', '0', '5']) }), inner);
+    return concat(
+      headerBlock({ ...headerVariant(r, entryName(r), inner.length), type: r.pick(['0', '0', '5']) }),
+      inner,
+    );
   }
   if (roll < 0.96) return zeroBlocks(1);
   return concat(paxHeader([['size', String(r.pick([0, 1, 600]))]]), fileOf(r, entryName(r)));
@@ -149,15 +249,59 @@ function cleanArchive(r: Rng): Uint8Array {
     const name = `${top}/${r.pick(['', 'lib/', 'a/b/'])}${r.pick(NAMES).replace(/\//g, '-')}-${i}`;
     const data = content(r);
     switch (r.int(7)) {
-      case 0: parts.push(paxHeader([['path', name], ['mtime', '499162500']]), headerBlock({ name: 'ignored', size: data.length }), dataBlocks(data)); break;
-      case 1: parts.push(gnuLongName(name), headerBlock({ name: name.slice(0, 99), size: data.length, magic: 'gnu' }), dataBlocks(data)); break;
-      case 2: parts.push(headerBlock({ name, size: data.length, magic: r.pick(['v7', 'gnu'] as const) }), dataBlocks(data)); break;
-      case 3: parts.push(headerBlock({ name, size: data.length, patch: [[124, `${' '.repeat(4)}${data.length.toString(8).padStart(6, '0')} \u0000`]] }), dataBlocks(data)); break;
-      case 4: parts.push(headerBlock({ name: `${top}/dir-${i}/`, type: '5' })); break;
+      case 0:
+        parts.push(
+          paxHeader([
+            ['path', name],
+            ['mtime', '499162500'],
+          ]),
+          headerBlock({ name: 'ignored', size: data.length }),
+          dataBlocks(data),
+        );
+        break;
+      case 1:
+        parts.push(
+          gnuLongName(name),
+          headerBlock({ name: name.slice(0, 99), size: data.length, magic: 'gnu' }),
+          dataBlocks(data),
+        );
+        break;
+      case 2:
+        parts.push(
+          headerBlock({ name, size: data.length, magic: r.pick(['v7', 'gnu'] as const) }),
+          dataBlocks(data),
+        );
+        break;
+      case 3:
+        parts.push(
+          headerBlock({
+            name,
+            size: data.length,
+            patch: [[124, `${' '.repeat(4)}${data.length.toString(8).padStart(6, '0')} \u0000`]],
+          }),
+          dataBlocks(data),
+        );
+        break;
+      case 4:
+        parts.push(headerBlock({ name: `${top}/dir-${i}/`, type: '5' }));
+        break;
       default: {
         const cut = name.lastIndexOf('/');
-        const times: Array<[number, string]> = r.chance(0.5) ? [[476, '14727160336\u0000'], [488, '14727160336\u0000']] : [];
-        parts.push(headerBlock({ name: name.slice(cut + 1), prefix: name.slice(0, cut), size: data.length, patch: times }), dataBlocks(data));
+        const times: Array<[number, string]> = r.chance(0.5)
+          ? [
+              [476, '14727160336\u0000'],
+              [488, '14727160336\u0000'],
+            ]
+          : [];
+        parts.push(
+          headerBlock({
+            name: name.slice(cut + 1),
+            prefix: name.slice(0, cut),
+            size: data.length,
+            patch: times,
+          }),
+          dataBlocks(data),
+        );
       }
     }
   }
@@ -187,7 +331,18 @@ function mutate(r: Rng, tar: Uint8Array): Uint8Array {
   if (blocks === 0) return out;
   for (let i = 0, n = 1 + r.int(3); i < n; i++) {
     const block = r.int(blocks);
-    out[block * BLOCK + r.int(BLOCK)] = r.pick([0, 0x20, 0x2f, 0x5c, 0x2e, 0x30, 0x37, 0x80, 0xff, r.int(256)]);
+    out[block * BLOCK + r.int(BLOCK)] = r.pick([
+      0,
+      0x20,
+      0x2f,
+      0x5c,
+      0x2e,
+      0x30,
+      0x37,
+      0x80,
+      0xff,
+      r.int(256),
+    ]);
     if (r.chance(0.7)) fixChecksum(out, block * BLOCK);
   }
   return out;

@@ -25,7 +25,13 @@ function sumgateFiles(tgz: Uint8Array): Reading {
     const t = openTarball(tgz);
     const files = new Map<string, string>();
     for (const e of t.entries.values()) {
-      if (e.type === 'file') files.set(e.path, createHash('sha256').update(t.tar.subarray(e.offset, e.offset + e.size)).digest('hex'));
+      if (e.type === 'file')
+        files.set(
+          e.path,
+          createHash('sha256')
+            .update(t.tar.subarray(e.offset, e.offset + e.size))
+            .digest('hex'),
+        );
     }
     return { ok: true, files };
   } catch (e) {
@@ -33,8 +39,10 @@ function sumgateFiles(tgz: Uint8Array): Reading {
   }
 }
 
-const sorted = (m: Map<string, string>): Array<[string, string]> => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-const same = (a: Extracted, b: Map<string, string>): boolean => a.ok && JSON.stringify(sorted(a.files)) === JSON.stringify(sorted(b));
+const sorted = (m: Map<string, string>): Array<[string, string]> =>
+  [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const same = (a: Extracted, b: Map<string, string>): boolean =>
+  a.ok && JSON.stringify(sorted(a.files)) === JSON.stringify(sorted(b));
 
 const payload = {
   benign: '{"name":"hostile","version":"1.0.0"}\n',
@@ -44,12 +52,15 @@ const payload = {
 const hiddenHash = createHash('sha256').update(payload.hidden).digest('hex');
 
 describe('the hostile catalogue against pnpm 10 and Yarn 4', () => {
-  it.each(HOSTILE_SHAPES.map((s) => [s.id, s] as const))('%s: sumgate refuses it, for the stated reason', async (_id, shape) => {
-    const tgz = shape.build(payload);
-    const ours = sumgateFiles(tgz);
-    expect(ours.ok).toBe(false);
-    if (!ours.ok) expect(ours.error).toMatch(shape.refusal);
-  });
+  it.each(HOSTILE_SHAPES.map((s) => [s.id, s] as const))(
+    '%s: sumgate refuses it, for the stated reason',
+    async (_id, shape) => {
+      const tgz = shape.build(payload);
+      const ours = sumgateFiles(tgz);
+      expect(ours.ok).toBe(false);
+      if (!ours.ok) expect(ours.error).toMatch(shape.refusal);
+    },
+  );
 
   it('the catalogue is real: in most shapes pnpm 10 or Yarn 4 reads the hidden manifest, or they extract different files', async () => {
     const real: string[] = [];
@@ -58,12 +69,23 @@ describe('the hostile catalogue against pnpm 10 and Yarn 4', () => {
       const pnpm = pnpm10Files(tgz);
       const yarn = await yarn4Files(tgz);
       const hidden = (x: Extracted): boolean => x.ok && x.files.get('package.json') === hiddenHash;
-      const differ = pnpm.ok !== yarn.ok || (pnpm.ok && yarn.ok && JSON.stringify(sorted(pnpm.files)) !== JSON.stringify(sorted(yarn.files)));
+      const differ =
+        pnpm.ok !== yarn.ok ||
+        (pnpm.ok && yarn.ok && JSON.stringify(sorted(pnpm.files)) !== JSON.stringify(sorted(yarn.files)));
       if (hidden(pnpm) || hidden(yarn) || differ) real.push(shape.id);
     }
-    // duplicate paths, a case variant and a pax linkpath are read alike on Linux by both; the rest are live attacks
+    // duplicate paths, a case variant and a pax linkpath are read alike on Linux by both; the rest are live
+    // attacks
     expect(HOSTILE_SHAPES.length - real.length).toBeLessThanOrEqual(3);
-    expect(real).toEqual(expect.arrayContaining(['backslash-top-folder', 'pax-path-without-top-folder', 'gnu-long-name-without-top-folder', 'pax-path-and-gnu-long-name', 'manifest-zero-block-manifest']));
+    expect(real).toEqual(
+      expect.arrayContaining([
+        'backslash-top-folder',
+        'pax-path-without-top-folder',
+        'gnu-long-name-without-top-folder',
+        'pax-path-and-gnu-long-name',
+        'manifest-zero-block-manifest',
+      ]),
+    );
   });
 });
 
@@ -81,16 +103,21 @@ describe(`random and mutated archives (${ARCHIVES}, seed ${SEED})`, () => {
       const yarn = await yarn4Files(tgz);
       if (!ours.ok) {
         refused++;
-        const agree = pnpm.ok && yarn.ok && JSON.stringify(sorted(pnpm.files)) === JSON.stringify(sorted(yarn.files));
+        const agree =
+          pnpm.ok && yarn.ok && JSON.stringify(sorted(pnpm.files)) === JSON.stringify(sorted(yarn.files));
         if (!agree) refusedWhereExtractorsDisagree++;
         continue;
       }
       accepted++;
       if (!same(pnpm, ours.files) || !same(yarn, ours.files)) {
-        failures.push(`archive ${i} (${Buffer.from(tgz).toString('base64')}): sumgate ${JSON.stringify(sorted(ours.files))}, pnpm 10 ${pnpm.ok ? JSON.stringify(sorted(pnpm.files)) : pnpm.error}, Yarn 4 ${yarn.ok ? JSON.stringify(sorted(yarn.files)) : yarn.error}`);
+        failures.push(
+          `archive ${i} (${Buffer.from(tgz).toString('base64')}): sumgate ${JSON.stringify(sorted(ours.files))}, pnpm 10 ${pnpm.ok ? JSON.stringify(sorted(pnpm.files)) : pnpm.error}, Yarn 4 ${yarn.ok ? JSON.stringify(sorted(yarn.files)) : yarn.error}`,
+        );
       }
     }
-    console.log(`differential: tried ${ARCHIVES} archives (seed ${SEED}): ${accepted} accepted and read identically by all, ${refused} refused (${refusedWhereExtractorsDisagree} of them read differently by pnpm 10 and Yarn 4, or failed in one)`);
+    console.log(
+      `differential: tried ${ARCHIVES} archives (seed ${SEED}): ${accepted} accepted and read identically by all, ${refused} refused (${refusedWhereExtractorsDisagree} of them read differently by pnpm 10 and Yarn 4, or failed in one)`,
+    );
     expect(failures.slice(0, 3)).toEqual([]);
     // the generator must keep producing both outcomes, or the property says nothing
     expect(accepted).toBeGreaterThan(ARCHIVES / 5);

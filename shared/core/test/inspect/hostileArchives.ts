@@ -6,7 +6,14 @@
  * reader refuses it; shared/core/docs/tar-extraction.md explains what each extractor does.
  */
 import {
-  concat, dataBlocks, fileEntry, gnuLongName, headerBlock, paxHeader, tgzOf, zeroBlocks,
+  concat,
+  dataBlocks,
+  fileEntry,
+  gnuLongName,
+  headerBlock,
+  paxHeader,
+  tgzOf,
+  zeroBlocks,
 } from './rawTar.js';
 
 export interface HostilePayload {
@@ -51,19 +58,41 @@ export const HOSTILE_SHAPES: readonly HostileShape[] = [
     id: 'pax-path-without-top-folder',
     description: 'a pax path "package.json" with no top folder',
     refusal: /not inside a top folder/,
-    build: (p) => tgzOf(benign(p), install(p), paxHeader([['path', 'package.json']]), fileEntry('package/notes.txt', p.hidden), end()),
+    build: (p) =>
+      tgzOf(
+        benign(p),
+        install(p),
+        paxHeader([['path', 'package.json']]),
+        fileEntry('package/notes.txt', p.hidden),
+        end(),
+      ),
   },
   {
     id: 'gnu-long-name-without-top-folder',
     description: 'a GNU long name "package.json" with no top folder',
     refusal: /not inside a top folder/,
-    build: (p) => tgzOf(benign(p), install(p), gnuLongName('package.json'), fileEntry('package/notes.txt', p.hidden), end()),
+    build: (p) =>
+      tgzOf(
+        benign(p),
+        install(p),
+        gnuLongName('package.json'),
+        fileEntry('package/notes.txt', p.hidden),
+        end(),
+      ),
   },
   {
     id: 'pax-path-and-gnu-long-name',
     description: 'a pax path and a GNU long name on one entry',
     refusal: /two extended headers for one entry/,
-    build: (p) => tgzOf(benign(p), install(p), paxHeader([['path', 'package/notes.txt']]), gnuLongName('package/package.json'), fileEntry('package/x', p.hidden), end()),
+    build: (p) =>
+      tgzOf(
+        benign(p),
+        install(p),
+        paxHeader([['path', 'package/notes.txt']]),
+        gnuLongName('package/package.json'),
+        fileEntry('package/x', p.hidden),
+        end(),
+      ),
   },
   {
     id: 'manifest-zero-block-manifest',
@@ -73,12 +102,19 @@ export const HOSTILE_SHAPES: readonly HostileShape[] = [
   },
   {
     id: 'size-with-leading-nul',
-    description: 'a size field "\\0 0000002000" (pnpm 10 reads 0, a lenient reader 1024) over an embedded manifest',
+    description:
+      'a size field "\\0 0000002000" (pnpm 10 reads 0, a lenient reader 1024) over an embedded manifest',
     refusal: /size field that is not plain octal/,
     build: (p) => {
       const inner = embedded(p);
       const size = `\u0000 ${inner.length.toString(8).padStart(10, '0')}`;
-      return tgzOf(benign(p), install(p), headerBlock({ name: 'package/notes.txt', patch: [[124, size]] }), inner, end());
+      return tgzOf(
+        benign(p),
+        install(p),
+        headerBlock({ name: 'package/notes.txt', patch: [[124, size]] }),
+        inner,
+        end(),
+      );
     },
   },
   {
@@ -87,20 +123,44 @@ export const HOSTILE_SHAPES: readonly HostileShape[] = [
     refusal: /base-256 size/,
     build: (p) => {
       const inner = embedded(p);
-      return tgzOf(benign(p), install(p), headerBlock({ name: 'package/notes.txt', patch: [[124, base256(inner.length)]] }), inner, end());
+      return tgzOf(
+        benign(p),
+        install(p),
+        headerBlock({ name: 'package/notes.txt', patch: [[124, base256(inner.length)]] }),
+        inner,
+        end(),
+      );
     },
   },
   {
     id: 'prefix-without-ustar-magic',
     description: 'GNU magic with "package" in the prefix field and "package.json" as the name',
     refusal: /prefix field but no POSIX ustar magic/,
-    build: (p) => tgzOf(benign(p), install(p), concat(headerBlock({ name: 'package.json', magic: 'gnu', prefix: 'package', size: byteLength(p.hidden) }), dataBlocks(p.hidden)), end()),
+    build: (p) =>
+      tgzOf(
+        benign(p),
+        install(p),
+        concat(
+          headerBlock({ name: 'package.json', magic: 'gnu', prefix: 'package', size: byteLength(p.hidden) }),
+          dataBlocks(p.hidden),
+        ),
+        end(),
+      ),
   },
   {
     id: 'name-bytes-after-nul',
     description: 'the name field "p\\0\\n/package.json" (pnpm reads "p", node-tar "p\\n/package.json")',
     refusal: /bytes after its NUL terminator/,
-    build: (p) => tgzOf(benign(p), install(p), concat(headerBlock({ name: 'p\u0000\n/package.json', size: byteLength(p.hidden) }), dataBlocks(p.hidden)), end()),
+    build: (p) =>
+      tgzOf(
+        benign(p),
+        install(p),
+        concat(
+          headerBlock({ name: 'p\u0000\n/package.json', size: byteLength(p.hidden) }),
+          dataBlocks(p.hidden),
+        ),
+        end(),
+      ),
   },
   {
     id: 'link-name-on-a-file',
@@ -108,7 +168,13 @@ export const HOSTILE_SHAPES: readonly HostileShape[] = [
     refusal: /link name on an entry that is not a link/,
     build: (p) => {
       const inner = embedded(p);
-      return tgzOf(benign(p), install(p), headerBlock({ name: 'package/notes.txt', size: inner.length, linkname: 'x' }), inner, end());
+      return tgzOf(
+        benign(p),
+        install(p),
+        headerBlock({ name: 'package/notes.txt', size: inner.length, linkname: 'x' }),
+        inner,
+        end(),
+      );
     },
   },
   {
@@ -117,7 +183,13 @@ export const HOSTILE_SHAPES: readonly HostileShape[] = [
     refusal: /checksum field is not a terminated octal number/,
     build: (p) => {
       const inner = embedded(p);
-      return tgzOf(benign(p), install(p), headerBlock({ name: 'package/notes.txt', size: inner.length, checksum: 'unterminated' }), inner, end());
+      return tgzOf(
+        benign(p),
+        install(p),
+        headerBlock({ name: 'package/notes.txt', size: inner.length, checksum: 'unterminated' }),
+        inner,
+        end(),
+      );
     },
   },
   {
@@ -130,13 +202,33 @@ export const HOSTILE_SHAPES: readonly HostileShape[] = [
     id: 'symlinked-manifest',
     description: 'package.json as a symbolic link to the hidden manifest',
     refusal: /symbolic link/,
-    build: (p) => tgzOf(install(p), fileEntry('package/lib/manifest.json', p.hidden), headerBlock({ name: 'package/package.json', type: '2', linkname: 'lib/manifest.json' }), end()),
+    build: (p) =>
+      tgzOf(
+        install(p),
+        fileEntry('package/lib/manifest.json', p.hidden),
+        headerBlock({ name: 'package/package.json', type: '2', linkname: 'lib/manifest.json' }),
+        end(),
+      ),
   },
   {
     id: 'hard-link-with-data',
     description: 'package.json as a hard link to the benign manifest, carrying the hidden one as its data',
     refusal: /hard link/,
-    build: (p) => tgzOf(install(p), fileEntry('package/lib/benign.json', p.benign), concat(headerBlock({ name: 'package/package.json', type: '1', linkname: 'package/lib/benign.json', size: byteLength(p.hidden) }), dataBlocks(p.hidden)), end()),
+    build: (p) =>
+      tgzOf(
+        install(p),
+        fileEntry('package/lib/benign.json', p.benign),
+        concat(
+          headerBlock({
+            name: 'package/package.json',
+            type: '1',
+            linkname: 'package/lib/benign.json',
+            size: byteLength(p.hidden),
+          }),
+          dataBlocks(p.hidden),
+        ),
+        end(),
+      ),
   },
   {
     id: 'duplicate-manifest',
@@ -162,32 +254,67 @@ export const HOSTILE_SHAPES: readonly HostileShape[] = [
     refusal: /pax header sets "linkpath"/,
     build: (p) => {
       const inner = embedded(p);
-      return tgzOf(benign(p), install(p), paxHeader([['linkpath', 'x']]), headerBlock({ name: 'package/notes.txt', size: inner.length }), inner, end());
+      return tgzOf(
+        benign(p),
+        install(p),
+        paxHeader([['linkpath', 'x']]),
+        headerBlock({ name: 'package/notes.txt', size: inner.length }),
+        inner,
+        end(),
+      );
     },
   },
   {
     id: 'directory-with-data',
-    description: 'a directory entry whose data is an embedded manifest entry (node-tar skips no data for directories)',
+    description:
+      'a directory entry whose data is an embedded manifest entry (node-tar skips no data for directories)',
     refusal: /a directory with 1024 bytes of data/,
     build: (p) => {
       const inner = embedded(p);
-      return tgzOf(benign(p), install(p), headerBlock({ name: 'package/lib/', type: '5', size: inner.length }), inner, end());
+      return tgzOf(
+        benign(p),
+        install(p),
+        headerBlock({ name: 'package/lib/', type: '5', size: inner.length }),
+        inner,
+        end(),
+      );
     },
   },
   {
     id: 'uid-beyond-2-pow-53',
-    description: 'a base-256 uid too large for node-tar, which then skips the header and reads its data (an embedded manifest) as headers',
+    description:
+      'a base-256 uid too large for node-tar, which then skips the header and reads its data (an embedded manifest) as headers',
     refusal: /a uid field node-tar cannot parse/,
     build: (p) => {
       const inner = embedded(p);
-      return tgzOf(benign(p), install(p), headerBlock({ name: 'package/notes.txt', size: inner.length, patch: [[108, [0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]]] }), inner, end());
+      return tgzOf(
+        benign(p),
+        install(p),
+        headerBlock({
+          name: 'package/notes.txt',
+          size: inner.length,
+          patch: [[108, [0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]]],
+        }),
+        inner,
+        end(),
+      );
     },
   },
   {
     id: 'pax-path-with-ustar-prefix',
     description: 'a pax path "package.json" on a header whose ustar prefix is "package"',
     refusal: /a long name \(pax path or GNU long name\) and a ustar prefix on one entry/,
-    build: (p) => tgzOf(benign(p), install(p), paxHeader([['path', 'package.json']]), concat(headerBlock({ name: 'notes.txt', prefix: 'package', size: byteLength(p.hidden) }), dataBlocks(p.hidden)), end()),
+    build: (p) =>
+      tgzOf(
+        benign(p),
+        install(p),
+        paxHeader([['path', 'package.json']]),
+        concat(
+          headerBlock({ name: 'notes.txt', prefix: 'package', size: byteLength(p.hidden) }),
+          dataBlocks(p.hidden),
+        ),
+        end(),
+      ),
   },
 ];
 

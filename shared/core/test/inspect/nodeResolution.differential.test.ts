@@ -10,8 +10,24 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveNodePath } from '../../src/inspect/nodeResolution.js';
 
-const CANDIDATES = ['lib.js', 'lib.json', 'lib.node', 'lib/index.js', 'lib/index.json', 'lib/evil.js', 'lib/sub/index.js'];
-const MAINS: Array<string | undefined> = [undefined, 'evil.js', 'evil', './sub', 'missing.js', 'sub/', '../lib.js'];
+const CANDIDATES = [
+  'lib.js',
+  'lib.json',
+  'lib.node',
+  'lib/index.js',
+  'lib/index.json',
+  'lib/evil.js',
+  'lib/sub/index.js',
+];
+const MAINS: Array<string | undefined> = [
+  undefined,
+  'evil.js',
+  'evil',
+  './sub',
+  'missing.js',
+  'sub/',
+  '../lib.js',
+];
 // Node warns (DEP0128) about each main that resolves nowhere: expected here
 process.noDeprecation = true;
 const root = mkdtempSync(path.join(tmpdir(), 'sumgate-resolve-'));
@@ -19,7 +35,10 @@ const req = createRequire(path.join(root, 'x.js'));
 
 function nodeSays(dir: string): string | undefined {
   try {
-    return path.relative(dir, req.resolve(path.join(dir, 'lib'))).split(path.sep).join('/');
+    return path
+      .relative(dir, req.resolve(path.join(dir, 'lib')))
+      .split(path.sep)
+      .join('/');
   } catch {
     return undefined;
   }
@@ -34,8 +53,12 @@ describe('nodeResolution agrees with Node', () => {
     for (let mask = 0; mask < 2 ** CANDIDATES.length; mask++) {
       for (const main of MAINS) {
         const files = new Map<string, Uint8Array>();
-        CANDIDATES.forEach((c, i) => { if ((mask & (1 << i)) !== 0) files.set(c, new TextEncoder().encode(c.endsWith('.json') ? '{}' : '')); });
-        if (main !== undefined) files.set('lib/package.json', new TextEncoder().encode(JSON.stringify({ main })));
+        CANDIDATES.forEach((c, i) => {
+          if ((mask & (1 << i)) !== 0)
+            files.set(c, new TextEncoder().encode(c.endsWith('.json') ? '{}' : ''));
+        });
+        if (main !== undefined)
+          files.set('lib/package.json', new TextEncoder().encode(JSON.stringify({ main })));
         // Node needs a folder for lib/ files and no file named `lib` beside it
         const dir = path.join(root, String(n++));
         for (const [p, bytes] of files) {

@@ -62,7 +62,12 @@ export function headerBlock(h: RawHeader): Uint8Array {
   }
   const mode = h.checksum ?? 'ok';
   const sum = mode === 'signed' ? signed : mode === 'bad' ? unsigned + 1 : unsigned;
-  put(b, 148, 8, mode === 'unterminated' ? sum.toString(8).padStart(8, '0') : `${sum.toString(8).padStart(6, '0')}\0 `);
+  put(
+    b,
+    148,
+    8,
+    mode === 'unterminated' ? sum.toString(8).padStart(8, '0') : `${sum.toString(8).padStart(6, '0')}\0 `,
+  );
   return b;
 }
 
@@ -79,7 +84,11 @@ export function zeroBlocks(n: number): Uint8Array {
 }
 
 /** A regular file entry (header + data); `h` overrides header fields. */
-export function fileEntry(name: string | Uint8Array, content: string | Uint8Array, h: Partial<RawHeader> = {}): Uint8Array {
+export function fileEntry(
+  name: string | Uint8Array,
+  content: string | Uint8Array,
+  h: Partial<RawHeader> = {},
+): Uint8Array {
   const data = bytes(content);
   return concat(headerBlock({ name, size: data.length, ...h }), dataBlocks(data));
 }

@@ -18,7 +18,10 @@ const require = createRequire(import.meta.url);
 export type Extracted = { ok: true; files: Map<string, string> } | { ok: false; error: string };
 
 interface PnpmCafs {
-  addFilesFromTarball(buffer: Buffer, readManifest?: boolean): { filesIndex: Record<string, { integrity: { hexDigest(): string }; filePath: string }> };
+  addFilesFromTarball(
+    buffer: Buffer,
+    readManifest?: boolean,
+  ): { filesIndex: Record<string, { integrity: { hexDigest(): string }; filePath: string }> };
 }
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -61,8 +64,18 @@ const PREFIX = '/node_modules/pkg';
 
 /** Yarn 4's reading of a .tgz. */
 export async function yarn4Files(tgz: Uint8Array): Promise<Extracted> {
-  const { tgzUtils } = require('@yarnpkg/core') as { tgzUtils: { extractArchiveTo(tgz: Buffer, fs: unknown, opts: { stripComponents: number; prefixPath: string }): Promise<unknown> } };
-  const { ZipFS } = require('@yarnpkg/libzip') as { ZipFS: new (src: null, opts: { level: string }) => ZipFsLike };
+  const { tgzUtils } = require('@yarnpkg/core') as {
+    tgzUtils: {
+      extractArchiveTo(
+        tgz: Buffer,
+        fs: unknown,
+        opts: { stripComponents: number; prefixPath: string },
+      ): Promise<unknown>;
+    };
+  };
+  const { ZipFS } = require('@yarnpkg/libzip') as {
+    ZipFS: new (src: null, opts: { level: string }) => ZipFsLike;
+  };
   const zip = new ZipFS(null, { level: 'mixed' });
   try {
     await tgzUtils.extractArchiveTo(Buffer.from(tgz), zip, { stripComponents: 1, prefixPath: PREFIX });

@@ -15,8 +15,11 @@ describe.skipIf(offline)('[network] the canonical reader on a real tree', () => 
     const tree = await resolveTree(REGISTRY, LIMIT);
     expect(tree.length).toBe(LIMIT);
     const result = await checkTree(tree);
-    console.log(`real tree from ${REGISTRY}: ${tree.length} packages resolved, ${result.checked} tarballs read by the canonical reader (${result.withInstallCode} with install-time code), ${result.refused.length} refused, ${result.unavailable.length} unavailable`);
-    for (const r of [...result.refused, ...result.unavailable].slice(0, 20)) console.log(`  ${r.pkg}: ${r.reason}`);
+    console.log(
+      `real tree from ${REGISTRY}: ${tree.length} packages resolved, ${result.checked} tarballs read by the canonical reader (${result.withInstallCode} with install-time code), ${result.refused.length} refused, ${result.unavailable.length} unavailable`,
+    );
+    for (const r of [...result.refused, ...result.unavailable].slice(0, 20))
+      console.log(`  ${r.pkg}: ${r.reason}`);
     expect(result.refused).toEqual([]);
     expect(result.unavailable.length).toBeLessThanOrEqual(LIMIT / 100);
     expect(result.checked).toBeGreaterThanOrEqual(LIMIT - result.unavailable.length);

@@ -9,11 +9,56 @@ import semver from 'semver';
 import { inspectTarball } from '../../src/inspect/installCode.js';
 
 export const TREE_ROOTS = [
-  'webpack', 'eslint', 'typescript', '@babel/core', 'jest', 'next', 'express', 'vite', 'rollup', 'esbuild',
-  'react', 'react-dom', 'lodash', 'axios', 'prettier', 'mocha', 'sass', 'sharp', 'puppeteer', 'aws-sdk',
-  '@angular/core', 'vue', 'svelte', 'tailwindcss', 'postcss', 'node-gyp', 'bcrypt', 'sqlite3', 'electron', 'moment',
-  'react-scripts', 'gatsby', '@nestjs/core', 'firebase', 'googleapis', 'webpack-dev-server', 'karma', 'gulp', 'nodemon', 'pm2',
-  'socket.io', 'mongoose', 'sequelize', 'typeorm', 'graphql', 'ts-node', 'nx', 'lerna', '@aws-sdk/client-s3', 'canvas',
+  'webpack',
+  'eslint',
+  'typescript',
+  '@babel/core',
+  'jest',
+  'next',
+  'express',
+  'vite',
+  'rollup',
+  'esbuild',
+  'react',
+  'react-dom',
+  'lodash',
+  'axios',
+  'prettier',
+  'mocha',
+  'sass',
+  'sharp',
+  'puppeteer',
+  'aws-sdk',
+  '@angular/core',
+  'vue',
+  'svelte',
+  'tailwindcss',
+  'postcss',
+  'node-gyp',
+  'bcrypt',
+  'sqlite3',
+  'electron',
+  'moment',
+  'react-scripts',
+  'gatsby',
+  '@nestjs/core',
+  'firebase',
+  'googleapis',
+  'webpack-dev-server',
+  'karma',
+  'gulp',
+  'nodemon',
+  'pm2',
+  'socket.io',
+  'mongoose',
+  'sequelize',
+  'typeorm',
+  'graphql',
+  'ts-node',
+  'nx',
+  'lerna',
+  '@aws-sdk/client-s3',
+  'canvas',
 ];
 
 export interface TreeVersion {
@@ -23,7 +68,13 @@ export interface TreeVersion {
   readonly integrity: string;
 }
 
-type Packument = { versions?: Record<string, { dist?: { tarball?: string; integrity?: string }; dependencies?: Record<string, string> }>; 'dist-tags'?: Record<string, string> };
+type Packument = {
+  versions?: Record<
+    string,
+    { dist?: { tarball?: string; integrity?: string }; dependencies?: Record<string, string> }
+  >;
+  'dist-tags'?: Record<string, string>;
+};
 
 async function getJson(url: string): Promise<Packument | undefined> {
   const res = await fetch(url, { headers: { accept: 'application/vnd.npm.install-v1+json' } });
@@ -49,20 +100,32 @@ export async function resolveTree(registry: string, limit: number, concurrency =
     const next: Array<[string, string]> = [];
     for (let i = 0; i < queue.length && found.size < limit; i += concurrency) {
       const batch = queue.slice(i, i + concurrency);
-      const resolved = await Promise.all(batch.map(async ([name, range]) => {
-        const doc = await packument(name);
-        const versions = Object.keys(doc?.versions ?? {});
-        const version = range === 'latest' ? doc?.['dist-tags']?.['latest'] : semver.maxSatisfying(versions, range) ?? undefined;
-        const meta = version === undefined ? undefined : doc?.versions?.[version];
-        return meta === undefined || version === undefined ? undefined : { name, version, meta };
-      }));
+      const resolved = await Promise.all(
+        batch.map(async ([name, range]) => {
+          const doc = await packument(name);
+          const versions = Object.keys(doc?.versions ?? {});
+          const version =
+            range === 'latest'
+              ? doc?.['dist-tags']?.['latest']
+              : (semver.maxSatisfying(versions, range) ?? undefined);
+          const meta = version === undefined ? undefined : doc?.versions?.[version];
+          return meta === undefined || version === undefined ? undefined : { name, version, meta };
+        }),
+      );
       for (const r of resolved) {
         if (r === undefined || found.size >= limit) continue;
         const key = `${r.name}@${r.version}`;
-        if (found.has(key) || r.meta.dist?.tarball === undefined || r.meta.dist.integrity === undefined) continue;
-        found.set(key, { name: r.name, version: r.version, tarball: r.meta.dist.tarball, integrity: r.meta.dist.integrity });
+        if (found.has(key) || r.meta.dist?.tarball === undefined || r.meta.dist.integrity === undefined)
+          continue;
+        found.set(key, {
+          name: r.name,
+          version: r.version,
+          tarball: r.meta.dist.tarball,
+          integrity: r.meta.dist.integrity,
+        });
         for (const [dep, range] of Object.entries(r.meta.dependencies ?? {})) {
-          if (!range.startsWith('npm:') && !/^(git|http|file|link|workspace)/.test(range)) next.push([dep, range]);
+          if (!range.startsWith('npm:') && !/^(git|http|file|link|workspace)/.test(range))
+            next.push([dep, range]);
         }
       }
     }

@@ -31,7 +31,14 @@ function octal(value: number, len: number): string {
   return `${value.toString(8).padStart(len - 1, '0')}\0`;
 }
 
-function header(opts: { name: string; prefix?: string; size: number; type: string; linkname?: string; badChecksum?: boolean }): Uint8Array {
+function header(opts: {
+  name: string;
+  prefix?: string;
+  size: number;
+  type: string;
+  linkname?: string;
+  badChecksum?: boolean;
+}): Uint8Array {
   const h = new Uint8Array(512);
   put(h, 0, 100, opts.name);
   put(h, 100, 8, octal(0o644, 8));
@@ -72,7 +79,11 @@ export function tar(entries: TarFixtureEntry[], opts: { endBlocks?: number } = {
   for (const e of entries) {
     const type = e.type ?? '0';
     const hasData = type === '0' || type === 'x' || type === 'g' || type === 'L';
-    const content = hasData ? (typeof e.content === 'string' ? enc.encode(e.content) : (e.content ?? new Uint8Array(0))) : new Uint8Array(0);
+    const content = hasData
+      ? typeof e.content === 'string'
+        ? enc.encode(e.content)
+        : (e.content ?? new Uint8Array(0))
+      : new Uint8Array(0);
     let name = e.path;
     let prefix: string | undefined;
     if (e.longName === 'pax') {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { importerSpecifiers, lockedExoticPackages, lockedRegistryPackages, parseDepPath } from '../../src/lockfile/pnpmLockfile.js';
+import {
+  importerSpecifiers,
+  lockedExoticPackages,
+  lockedRegistryPackages,
+  parseDepPath,
+} from '../../src/lockfile/pnpmLockfile.js';
 import { parsePnpmLockText } from '../../src/lockfile/pnpmLockText.js';
 
 const SRI = `sha512-${Buffer.alloc(64, 1).toString('base64')}`;
@@ -9,9 +14,13 @@ describe('lockedRegistryPackages', () => {
     const pkgs = lockedRegistryPackages({
       packages: {
         'is-number@7.0.0': { resolution: { integrity: SRI } },
-        '/@scope/ui@1.2.3(react@18.0.0)': { resolution: { integrity: SRI, tarball: 'https://r.example/@scope/ui/-/ui-1.2.3.tgz' } },
+        '/@scope/ui@1.2.3(react@18.0.0)': {
+          resolution: { integrity: SRI, tarball: 'https://r.example/@scope/ui/-/ui-1.2.3.tgz' },
+        },
         'aliased@1.0.0': { name: 'real-name', version: '1.0.0', resolution: { integrity: SRI } },
-        'gitdep@https://codeload.example/x/y/tar.gz/abc': { resolution: { tarball: 'https://codeload.example/x/y/tar.gz/abc' } },
+        'gitdep@https://codeload.example/x/y/tar.gz/abc': {
+          resolution: { tarball: 'https://codeload.example/x/y/tar.gz/abc' },
+        },
         'local@file:../local': { resolution: { type: 'directory', directory: '../local' } as never },
         'packed@file:./p.tgz': { resolution: { integrity: SRI, tarball: 'file:./p.tgz' } },
         'gitcommit@1.0.0': { resolution: { type: 'git', repo: 'x', commit: 'y' } as never },
@@ -19,7 +28,12 @@ describe('lockedRegistryPackages', () => {
     });
     expect(pkgs).toEqual([
       { name: 'is-number', version: '7.0.0', integrity: SRI, tarballUrl: undefined },
-      { name: '@scope/ui', version: '1.2.3', integrity: SRI, tarballUrl: 'https://r.example/@scope/ui/-/ui-1.2.3.tgz' },
+      {
+        name: '@scope/ui',
+        version: '1.2.3',
+        integrity: SRI,
+        tarballUrl: 'https://r.example/@scope/ui/-/ui-1.2.3.tgz',
+      },
       { name: 'real-name', version: '1.0.0', integrity: SRI, tarballUrl: undefined },
     ]);
   });
@@ -33,26 +47,62 @@ describe('lockedRegistryPackages', () => {
   it('calls an entry exotic by its depPath, whatever "version" it also carries (a tarball URL is not name@version)', () => {
     const lockfile = {
       importers: {
-        '.': { dependencies: { 'tar-dep': { specifier: 'https://t.example/tar-dep.tgz', version: 'https://t.example/tar-dep.tgz' } } },
+        '.': {
+          dependencies: {
+            'tar-dep': {
+              specifier: 'https://t.example/tar-dep.tgz',
+              version: 'https://t.example/tar-dep.tgz',
+            },
+          },
+        },
         'packages/a': { specifiers: { gitdep: 'git+file:///r#0123456789012345678901234567890123456789' } },
       },
       packages: {
         'plain@1.0.0': { resolution: { integrity: SRI } },
-        'tar-dep@https://t.example/tar-dep.tgz': { version: '1.0.0', resolution: { integrity: SRI, tarball: 'https://t.example/tar-dep.tgz' } },
-        'gitdep@git+file:///r#0123456789012345678901234567890123456789': { version: '2.0.0', resolution: { type: 'git', repo: 'file:///r', commit: '0123456789012345678901234567890123456789' } },
+        'tar-dep@https://t.example/tar-dep.tgz': {
+          version: '1.0.0',
+          resolution: { integrity: SRI, tarball: 'https://t.example/tar-dep.tgz' },
+        },
+        'gitdep@git+file:///r#0123456789012345678901234567890123456789': {
+          version: '2.0.0',
+          resolution: { type: 'git', repo: 'file:///r', commit: '0123456789012345678901234567890123456789' },
+        },
         'local@file:../local': { resolution: { type: 'directory', directory: '../local' } },
       },
     };
     expect(lockedRegistryPackages(lockfile).map((p) => `${p.name}@${p.version}`)).toEqual(['plain@1.0.0']);
     expect(lockedExoticPackages(lockfile)).toEqual([
-      { depPath: 'tar-dep@https://t.example/tar-dep.tgz', name: 'tar-dep', kind: 'tarball', integrity: SRI, commit: undefined, location: 'https://t.example/tar-dep.tgz' },
-      { depPath: 'gitdep@git+file:///r#0123456789012345678901234567890123456789', name: 'gitdep', kind: 'git', integrity: undefined, commit: '0123456789012345678901234567890123456789', location: 'file:///r' },
-      { depPath: 'local@file:../local', name: 'local', kind: 'local', integrity: undefined, commit: undefined, location: '../local' },
+      {
+        depPath: 'tar-dep@https://t.example/tar-dep.tgz',
+        name: 'tar-dep',
+        kind: 'tarball',
+        integrity: SRI,
+        commit: undefined,
+        location: 'https://t.example/tar-dep.tgz',
+      },
+      {
+        depPath: 'gitdep@git+file:///r#0123456789012345678901234567890123456789',
+        name: 'gitdep',
+        kind: 'git',
+        integrity: undefined,
+        commit: '0123456789012345678901234567890123456789',
+        location: 'file:///r',
+      },
+      {
+        depPath: 'local@file:../local',
+        name: 'local',
+        kind: 'local',
+        integrity: undefined,
+        commit: undefined,
+        location: '../local',
+      },
     ]);
-    expect(importerSpecifiers(lockfile)).toEqual(new Map([
-      ['tar-dep', new Set(['https://t.example/tar-dep.tgz'])],
-      ['gitdep', new Set(['git+file:///r#0123456789012345678901234567890123456789'])],
-    ]));
+    expect(importerSpecifiers(lockfile)).toEqual(
+      new Map([
+        ['tar-dep', new Set(['https://t.example/tar-dep.tgz'])],
+        ['gitdep', new Set(['git+file:///r#0123456789012345678901234567890123456789'])],
+      ]),
+    );
   });
 });
 
@@ -100,20 +150,29 @@ snapshots:
   it('reads what the lockfile readers need from pnpm 10/12 lockfile v9 text', () => {
     const lockfile = parsePnpmLockText(text);
     expect(lockedRegistryPackages(lockfile)).toEqual([
-      { name: '@scope/ui', version: '1.2.3', integrity: SRI, tarballUrl: 'https://r.example/@scope/ui/-/ui-1.2.3.tgz' },
+      {
+        name: '@scope/ui',
+        version: '1.2.3',
+        integrity: SRI,
+        tarballUrl: 'https://r.example/@scope/ui/-/ui-1.2.3.tgz',
+      },
       { name: 'block', version: '2.0.0', integrity: SRI, tarballUrl: undefined },
     ]);
     expect(lockedExoticPackages(lockfile).map((e) => [e.name, e.kind, e.commit ?? e.integrity])).toEqual([
       ['tar-dep', 'tarball', SRI],
       ['git-dep', 'git', '0123456789012345678901234567890123456789'],
     ]);
-    expect(importerSpecifiers(lockfile).get('tar-dep')).toEqual(new Set(['http://127.0.0.1:9/tar-dep/-/tar-dep-1.0.0.tgz']));
+    expect(importerSpecifiers(lockfile).get('tar-dep')).toEqual(
+      new Set(['http://127.0.0.1:9/tar-dep/-/tar-dep-1.0.0.tgz']),
+    );
   });
 
   it('reads a single-project v6 lockfile (top-level dependencies, /name@version keys)', () => {
     const v6 = `lockfileVersion: '6.0'\n\ndependencies:\n  plain:\n    specifier: 1.0.0\n    version: 1.0.0\n\npackages:\n\n  /plain@1.0.0:\n    resolution: {integrity: ${SRI}}\n    dev: false\n`;
     const lockfile = parsePnpmLockText(v6);
-    expect(lockedRegistryPackages(lockfile)).toEqual([{ name: 'plain', version: '1.0.0', integrity: SRI, tarballUrl: undefined }]);
+    expect(lockedRegistryPackages(lockfile)).toEqual([
+      { name: 'plain', version: '1.0.0', integrity: SRI, tarballUrl: undefined },
+    ]);
     expect(importerSpecifiers(lockfile).get('plain')).toEqual(new Set(['1.0.0']));
   });
 

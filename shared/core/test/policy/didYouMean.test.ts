@@ -24,7 +24,11 @@ describe('a mistyped policy key', () => {
     [`{ "aprovals": [], ${LOG} }`, 'aprovals', 'approvals'],
     [`{ "minimumReleaseAgeMinute": 5, ${LOG} }`, 'minimumReleaseAgeMinute', 'minimumReleaseAgeMinutes'],
     [`{ "log": { "url": "http://127.0.0.1:9/", "vkey": ["${VKEY}"] } }`, 'log.vkey', 'vkeys'],
-    [`{ "log": { "url": "http://127.0.0.1:9/", "vkeys": ["${VKEY}"], "timeoutMS": 5 } }`, 'log.timeoutMS', 'timeoutMs'],
+    [
+      `{ "log": { "url": "http://127.0.0.1:9/", "vkeys": ["${VKEY}"], "timeoutMS": 5 } }`,
+      'log.timeoutMS',
+      'timeoutMs',
+    ],
     [`{ "mode": "off", "sources": [{ "name": "a", "ulr": "http://x/" }] }`, 'sources[0].ulr', 'url'],
   ])('%s: names the key and suggests the known one', (text, key, meant) => {
     const e = refusal(text);

@@ -4,7 +4,10 @@ import { stripJsonComments } from '../../src/policy/jsonc.js';
 describe('stripJsonComments', () => {
   it.each([
     ['{"a": "x // not a comment, }", // real\n "b": [1, 2,],\n}', { a: 'x // not a comment, }', b: [1, 2] }],
-    ['{"a": "quote \\" /* still a string */", /* c */ "b": 1, /* trailing */ }', { a: 'quote " /* still a string */', b: 1 }],
+    [
+      '{"a": "quote \\" /* still a string */", /* c */ "b": 1, /* trailing */ }',
+      { a: 'quote " /* still a string */', b: 1 },
+    ],
     ['[1, // one\n 2, // two\n]', [1, 2]],
     ['{"url": "http://127.0.0.1/"}', { url: 'http://127.0.0.1/' }],
   ])('%s', (text, expected) => {

@@ -49,7 +49,9 @@ describe('escapeName / unescapeName', () => {
   ];
 
   it.each(nonCanonical)('unescapeName rejects %j', (escaped, message) => {
-    expect(() => unescapeName(escaped)).toThrow(expect.objectContaining({ code: 'MALFORMED_RECORD', message: expect.stringMatching(message) }));
+    expect(() => unescapeName(escaped)).toThrow(
+      expect.objectContaining({ code: 'MALFORMED_RECORD', message: expect.stringMatching(message) }),
+    );
   });
 
   it('escapeName rejects empty, ill-formed and oversized names', () => {

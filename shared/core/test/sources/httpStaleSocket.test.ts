@@ -8,7 +8,9 @@ import { createHttpClient, NetworkError } from '../../src/sources/http.js';
  * as a server whose keep-alive timeout just ran out does, closes the connection without answering
  * the next request on it (`closeSecond`), or closes every connection before answering (`always`).
  */
-function server(mode: 'closeSecond' | 'always'): Promise<{ url: string; connections: () => number; close: () => void }> {
+function server(
+  mode: 'closeSecond' | 'always',
+): Promise<{ url: string; connections: () => number; close: () => void }> {
   let connections = 0;
   const srv = net.createServer((socket) => {
     connections++;
@@ -20,21 +22,29 @@ function server(mode: 'closeSecond' | 'always'): Promise<{ url: string; connecti
         socket.destroy();
         return;
       }
-      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\nKeep-Alive: timeout=60\r\n\r\nok');
+      socket.write(
+        'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\nKeep-Alive: timeout=60\r\n\r\nok',
+      );
     });
   });
-  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`,
-    connections: () => connections,
-    close: () => srv.close(),
-  })));
+  return new Promise((resolve) =>
+    srv.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`,
+        connections: () => connections,
+        close: () => srv.close(),
+      }),
+    ),
+  );
 }
 
 describe('http client: a kept-alive socket the server closed', () => {
   const open: Array<() => void> = [];
-  afterEach(() => open.splice(0).forEach((c) => c()));
+  afterEach(() => {
+    for (const c of open.splice(0)) c();
+  });
 
-  it('is retried once on a new connection, and the answer is the new connection\'s', async () => {
+  it("is retried once on a new connection, and the answer is the new connection's", async () => {
     const s = await server('closeSecond');
     open.push(s.close);
     const client = createHttpClient();

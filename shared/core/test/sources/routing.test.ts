@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { SourcePolicy } from '../../src/policy/policy.js';
 import { conventionalTarballUrl, packumentPath, routeSources } from '../../src/sources/routing.js';
 
-const src = (name: string, scopes?: string[]): SourcePolicy => ({ name, url: `http://127.0.0.1/${name}/`, scopes });
+const src = (name: string, scopes?: string[]): SourcePolicy => ({
+  name,
+  url: `http://127.0.0.1/${name}/`,
+  scopes,
+});
 const sources = [src('a'), src('b'), src('corp', ['@corp']), src('c')];
 
 describe('routing', () => {
@@ -28,7 +32,11 @@ describe('routing', () => {
 
   it('builds packument paths and conventional tarball URLs', () => {
     expect(packumentPath('@scope/name')).toBe('@scope%2Fname');
-    expect(conventionalTarballUrl('http://r/', '@scope/name', '1.0.0')).toBe('http://r/@scope/name/-/name-1.0.0.tgz');
-    expect(conventionalTarballUrl('http://r/', 'left-pad', '1.3.0')).toBe('http://r/left-pad/-/left-pad-1.3.0.tgz');
+    expect(conventionalTarballUrl('http://r/', '@scope/name', '1.0.0')).toBe(
+      'http://r/@scope/name/-/name-1.0.0.tgz',
+    );
+    expect(conventionalTarballUrl('http://r/', 'left-pad', '1.3.0')).toBe(
+      'http://r/left-pad/-/left-pad-1.3.0.tgz',
+    );
   });
 });

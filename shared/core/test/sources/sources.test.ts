@@ -40,18 +40,24 @@ const accept = (bytes: Buffer) => {
 
 describe('Sources failover and retries', () => {
   it('retries a flaky source (5xx) and moves past a 404 and bad bytes without retrying them', async () => {
-    const sources = new Sources({
-      strategy: 'ordered',
-      sources: [
-        { name: 'missing', url: `${base}/missing/`, scopes: undefined },
-        { name: 'bad', url: `${base}/bad/`, scopes: undefined },
-        { name: 'flaky', url: `${base}/flaky/`, scopes: undefined },
-      ],
-    }, nodeHttpClient);
+    const sources = new Sources(
+      {
+        strategy: 'ordered',
+        sources: [
+          { name: 'missing', url: `${base}/missing/`, scopes: undefined },
+          { name: 'bad', url: `${base}/bad/`, scopes: undefined },
+          { name: 'flaky', url: `${base}/flaky/`, scopes: undefined },
+        ],
+      },
+      nodeHttpClient,
+    );
     const got = await sources.fetchTarball({ name: 'p', version: '1.0.0' }, accept);
     expect(got.value).toBe('honest');
     expect(got.source.name).toBe('flaky');
-    expect(got.failures.map((f) => `${f.source}: ${f.reason}`)).toEqual(['missing: HTTP 404', 'bad: served other bytes']);
+    expect(got.failures.map((f) => `${f.source}: ${f.reason}`)).toEqual([
+      'missing: HTTP 404',
+      'bad: served other bytes',
+    ]);
     expect(hits.get('/missing/p/-/p-1.0.0.tgz')).toBe(1);
     expect(hits.get('/bad/p/-/p-1.0.0.tgz')).toBe(1);
     expect(hits.get('/flaky/p/-/p-1.0.0.tgz')).toBe(3);
@@ -59,23 +65,56 @@ describe('Sources failover and retries', () => {
 
   it('retries an unreachable source, then fails over; all failing names every source and cause', async () => {
     const dead = 'http://127.0.0.1:9/'; // discard port: connection refused
-    const sources = new Sources({ strategy: 'ordered', sources: [{ name: 'dead', url: dead, scopes: undefined }, { name: 'honest', url: `${base}/ok/`, scopes: undefined }] }, nodeHttpClient);
+    const sources = new Sources(
+      {
+        strategy: 'ordered',
+        sources: [
+          { name: 'dead', url: dead, scopes: undefined },
+          { name: 'honest', url: `${base}/ok/`, scopes: undefined },
+        ],
+      },
+      nodeHttpClient,
+    );
     const got = await sources.fetchTarball({ name: 'q', version: '2.0.0' }, accept);
     expect(got.source.name).toBe('honest');
     expect(got.failures[0]?.reason).toContain('ECONNREFUSED');
-    const none = new Sources({ strategy: 'ordered', sources: [{ name: 'dead', url: dead, scopes: undefined }] }, nodeHttpClient);
-    await expect(none.fetchTarball({ name: 'q', version: '2.0.0' }, accept)).rejects.toMatchObject({ code: 'SOURCE_FAILED', message: expect.stringContaining('q@2.0.0: every source failed: dead (') });
+    const none = new Sources(
+      { strategy: 'ordered', sources: [{ name: 'dead', url: dead, scopes: undefined }] },
+      nodeHttpClient,
+    );
+    await expect(none.fetchTarball({ name: 'q', version: '2.0.0' }, accept)).rejects.toMatchObject({
+      code: 'SOURCE_FAILED',
+      message: expect.stringContaining('q@2.0.0: every source failed: dead ('),
+    });
   });
 
   it('a source that trickles its body fails over after its total deadline, and fails in bounded time when alone', async () => {
     const timing = { idleMs: 400, deadlineMs: 600 };
-    const sources = new Sources({ strategy: 'ordered', sources: [{ name: 'slow', url: `${base}/trickle/`, scopes: undefined }, { name: 'honest', url: `${base}/ok/`, scopes: undefined }] }, nodeHttpClient, undefined, timing);
+    const sources = new Sources(
+      {
+        strategy: 'ordered',
+        sources: [
+          { name: 'slow', url: `${base}/trickle/`, scopes: undefined },
+          { name: 'honest', url: `${base}/ok/`, scopes: undefined },
+        ],
+      },
+      nodeHttpClient,
+      undefined,
+      timing,
+    );
     const got = await sources.fetchTarball({ name: 'r', version: '1.0.0' }, accept);
     expect(got.source.name).toBe('honest');
     expect(got.failures[0]?.reason).toContain('no complete answer within 600 ms (total deadline)');
-    const alone = new Sources({ strategy: 'ordered', sources: [{ name: 'slow', url: `${base}/trickle/`, scopes: undefined }] }, nodeHttpClient, undefined, timing);
+    const alone = new Sources(
+      { strategy: 'ordered', sources: [{ name: 'slow', url: `${base}/trickle/`, scopes: undefined }] },
+      nodeHttpClient,
+      undefined,
+      timing,
+    );
     const t0 = Date.now();
-    await expect(alone.fetchTarball({ name: 'r', version: '1.0.0' }, accept)).rejects.toMatchObject({ code: 'SOURCE_FAILED' });
+    await expect(alone.fetchTarball({ name: 'r', version: '1.0.0' }, accept)).rejects.toMatchObject({
+      code: 'SOURCE_FAILED',
+    });
     // three attempts of 0.6 s plus the 0.5 s and 2 s retry waits
     expect(Date.now() - t0).toBeLessThan(8000);
   }, 20_000);

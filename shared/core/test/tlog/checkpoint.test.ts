@@ -71,7 +71,10 @@ describe('cosignatures (c2sp.org/tlog-cosignature)', () => {
     expect(witnessSig?.keyHash).toBe(0x8d66cf3f);
     expect(cosignatureTimestamp(witnessSig ?? new Uint8Array())).toBe(1679315147);
     // transparency-dev/formats note/note_cosigv1_test.go TestCosignatureTimestamp ("works").
-    const raw = Buffer.from('ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlqJyocWODBt97w9uL+8qT7S5gxEHWWOworDcFiEBYJXORmnFBOBA==', 'base64');
+    const raw = Buffer.from(
+      'ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlqJyocWODBt97w9uL+8qT7S5gxEHWWOworDcFiEBYJXORmnFBOBA==',
+      'base64',
+    );
     expect(cosignatureTimestamp(new Uint8Array(raw.subarray(4)))).toBe(1727964367);
     expect(() => cosignatureTimestamp(new Uint8Array(64))).toThrow(code('MALFORMED_NOTE'));
   });
@@ -79,7 +82,9 @@ describe('cosignatures (c2sp.org/tlog-cosignature)', () => {
   it('parses the published cosigner key of type 0x04 and refuses it as a log key', () => {
     const remora = 'remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2';
     expect(parseCosignerKey(remora).keyHash).toBe(0xda77ade7);
-    expect(() => parseCosignerKey('PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW')).toThrow(code('POLICY_INVALID'));
+    expect(() =>
+      parseCosignerKey('PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW'),
+    ).toThrow(code('POLICY_INVALID'));
   });
 
   it('round-trips, and fails for a changed timestamp, a changed checkpoint, or a type 0x01 key', () => {
@@ -95,18 +100,26 @@ describe('cosignatures (c2sp.org/tlog-cosignature)', () => {
 
     const later = new Uint8Array(sig.signature);
     later[7] = (later[7] ?? 0) + 1;
-    expect(() => openNote(formatNote({ text, signatures: [{ ...sig, signature: later }] }), [verifier])).toThrow(code('BAD_SIGNATURE'));
+    expect(() =>
+      openNote(formatNote({ text, signatures: [{ ...sig, signature: later }] }), [verifier]),
+    ).toThrow(code('BAD_SIGNATURE'));
     expect(() => openNote(note.replace('12345', '12346'), [verifier])).toThrow(code('BAD_SIGNATURE'));
     // The same Ed25519 key as a plain note key (type 0x01) has another key ID: the cosignature is not its.
     const pub = Buffer.from(vkey.split('+').slice(2).join('+'), 'base64').subarray(1); // base64 may contain '+'
-    const asNoteKey = parseVerifierKey(`witness.example/w1+${keyHex('witness.example/w1', pub)}+${Buffer.concat([Buffer.from([1]), pub]).toString('base64')}`);
+    const asNoteKey = parseVerifierKey(
+      `witness.example/w1+${keyHex('witness.example/w1', pub)}+${Buffer.concat([Buffer.from([1]), pub]).toString('base64')}`,
+    );
     expect(() => openNote(note, [asNoteKey])).toThrow(/no signature from a known key/);
   });
 });
 
 /** The type 0x01 key ID, computed independently of the code under test. */
 function keyHex(name: string, pub: Uint8Array): string {
-  const digest = createHash('sha256').update(`${name}\n`).update(new Uint8Array([1])).update(pub).digest();
+  const digest = createHash('sha256')
+    .update(`${name}\n`)
+    .update(new Uint8Array([1]))
+    .update(pub)
+    .digest();
   return digest.subarray(0, 4).toString('hex');
 }
 
@@ -118,20 +131,30 @@ describe('openCheckpoint', () => {
   const witnessVerifiers = witnesses.map((w) => parseCosignerKey(w.vkey));
   const text = formatCheckpoint(CP);
   const signed = signNote(text, [logSigner]);
-  const cosigned = [0, 1].reduce((n, i) => addCosignature(n, parseCosignerSignerKey(witnesses[i]?.skey ?? ''), 1_700_000_000 + i), signed);
+  const cosigned = [0, 1].reduce(
+    (n, i) => addCosignature(n, parseCosignerSignerKey(witnesses[i]?.skey ?? ''), 1_700_000_000 + i),
+    signed,
+  );
 
   it('requires the log signature', () => {
     expect(openCheckpoint(signed, logVerifier).checkpoint).toEqual(CP);
     const other = parseVerifierKey(generateKeyPair('example.org/log').vkey);
     expect(() => openCheckpoint(signed, other)).toThrow(code('BAD_SIGNATURE'));
     const witnessOnly = formatNote({ text, signatures: parseNote(cosigned).signatures.slice(1) });
-    expect(() => openCheckpoint(witnessOnly, logVerifier, { verifiers: witnessVerifiers, quorum: 1 })).toThrow(code('BAD_SIGNATURE'));
-    expect(() => openCheckpoint(signed.replace('12345', '12346'), logVerifier)).toThrow(code('BAD_SIGNATURE'));
+    expect(() =>
+      openCheckpoint(witnessOnly, logVerifier, { verifiers: witnessVerifiers, quorum: 1 }),
+    ).toThrow(code('BAD_SIGNATURE'));
+    expect(() => openCheckpoint(signed.replace('12345', '12346'), logVerifier)).toThrow(
+      code('BAD_SIGNATURE'),
+    );
   });
 
   it('enforces a k-of-n witness quorum', () => {
     const policy = (quorum: number) => ({ verifiers: witnessVerifiers, quorum });
-    expect(openCheckpoint(cosigned, logVerifier, policy(2)).cosigners).toEqual(['witness1.example', 'witness2.example']);
+    expect(openCheckpoint(cosigned, logVerifier, policy(2)).cosigners).toEqual([
+      'witness1.example',
+      'witness2.example',
+    ]);
     expect(openCheckpoint(cosigned, logVerifier, policy(0)).cosigners).toHaveLength(2);
     expect(() => openCheckpoint(cosigned, logVerifier, policy(3))).toThrow(code('WITNESS_QUORUM'));
     expect(() => openCheckpoint(signed, logVerifier, policy(1))).toThrow(code('WITNESS_QUORUM'));
@@ -149,15 +172,23 @@ describe('openCheckpoint', () => {
     const raw = Buffer.from(b64, 'base64');
     raw[40] = (raw[40] ?? 0) ^ 1;
     lines[lines.length - 2] = prefix + raw.toString('base64');
-    expect(() => openCheckpoint(lines.join('\n'), logVerifier, { verifiers: witnessVerifiers, quorum: 1 })).toThrow(code('BAD_SIGNATURE'));
+    expect(() =>
+      openCheckpoint(lines.join('\n'), logVerifier, { verifiers: witnessVerifiers, quorum: 1 }),
+    ).toThrow(code('BAD_SIGNATURE'));
   });
 
   it('checks the origin only when asked', () => {
-    expect(openCheckpoint(signed, logVerifier, undefined, { expectOrigin: 'example.org/log' }).checkpoint.size).toBe(12345);
-    expect(() => openCheckpoint(signed, logVerifier, undefined, { expectOrigin: 'example.org/other' })).toThrow(code('MALFORMED_CHECKPOINT'));
+    expect(
+      openCheckpoint(signed, logVerifier, undefined, { expectOrigin: 'example.org/log' }).checkpoint.size,
+    ).toBe(12345);
+    expect(() =>
+      openCheckpoint(signed, logVerifier, undefined, { expectOrigin: 'example.org/other' }),
+    ).toThrow(code('MALFORMED_CHECKPOINT'));
   });
 
   it('rejects a signed note whose text is not a checkpoint', () => {
-    expect(() => openCheckpoint(signNote('just text\n', [logSigner]), logVerifier)).toThrow(code('MALFORMED_CHECKPOINT'));
+    expect(() => openCheckpoint(signNote('just text\n', [logSigner]), logVerifier)).toThrow(
+      code('MALFORMED_CHECKPOINT'),
+    );
   });
 });

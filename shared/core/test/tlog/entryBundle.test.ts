@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { decodeEntryBundle, encodeEntryBundle } from '../../src/tlog/index.js';
 
 const code = (code: string) => expect.objectContaining({ code });
-const entries = [new Uint8Array([1, 2, 3]), new Uint8Array(0), new Uint8Array(300).fill(7), new Uint8Array(65535).fill(9)];
+const entries = [
+  new Uint8Array([1, 2, 3]),
+  new Uint8Array(0),
+  new Uint8Array(300).fill(7),
+  new Uint8Array(65535).fill(9),
+];
 
 describe('entry bundles (c2sp.org/tlog-tiles "Log entries")', () => {
   it('encodes as uint16 BE length || entry and round-trips', () => {
@@ -28,7 +33,9 @@ describe('entry bundles (c2sp.org/tlog-tiles "Log entries")', () => {
     const bytes = encodeEntryBundle(entries.slice(0, 3));
     for (let cut = 1; cut < bytes.length; cut++) {
       if (cut === 5 || cut === 7) continue; // entry boundaries: a shorter, valid bundle
-      expect(() => decodeEntryBundle(bytes.subarray(0, cut)), `cut at ${cut}`).toThrow(code('MALFORMED_TILE'));
+      expect(() => decodeEntryBundle(bytes.subarray(0, cut)), `cut at ${cut}`).toThrow(
+        code('MALFORMED_TILE'),
+      );
     }
     expect(decodeEntryBundle(bytes.subarray(0, 5))).toHaveLength(1);
     expect(() => decodeEntryBundle(bytes.subarray(0, 5), 3)).toThrow(code('MALFORMED_TILE'));

@@ -17,14 +17,18 @@ import {
 const PETER_SKEY = 'PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz';
 const PETER_VKEY = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW';
 const ENOCH_VKEY = 'EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop';
-const GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
-const PETER_SIG = '— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n';
-const ENOCH_SIG = '— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n';
+const GO_TEXT =
+  "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+const PETER_SIG =
+  '— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n';
+const ENOCH_SIG =
+  '— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n';
 const GO_NOTE = `${GO_TEXT}\n${PETER_SIG}`;
 
 // c2sp.org/signed-note, "Verifier keys" / "Example" (C2SP/C2SP signed-note.md at commit 5ba5ee83).
 const SPEC_VKEY = 'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k';
-const SPEC_NOTE = 'This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
+const SPEC_NOTE =
+  'This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
 // c2sp.org/signed-note, the introduction's example (its key is not published: parse only).
 const SPEC_POEM =
   'Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n\n— quasimodo.example/salvatore NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n';
@@ -43,12 +47,16 @@ describe('published examples', () => {
     const opened = openNote(SPEC_NOTE, [v]);
     expect(opened.text).toBe('This is an example message.\n');
     expect(opened.verified.map((s) => s.name)).toEqual(['example.com/foo']);
-    expect(() => openNote(SPEC_NOTE.replace('example message', 'example massage'), [v])).toThrow(code('BAD_SIGNATURE'));
+    expect(() => openNote(SPEC_NOTE.replace('example message', 'example massage'), [v])).toThrow(
+      code('BAD_SIGNATURE'),
+    );
   });
 
   it('parses the C2SP introduction example, whose text contains a blank line', () => {
     const note = parseNote(SPEC_POEM);
-    expect(note.text).toBe('Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n');
+    expect(note.text).toBe(
+      'Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n',
+    );
     expect(note.signatures).toHaveLength(1);
     expect(note.signatures[0]?.name).toBe('quasimodo.example/salvatore');
     expect(note.signatures[0]?.signature).toHaveLength(64);
@@ -92,11 +100,14 @@ describe('keys', () => {
     for (let i = 0; i <= PETER_VKEY.length; i++) {
       for (let j = i + 1; j <= PETER_VKEY.length; j++) {
         if (i === 0 && j === PETER_VKEY.length) continue;
-        expect(() => parseVerifierKey(PETER_VKEY.slice(i, j)), PETER_VKEY.slice(i, j)).toThrow(code('POLICY_INVALID'));
+        expect(() => parseVerifierKey(PETER_VKEY.slice(i, j)), PETER_VKEY.slice(i, j)).toThrow(
+          code('POLICY_INVALID'),
+        );
       }
     }
     for (let i = 0; i < PETER_VKEY.length; i++) {
-      const changed = PETER_VKEY.slice(0, i) + String.fromCharCode(PETER_VKEY.charCodeAt(i) + 1) + PETER_VKEY.slice(i + 1);
+      const changed =
+        PETER_VKEY.slice(0, i) + String.fromCharCode(PETER_VKEY.charCodeAt(i) + 1) + PETER_VKEY.slice(i + 1);
       expect(() => parseVerifierKey(changed), changed).toThrow(code('POLICY_INVALID'));
     }
   });
@@ -109,7 +120,9 @@ describe('keys', () => {
   it('refuses malformed signer keys', () => {
     expect(() => parseSignerKey(PETER_SKEY.replace('PRIVATE', 'PUBLIC'))).toThrow(code('POLICY_INVALID'));
     expect(() => parseSignerKey(PETER_SKEY.replace('c74f20a3', 'c74f20a4'))).toThrow(code('POLICY_INVALID'));
-    expect(() => parseSignerKey(PETER_SKEY.replace('PeterNeumann', 'Peter Neumann'))).toThrow(code('POLICY_INVALID'));
+    expect(() => parseSignerKey(PETER_SKEY.replace('PeterNeumann', 'Peter Neumann'))).toThrow(
+      code('POLICY_INVALID'),
+    );
     expect(() => parseSignerKey(PETER_VKEY)).toThrow(code('POLICY_INVALID'));
   });
 
@@ -150,7 +163,9 @@ describe('malformed and hostile notes', () => {
     sig[10] = (sig[10] ?? 0) ^ 1;
     const forged = `${GO_TEXT}\n${ENOCH_SIG}— PeterNeumann ${sig.toString('base64')}\n`;
     expect(() => openNote(forged, [peter, parseVerifierKey(ENOCH_VKEY)])).toThrow(code('BAD_SIGNATURE'));
-    expect(() => openNote(`${GO_TEXT.replace('answer', 'Answer')}\n${PETER_SIG}`, [peter])).toThrow(code('BAD_SIGNATURE'));
+    expect(() => openNote(`${GO_TEXT.replace('answer', 'Answer')}\n${PETER_SIG}`, [peter])).toThrow(
+      code('BAD_SIGNATURE'),
+    );
   });
 
   it('ignores signatures that share only the name or only the key ID of a known key', () => {
@@ -176,7 +191,12 @@ describe('malformed and hostile notes', () => {
     const pairs = Array.from({ length: 20 }, (_, i) => generateKeyPair(`w${i}.example`));
     const signers: Signer[] = pairs.map((p) => parseSignerKey(p.skey));
     const note = signNote('twenty signatures\n', signers);
-    expect(openNote(note, pairs.map((p) => parseVerifierKey(p.vkey))).verified).toHaveLength(20);
+    expect(
+      openNote(
+        note,
+        pairs.map((p) => parseVerifierKey(p.vkey)),
+      ).verified,
+    ).toHaveLength(20);
     expect(parseNote(note).signatures).toHaveLength(20);
   });
 

@@ -106,7 +106,10 @@ describe('consistency proofs over every tree size', () => {
     let checked = 0;
     let flips = 0;
     for (const n of SIZES) {
-      const ms = n <= 128 ? Array.from({ length: n + 1 }, (_, m) => m) : [0, 1, 2, 3, 64, 127, 128, n - 1, n, ...sample(n, 12, n)];
+      const ms =
+        n <= 128
+          ? Array.from({ length: n + 1 }, (_, m) => m)
+          : [0, 1, 2, 3, 64, 127, 128, n - 1, n, ...sample(n, 12, n)];
       for (const m of ms) {
         const proof = proveConsistency(m, n, tree.read);
         checkConsistency(proof, m, root(m), n, root(n));
@@ -162,7 +165,14 @@ describe('consistency proofs over every tree size', () => {
 
 describe('subtrees', () => {
   it('rangeHash of any range equals the root of a tree of just those leaves', () => {
-    for (const [lo, hi] of [[0, 1], [3, 5], [4, 8], [5, 13], [256, 300], [17, 999]] as const) {
+    for (const [lo, hi] of [
+      [0, 1],
+      [3, 5],
+      [4, 8],
+      [5, 13],
+      [256, 300],
+      [17, 999],
+    ] as const) {
       const sub = new MemoryTree();
       for (let i = lo; i < hi; i++) sub.append(leaf(i));
       expect(Buffer.from(rangeHash(lo, hi, tree.read)).equals(Buffer.from(sub.root()))).toBe(true);

@@ -130,7 +130,9 @@ describe('tiles of a tree', () => {
         const reader = new TileHashReader(n, (t) => fetched.get(tilePath(t)));
         const fromTiles = proveInclusion(i, n, reader.read);
         const fromMemory = proveInclusion(i, n, tree.read);
-        expect(fromTiles.map((h) => Buffer.from(h).toString('hex'))).toEqual(fromMemory.map((h) => Buffer.from(h).toString('hex')));
+        expect(fromTiles.map((h) => Buffer.from(h).toString('hex'))).toEqual(
+          fromMemory.map((h) => Buffer.from(h).toString('hex')),
+        );
       }
       const all = new TileHashReader(n, (t) => tiles.get(tilePath(t)));
       expect(hashEqual(treeHash(n, all.read), tree.root(n))).toBe(true);
@@ -141,7 +143,9 @@ describe('tiles of a tree', () => {
   it('reports a missing tile with the tile to fetch (the root of 600 reads tile 1/000.p/2 and 0/002.p/88)', () => {
     const tree = makeTree(600);
     const tiles = publish(tree, 600);
-    const reader = new TileHashReader(600, (t) => (t.level === 0 && t.index === 2 ? undefined : tiles.get(tilePath(t))));
+    const reader = new TileHashReader(600, (t) =>
+      t.level === 0 && t.index === 2 ? undefined : tiles.get(tilePath(t)),
+    );
     expect(() => treeHash(600, reader.read)).toThrow(TileMissingError);
     try {
       treeHash(600, reader.read);

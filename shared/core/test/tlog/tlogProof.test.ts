@@ -49,15 +49,21 @@ describe('the Go checksum database vector', () => {
   it('fails when a byte of any proof hash changes', () => {
     const parsed = parseTlogProof(PROOF);
     for (let j = 0; j < parsed.proof.length; j++) {
-      const proof = parsed.proof.map((h, k) => (k === j ? Uint8Array.from(h, (b, x) => (x === 31 ? b ^ 1 : b)) : h));
-      expect(() => verifyTlogProof(formatTlogProof({ ...parsed, proof }), RECORD, SUMDB)).toThrow(code('INVALID_PROOF'));
+      const proof = parsed.proof.map((h, k) =>
+        k === j ? Uint8Array.from(h, (b, x) => (x === 31 ? b ^ 1 : b)) : h,
+      );
+      expect(() => verifyTlogProof(formatTlogProof({ ...parsed, proof }), RECORD, SUMDB)).toThrow(
+        code('INVALID_PROOF'),
+      );
     }
   });
 
   it('fails for a wrong index, or a missing or extra proof hash', () => {
     const parsed = parseTlogProof(PROOF);
     for (const index of [43930253, 43930255, 0, 58253264, 58253265]) {
-      expect(() => verifyTlogProof(formatTlogProof({ ...parsed, index }), RECORD, SUMDB)).toThrow(code('INVALID_PROOF'));
+      expect(() => verifyTlogProof(formatTlogProof({ ...parsed, index }), RECORD, SUMDB)).toThrow(
+        code('INVALID_PROOF'),
+      );
     }
     const short = { ...parsed, proof: parsed.proof.slice(0, -1) };
     expect(() => verifyTlogProof(formatTlogProof(short), RECORD, SUMDB)).toThrow(code('INVALID_PROOF'));
@@ -66,9 +72,15 @@ describe('the Go checksum database vector', () => {
   });
 
   it('fails when the checkpoint is tampered with', () => {
-    expect(() => verifyTlogProof(PROOF.replace('58253265', '58253266'), RECORD, SUMDB)).toThrow(code('BAD_SIGNATURE'));
-    expect(() => verifyTlogProof(PROOF.replace('lIyLAEe4', 'lIyLAEe5'), RECORD, SUMDB)).toThrow(code('BAD_SIGNATURE'));
-    expect(() => verifyTlogProof(PROOF, RECORD, SUMDB, { expectOrigin: 'sum.golang.org' })).toThrow(code('MALFORMED_CHECKPOINT'));
+    expect(() => verifyTlogProof(PROOF.replace('58253265', '58253266'), RECORD, SUMDB)).toThrow(
+      code('BAD_SIGNATURE'),
+    );
+    expect(() => verifyTlogProof(PROOF.replace('lIyLAEe4', 'lIyLAEe5'), RECORD, SUMDB)).toThrow(
+      code('BAD_SIGNATURE'),
+    );
+    expect(() => verifyTlogProof(PROOF, RECORD, SUMDB, { expectOrigin: 'sum.golang.org' })).toThrow(
+      code('MALFORMED_CHECKPOINT'),
+    );
     const otherKey = parseVerifierKey(generateKeyPair('sum.golang.org').vkey);
     expect(() => verifyTlogProof(PROOF, RECORD, otherKey)).toThrow(code('BAD_SIGNATURE'));
   });
@@ -79,25 +91,41 @@ describe('tlog-proof format', () => {
   const tree = new MemoryTree();
   const records = Array.from({ length: 7 }, (_, i) => new TextEncoder().encode(`record ${i}\n`));
   for (const r of records) tree.append(recordHash(r));
-  const note = signNote(formatCheckpoint({ origin: 'example.org/log', size: 7, root: tree.root(), extensions: [] }), [parseSignerKey(log.skey)]);
+  const note = signNote(
+    formatCheckpoint({ origin: 'example.org/log', size: 7, root: tree.root(), extensions: [] }),
+    [parseSignerKey(log.skey)],
+  );
   const proofFor = (i: number, extra?: Uint8Array): string =>
-    formatTlogProof({ ...(extra === undefined ? {} : { extra }), index: i, proof: proveInclusion(i, 7, tree.read), checkpointNote: note });
+    formatTlogProof({
+      ...(extra === undefined ? {} : { extra }),
+      index: i,
+      proof: proveInclusion(i, 7, tree.read),
+      checkpointNote: note,
+    });
 
   it('carries optional extra data and verifies every record', () => {
     const extra = new TextEncoder().encode('age-v1.2.1-darwin-arm64.tar.gz');
     const text = proofFor(3, extra);
     expect(text.split('\n')[1]).toBe(`extra ${Buffer.from(extra).toString('base64')}`);
     expect(parseTlogProof(text).extra).toEqual(extra);
-    for (let i = 0; i < 7; i++) expect(verifyTlogProof(proofFor(i), records[i] ?? new Uint8Array(), parseVerifierKey(log.vkey)).index).toBe(i);
+    for (let i = 0; i < 7; i++)
+      expect(
+        verifyTlogProof(proofFor(i), records[i] ?? new Uint8Array(), parseVerifierKey(log.vkey)).index,
+      ).toBe(i);
   });
 
   it('verifies a proof with no hashes (a tree of one record)', () => {
     const one = new MemoryTree();
     one.append(recordHash(records[0] ?? new Uint8Array()));
-    const n1 = signNote(formatCheckpoint({ origin: 'example.org/log', size: 1, root: one.root(), extensions: [] }), [parseSignerKey(log.skey)]);
+    const n1 = signNote(
+      formatCheckpoint({ origin: 'example.org/log', size: 1, root: one.root(), extensions: [] }),
+      [parseSignerKey(log.skey)],
+    );
     const text = formatTlogProof({ index: 0, proof: [], checkpointNote: n1 });
     expect(text.startsWith('c2sp.org/tlog-proof@v1\nindex 0\n\nexample.org/log\n1\n')).toBe(true);
-    expect(verifyTlogProof(text, records[0] ?? new Uint8Array(), parseVerifierKey(log.vkey)).checkpoint.size).toBe(1);
+    expect(
+      verifyTlogProof(text, records[0] ?? new Uint8Array(), parseVerifierKey(log.vkey)).checkpoint.size,
+    ).toBe(1);
   });
 
   const good = (): string => proofFor(2);

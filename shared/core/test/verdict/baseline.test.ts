@@ -15,7 +15,13 @@ const post = { fingerprint: FP1, hooks: ['postinstall'] };
 
 function world(versions: Record<string, VersionFacts>) {
   const asked: string[] = [];
-  return { asked, factsOf: async (v: string) => { asked.push(v); return versions[v]!; } };
+  return {
+    asked,
+    factsOf: async (v: string) => {
+      asked.push(v);
+      return versions[v]!;
+    },
+  };
 }
 
 describe('the established baseline', () => {
@@ -30,7 +36,9 @@ describe('the established baseline', () => {
     expect(b.version).toBe('1.0.0');
     expect(b.between.map((v) => v.version)).toEqual(['1.0.1']);
     expect(b.note).toBeUndefined();
-    expect((await establishedBaseline('1.0.2', at(T), ['1.0.1', '1.0.0'], w.factsOf, 0)).version).toBe('1.0.1');
+    expect((await establishedBaseline('1.0.2', at(T), ['1.0.1', '1.0.0'], w.factsOf, 0)).version).toBe(
+      '1.0.1',
+    );
   });
 
   it('no version old enough: no baseline; unknown or shared times degrade to the preceding version with a note', async () => {
@@ -38,28 +46,60 @@ describe('the established baseline', () => {
     const b = await establishedBaseline('1.0.2', at(T), ['1.0.1', '1.0.0'], w.factsOf, 7);
     expect(b.version).toBeUndefined();
     expect(b.between.map((v) => v.version)).toEqual(['1.0.0', '1.0.1']);
-    const unknown = await establishedBaseline('1.0.2', undefined, ['1.0.1', '1.0.0'], world(stone).factsOf, 7);
+    const unknown = await establishedBaseline(
+      '1.0.2',
+      undefined,
+      ['1.0.1', '1.0.0'],
+      world(stone).factsOf,
+      7,
+    );
     expect(unknown).toMatchObject({ version: '1.0.1', between: [] });
     expect(unknown.note).toContain('the log has no publish time for 1.0.2');
-    const shared = await establishedBaseline('1.0.2', at(T), ['1.0.1', '1.0.0'], world({ ...stone, '1.0.1': { ...stone['1.0.1'], publishedAt: at(T) } }).factsOf, 7);
+    const shared = await establishedBaseline(
+      '1.0.2',
+      at(T),
+      ['1.0.1', '1.0.0'],
+      world({ ...stone, '1.0.1': { ...stone['1.0.1'], publishedAt: at(T) } }).factsOf,
+      7,
+    );
     expect(shared.version).toBe('1.0.1');
     expect(shared.note).toContain('2 versions share the publish time');
   });
 
   it('lowerOnTrack: a stable version is compared only with stable ones, highest first', () => {
-    expect(lowerOnTrack('2.0.0', ['1.0.0', '2.0.0-beta.1', '1.5.0', '3.0.0', 'x'])).toEqual(['1.5.0', '1.0.0']);
+    expect(lowerOnTrack('2.0.0', ['1.0.0', '2.0.0-beta.1', '1.5.0', '3.0.0', 'x'])).toEqual([
+      '1.5.0',
+      '1.0.0',
+    ]);
     expect(lowerOnTrack('2.0.0-beta.2', ['1.0.0', '2.0.0-beta.1'])).toEqual(['2.0.0-beta.1', '1.0.0']);
   });
 
   it('the verdict is ADDED against the baseline and names where the code first appeared', () => {
-    const p = parsePolicyText(JSON.stringify({ log: { url: 'http://127.0.0.1:9/', vkeys: [VKEY] } }), '/r/sumgate.jsonc');
+    const p = parsePolicyText(
+      JSON.stringify({ log: { url: 'http://127.0.0.1:9/', vkeys: [VKEY] } }),
+      '/r/sumgate.jsonc',
+    );
     const v = decide(p, {
-      name: 'pkg', version: '1.0.2', integrity: SRI,
-      logged: { record: { name: 'pkg', version: '1.0.2', integrity: SRI, installCode: post, signatures: [], published: at(T) }, index: 3 },
+      name: 'pkg',
+      version: '1.0.2',
+      integrity: SRI,
+      logged: {
+        record: {
+          name: 'pkg',
+          version: '1.0.2',
+          integrity: SRI,
+          installCode: post,
+          signatures: [],
+          published: at(T),
+        },
+        index: 3,
+      },
       previous: { version: '1.0.0', installCode: none },
       between: [stone['1.0.1']],
     });
     expect(v.problems[0]?.code).toBe('QUARANTINE_ADDED');
-    expect(v.problems[0]?.message).toBe('pkg@1.0.2 is quarantined: it adds install-time code (postinstall) that 1.0.0 did not have; this install-time code first appeared in 1.0.1, published 60 minutes before 1.0.2; nothing was run');
+    expect(v.problems[0]?.message).toBe(
+      'pkg@1.0.2 is quarantined: it adds install-time code (postinstall) that 1.0.0 did not have; this install-time code first appeared in 1.0.1, published 60 minutes before 1.0.2; nothing was run',
+    );
   });
 });

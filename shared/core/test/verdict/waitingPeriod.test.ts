@@ -13,11 +13,21 @@ const ago = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString()
 const none = { fingerprint: 'none', hooks: [] };
 const post = (fingerprint = FP1) => ({ fingerprint, hooks: ['postinstall'] });
 
-const policy = (quarantine: unknown) => parsePolicyText(JSON.stringify({ log: { url: 'http://127.0.0.1:9/', vkeys: [VKEY] }, quarantine }), '/r/sumgate.jsonc');
+const policy = (quarantine: unknown) =>
+  parsePolicyText(
+    JSON.stringify({ log: { url: 'http://127.0.0.1:9/', vkeys: [VKEY] }, quarantine }),
+    '/r/sumgate.jsonc',
+  );
 const facts = (published: string, between: Facts['between'] = []): Facts => ({
-  name: 'pkg', version: '1.0.2', integrity: SRI,
-  logged: { record: { name: 'pkg', version: '1.0.2', integrity: SRI, installCode: post(), signatures: [], published }, index: 3 },
-  previous: { version: '1.0.0', installCode: none }, between,
+  name: 'pkg',
+  version: '1.0.2',
+  integrity: SRI,
+  logged: {
+    record: { name: 'pkg', version: '1.0.2', integrity: SRI, installCode: post(), signatures: [], published },
+    index: 3,
+  },
+  previous: { version: '1.0.0', installCode: none },
+  between,
 });
 
 describe('quarantine.releaseAfterDays', () => {
@@ -27,21 +37,39 @@ describe('quarantine.releaseAfterDays', () => {
   });
 
   it('releases code public and unchanged that long, counting from the first version in the run that has it', () => {
-    const v = decide(policy({ releaseAfterDays: 3 }), facts(ago(1), [{ version: '1.0.1', publishedAt: ago(4), installCode: post() }]), NOW);
+    const v = decide(
+      policy({ releaseAfterDays: 3 }),
+      facts(ago(1), [{ version: '1.0.1', publishedAt: ago(4), installCode: post() }]),
+      NOW,
+    );
     expect(v.decision).toBe('verified');
-    expect(v.notes.join('\n')).toContain('install-time code released by "quarantine.releaseAfterDays" (3): public and unchanged since 1.0.1, published 4 days ago');
+    expect(v.notes.join('\n')).toContain(
+      'install-time code released by "quarantine.releaseAfterDays" (3): public and unchanged since 1.0.1, published 4 days ago',
+    );
   });
 
   it('holds younger code and says when it will be released; a change in between restarts the clock', () => {
     const young = decide(policy({ releaseAfterDays: 3 }), facts(ago(1)), NOW);
     expect(young.decision).toBe('refused');
-    expect(young.problems[0]?.message).toContain(`released on ${ago(-2)} by "quarantine.releaseAfterDays" if nobody approves it sooner`);
-    const changed = decide(policy({ releaseAfterDays: 3 }), facts(ago(1), [{ version: '1.0.1', publishedAt: ago(4), installCode: post(FP2) }]), NOW);
+    expect(young.problems[0]?.message).toContain(
+      `released on ${ago(-2)} by "quarantine.releaseAfterDays" if nobody approves it sooner`,
+    );
+    const changed = decide(
+      policy({ releaseAfterDays: 3 }),
+      facts(ago(1), [{ version: '1.0.1', publishedAt: ago(4), installCode: post(FP2) }]),
+      NOW,
+    );
     expect(changed.decision).toBe('refused');
   });
 
   it('an unknown publish time never releases', () => {
-    const unknown: Facts = { ...facts(ago(10)), logged: { record: { name: 'pkg', version: '1.0.2', integrity: SRI, installCode: post(), signatures: [] }, index: 3 } };
+    const unknown: Facts = {
+      ...facts(ago(10)),
+      logged: {
+        record: { name: 'pkg', version: '1.0.2', integrity: SRI, installCode: post(), signatures: [] },
+        index: 3,
+      },
+    };
     expect(decide(policy({ releaseAfterDays: 3 }), unknown, NOW).decision).toBe('refused');
   });
 });

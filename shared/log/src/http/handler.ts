@@ -9,12 +9,22 @@
  *   GET  /proof/consistency/<m>/<n>       RFC 9162 §2.1.4 consistency proof, base64 hashes one per line
  *   GET  /evidence/<name>@<version>       refused conflicting observations (evidence.ts)
  *   POST /add                             test-only direct append, off unless allowDirectAppend
- *   GET  /healthz                         200 {"ok": true, origin, size} while serving; 503 while shutting down
+ *   GET  /healthz                         200 {"ok": true, origin, size} while serving; 503 while shutting
+ * down
  *
  * Everything a client sees is bounded by the published checkpoint: tiles, entries and proofs
  * beyond it are 404, never partially written data.
  */
-import { encodeEntryBundle, formatLookupResponse, parseRecordKey, parseTilePath, SumgateError, TILE_HEIGHT, TILE_WIDTH, toBase64 } from '@sumgate/core';
+import {
+  encodeEntryBundle,
+  formatLookupResponse,
+  parseRecordKey,
+  parseTilePath,
+  SumgateError,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  toBase64,
+} from '@sumgate/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ingestor } from '../ingest/ingestor.js';
 import type { AppendableLogView, LogView } from '../logView.js';
@@ -53,7 +63,12 @@ export function createLogHandler(log: ServedLog, opts: LogHandlerOptions = {}) {
   };
 }
 
-async function route(log: ServedLog, opts: LogHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(
+  log: ServedLog,
+  opts: LogHandlerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = req.url ?? '/';
   if (url.length > MAX_URL) throw new HttpError(414, `request path longer than ${MAX_URL} characters`);
   // Paths are used verbatim: lookup keys are already escaped (record-format.md "Names").
@@ -68,16 +83,27 @@ async function route(log: ServedLog, opts: LogHandlerOptions, req: IncomingMessa
   }
   if (path === '/healthz' && get) {
     const draining = opts.isDraining?.() === true;
-    sendJson(res, draining ? 503 : 200, { ok: !draining, ...(draining ? { draining: true } : {}), origin: log.origin, size: (await log.checkpoint()).size });
+    sendJson(res, draining ? 503 : 200, {
+      ok: !draining,
+      ...(draining ? { draining: true } : {}),
+      origin: log.origin,
+      size: (await log.checkpoint()).size,
+    });
     return;
   }
   if (path.startsWith('/tile/') && get) return serveTile(log, path.slice(1), res);
   if (path.startsWith('/lookup/') && get) return serveLookup(log, opts, path.slice('/lookup/'.length), res);
   if (path === '/proofs' && method === 'POST') return handleProofs(log, opts.ingestor, req, res);
-  if (path.startsWith('/proof/consistency/') && get) return serveConsistency(log, path.slice('/proof/consistency/'.length), res);
+  if (path.startsWith('/proof/consistency/') && get)
+    return serveConsistency(log, path.slice('/proof/consistency/'.length), res);
   if (path.startsWith('/evidence/') && get) return serveEvidence(log, path.slice('/evidence/'.length), res);
   if (path === '/add' && method === 'POST' && opts.allowDirectAppend === true) return serveAdd(log, req, res);
-  if (['/checkpoint', '/healthz', '/proofs', ...(opts.allowDirectAppend === true ? ['/add'] : [])].includes(path) || /^\/(tile|lookup|evidence|proof)\//.test(path)) {
+  if (
+    ['/checkpoint', '/healthz', '/proofs', ...(opts.allowDirectAppend === true ? ['/add'] : [])].includes(
+      path,
+    ) ||
+    /^\/(tile|lookup|evidence|proof)\//.test(path)
+  ) {
     throw new HttpError(405, `method ${method} not allowed on ${path}`);
   }
   throw new HttpError(404, `no such resource: ${path}`);
@@ -85,7 +111,7 @@ async function route(log: ServedLog, opts: LogHandlerOptions, req: IncomingMessa
 
 /** c2sp.org/tlog-tiles "Merkle Tree" and "Log entries": bytes of a full or partial tile. */
 async function serveTile(log: ServedLog, tilePath: string, res: ServerResponse): Promise<void> {
-  let t;
+  let t: ReturnType<typeof parseTilePath>;
   try {
     t = parseTilePath(tilePath);
   } catch (e) {
@@ -96,7 +122,8 @@ async function serveTile(log: ServedLog, tilePath: string, res: ServerResponse):
   const size = (await (log.checkpointCovering?.(needed) ?? log.checkpoint())).size;
   // Tile level L holds the hashes of complete subtrees of 256^L leaves: floor(size / 256^L) exist.
   const available = t.entries ? size : Math.floor(size / TILE_WIDTH ** t.level);
-  if (first + t.width > available) throw new HttpError(404, `${tilePath} is beyond the current tree (size ${size})`);
+  if (first + t.width > available)
+    throw new HttpError(404, `${tilePath} is beyond the current tree (size ${size})`);
   const body = t.entries
     ? encodeEntryBundle(await log.readEntries(first, t.width))
     : await log.readStoredHashes(t.level * TILE_HEIGHT, first, t.width);
@@ -114,25 +141,46 @@ function parseKey(key: string): { name: string; version: string } {
   try {
     return parseRecordKey(key);
   } catch (e) {
-    throw new HttpError(400, `malformed lookup key ${JSON.stringify(key.slice(0, 300))}: expected <escaped name>@<version>, e.g. @!my-scope/pkg@1.2.3 (${(e as Error).message})`);
+    throw new HttpError(
+      400,
+      `malformed lookup key ${JSON.stringify(key.slice(0, 300))}: expected <escaped name>@<version>, e.g. @!my-scope/pkg@1.2.3 (${(e as Error).message})`,
+    );
   }
 }
 
 /** Go's sumdb /lookup shape: `<index>\n<record>\n` (a blank line ends the record) followed by the signed checkpoint covering it. */
-async function serveLookup(log: ServedLog, opts: LogHandlerOptions, key: string, res: ServerResponse): Promise<void> {
+async function serveLookup(
+  log: ServedLog,
+  opts: LogHandlerOptions,
+  key: string,
+  res: ServerResponse,
+): Promise<void> {
   const { name, version } = parseKey(key);
   let found = await log.lookup(key);
   if (found === undefined) {
     if (opts.ingestor === undefined) {
-      throw new SumgateError('LOG_ABSENT', `${name}@${version} is not in the log (this log has no upstream to ingest from)`, {
-        pkg: `${name}@${version}`,
-      });
+      throw new SumgateError(
+        'LOG_ABSENT',
+        `${name}@${version} is not in the log (this log has no upstream to ingest from)`,
+        {
+          pkg: `${name}@${version}`,
+        },
+      );
     }
     const r = await opts.ingestor.ingest(name, version);
     found = { index: r.index, record: r.record };
   }
   // Read the checkpoint after the entry: appends resolve only once a checkpoint covers them.
-  sendText(res, 200, formatLookupResponse(found.index, found.record, (await (log.checkpointCovering?.(found.index + 1) ?? log.checkpoint())).note), { 'cache-control': 'no-cache' });
+  sendText(
+    res,
+    200,
+    formatLookupResponse(
+      found.index,
+      found.record,
+      (await (log.checkpointCovering?.(found.index + 1) ?? log.checkpoint())).note,
+    ),
+    { 'cache-control': 'no-cache' },
+  );
 }
 
 async function serveConsistency(log: ServedLog, rest: string, res: ServerResponse): Promise<void> {
@@ -143,13 +191,16 @@ async function serveConsistency(log: ServedLog, rest: string, res: ServerRespons
   const size = (await (log.checkpointCovering?.(b) ?? log.checkpoint())).size;
   if (b > size) throw new HttpError(404, `tree size ${b} is beyond the current tree (size ${size})`);
   const proof = await log.proveConsistency(a, b);
-  sendText(res, 200, proof.map((h) => `${toBase64(h)}\n`).join(''), { 'cache-control': 'public, max-age=31536000, immutable' });
+  sendText(res, 200, proof.map((h) => `${toBase64(h)}\n`).join(''), {
+    'cache-control': 'public, max-age=31536000, immutable',
+  });
 }
 
 async function serveEvidence(log: ServedLog, key: string, res: ServerResponse): Promise<void> {
   const { name, version } = parseKey(key);
   const ev = await log.evidence(key);
-  if (ev === undefined) throw new HttpError(404, `no conflicting observation of ${name}@${version} is on record`);
+  if (ev === undefined)
+    throw new HttpError(404, `no conflicting observation of ${name}@${version} is on record`);
   sendJson(res, 200, ev);
 }
 

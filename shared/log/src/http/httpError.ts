@@ -21,8 +21,17 @@ export function describeError(e: unknown): { status: number; message: string; in
   return { status: 500, message: 'internal error (see the log server output)', internal: true };
 }
 
-export function sendText(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(body.endsWith('\n') ? body : `${body}\n`);
 }
 

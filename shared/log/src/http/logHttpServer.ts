@@ -5,7 +5,12 @@
  * 503 so a load balancer moves away, requests in flight finish (up to drainTimeoutMs, then their
  * connections are cut), and only then is the log closed.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Ingestor } from '../ingest/ingestor.js';
 import type { LogView } from '../logView.js';
@@ -43,10 +48,19 @@ export interface LogHttpServer {
 
 const MAX_LOGGED_PATH = 300;
 
-export async function startLogHttp(log: LogView, opts: LogHttpOptions, closeLog: () => Promise<void>): Promise<LogHttpServer> {
+export async function startLogHttp(
+  log: LogView,
+  opts: LogHttpOptions,
+  closeLog: () => Promise<void>,
+): Promise<LogHttpServer> {
   let draining = false;
   let inFlight = 0;
-  const handler = createLogHandler(log, { ingestor: opts.ingestor, allowDirectAppend: opts.allowDirectAppend, onError: opts.onError, isDraining: () => draining });
+  const handler = createLogHandler(log, {
+    ingestor: opts.ingestor,
+    allowDirectAppend: opts.allowDirectAppend,
+    onError: opts.onError,
+    isDraining: () => draining,
+  });
   const serverOptions = { requestTimeout: 300_000, headersTimeout: 30_000, maxHeaderSize: 16 * 1024 };
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const start = performance.now();
@@ -69,7 +83,9 @@ export async function startLogHttp(log: LogView, opts: LogHttpOptions, closeLog:
     handler(req, res);
   };
   const server: Server =
-    opts.tls === undefined ? createHttpServer(serverOptions, listener) : createHttpsServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key }, listener);
+    opts.tls === undefined
+      ? createHttpServer(serverOptions, listener)
+      : createHttpsServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key }, listener);
   const authority = await listen(server, opts.port, opts.host);
   const url = `${opts.tls === undefined ? 'http' : 'https'}://${authority}`;
   opts.opsLog?.('listening', { url, origin: log.origin, tls: opts.tls !== undefined, ...opts.listening });

@@ -24,21 +24,33 @@ export function splitSpec(spec: string): { name: string; version: string } | und
   return { name: spec.slice(0, at), version: spec.slice(at + 1) };
 }
 
-export async function handleProofs(log: LogView, ingestor: Ingestor | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleProofs(
+  log: LogView,
+  ingestor: Ingestor | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const body = await readJson(req, MAX_PROOFS_BODY);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(400, 'expected {"packages": ["name@version", ...], "ingest": true|false}');
   }
   const { packages, ingest, waitMs } = body as { packages?: unknown; ingest?: unknown; waitMs?: unknown };
-  if (waitMs !== undefined && !(typeof waitMs === 'number' && Number.isSafeInteger(waitMs) && waitMs >= 0 && waitMs <= 600_000)) {
+  if (
+    waitMs !== undefined &&
+    !(typeof waitMs === 'number' && Number.isSafeInteger(waitMs) && waitMs >= 0 && waitMs <= 600_000)
+  ) {
     throw new HttpError(400, '"waitMs" must be an integer number of milliseconds from 0 to 600000');
   }
   if (!Array.isArray(packages) || !packages.every((p) => typeof p === 'string')) {
     throw new HttpError(400, '"packages" must be an array of "name@version" strings');
   }
-  if (ingest !== undefined && typeof ingest !== 'boolean') throw new HttpError(400, '"ingest" must be true or false');
+  if (ingest !== undefined && typeof ingest !== 'boolean')
+    throw new HttpError(400, '"ingest" must be true or false');
   if (packages.length > MAX_PROOFS_PACKAGES) {
-    throw new HttpError(413, `at most ${MAX_PROOFS_PACKAGES} packages per request (got ${packages.length}); split the request`);
+    throw new HttpError(
+      413,
+      `at most ${MAX_PROOFS_PACKAGES} packages per request (got ${packages.length}); split the request`,
+    );
   }
 
   const wanted: ProofRequest[] = [];
@@ -59,7 +71,11 @@ export async function handleProofs(log: LogView, ingestor: Ingestor | undefined,
 
   const pending = new Set<ProofRequest>();
   if (ingest === true && ingestor !== undefined) {
-    const absent = await Promise.all(wanted.map(async (p) => ((await log.lookupIndex(recordKey(p.name, p.version))) === undefined ? p : undefined)));
+    const absent = await Promise.all(
+      wanted.map(async (p) =>
+        (await log.lookupIndex(recordKey(p.name, p.version))) === undefined ? p : undefined,
+      ),
+    );
     const tasks = absent
       .filter((p): p is ProofRequest => p !== undefined)
       .map((p) => {
@@ -79,7 +95,12 @@ export async function handleProofs(log: LogView, ingestor: Ingestor | undefined,
       // Answer what is logged within waitMs; the rest keeps ingesting and is listed as "pending",
       // for the client to ask again (a long first ingest is progress, not a network fault).
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([all, new Promise<void>((r) => { timer = setTimeout(r, waitMs); })]);
+      await Promise.race([
+        all,
+        new Promise<void>((r) => {
+          timer = setTimeout(r, waitMs);
+        }),
+      ]);
       clearTimeout(timer);
     }
   }

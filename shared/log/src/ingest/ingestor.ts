@@ -5,7 +5,19 @@
  * own package.json, and append the record. Concurrent requests for one version share one
  * ingestion (single flight); at most `concurrency` ingestions run at once.
  */
-import { canonicalPublishTime, formatRecord, inspectTarball, type NpmRecord, type NpmRegistryKey, parseRecord, recordKey, sha512Of, sha512Sri, SumgateError, verifyRegistrySignature } from '@sumgate/core';
+import {
+  canonicalPublishTime,
+  formatRecord,
+  inspectTarball,
+  type NpmRecord,
+  type NpmRegistryKey,
+  parseRecord,
+  recordKey,
+  sha512Of,
+  sha512Sri,
+  SumgateError,
+  verifyRegistrySignature,
+} from '@sumgate/core';
 import type { AppendableLogView } from '../logView.js';
 import { Limiter, SingleFlight } from './limiter.js';
 import { keepMalformedTarball } from './malformedEvidence.js';
@@ -71,7 +83,8 @@ export class Ingestor {
         const now = await this.log.lookup(key);
         if (now !== undefined && opts.recheck !== true) return { ...now, existing: true };
         const seen = await this.observe(name, version);
-        if (now !== undefined && sameContent(parseRecord(now.record), seen)) return { ...now, existing: true };
+        if (now !== undefined && sameContent(parseRecord(now.record), seen))
+          return { ...now, existing: true };
         const { index, existing } = await this.log.append(seen.record, seen.source);
         return { index, record: formatRecord(seen.record), existing };
       }),
@@ -92,22 +105,38 @@ export class Ingestor {
       }
       if (meta === undefined) continue;
       const { record, v1Fingerprint } = await this.recordFrom(upstream, name, version, meta.meta);
-      return { record: { ...record, ...(meta.published === undefined ? {} : { published: meta.published }) }, source: upstream, v1Fingerprint };
+      return {
+        record: { ...record, ...(meta.published === undefined ? {} : { published: meta.published }) },
+        source: upstream,
+        v1Fingerprint,
+      };
     }
     if (failures.length > 0) {
-      throw new SumgateError('SOURCE_FAILED', `could not read ${pkg} from the upstream registries: ${failures.join('; ')}`, {
-        pkg,
-        fix: 'retry later, or add a working registry with --upstream',
-      });
+      throw new SumgateError(
+        'SOURCE_FAILED',
+        `could not read ${pkg} from the upstream registries: ${failures.join('; ')}`,
+        {
+          pkg,
+          fix: 'retry later, or add a working registry with --upstream',
+        },
+      );
     }
-    throw new SumgateError('NO_SOURCE', `${pkg} was not found on any upstream registry (${this.opts.upstreams.join(', ')})`, {
-      pkg,
-      fix: `check the name and version; if ${pkg} is a private package, do not ask a public log for it`,
-    });
+    throw new SumgateError(
+      'NO_SOURCE',
+      `${pkg} was not found on any upstream registry (${this.opts.upstreams.join(', ')})`,
+      {
+        pkg,
+        fix: `check the name and version; if ${pkg} is a private package, do not ask a public log for it`,
+      },
+    );
   }
 
   /** The version's metadata and its publish time (`time[version]`, recorded in v2 records). */
-  private async versionMetadata(upstream: string, name: string, version: string): Promise<{ meta: Json; published: string | undefined } | undefined> {
+  private async versionMetadata(
+    upstream: string,
+    name: string,
+    version: string,
+  ): Promise<{ meta: Json; published: string | undefined } | undefined> {
     const url = packumentUrl(upstream, name);
     const bytes = await getBytes(url, this.limits.maxPackumentBytes, this.limits.timeoutMs, 'packument');
     if (bytes === undefined) return undefined;
@@ -123,27 +152,43 @@ export class Ingestor {
     return isObject(meta) ? { meta, published: canonicalPublishTime(time) } : undefined;
   }
 
-  private async recordFrom(upstream: string, name: string, version: string, meta: Json): Promise<{ record: NpmRecord; v1Fingerprint: string | undefined }> {
+  private async recordFrom(
+    upstream: string,
+    name: string,
+    version: string,
+    meta: Json,
+  ): Promise<{ record: NpmRecord; v1Fingerprint: string | undefined }> {
     const pkg = `${name}@${version}`;
     const dist = isObject(meta['dist']) ? meta['dist'] : {};
     const integrity = sha512Of(typeof dist['integrity'] === 'string' ? dist['integrity'] : undefined);
     if (integrity === undefined || typeof dist['tarball'] !== 'string') {
-      throw new SumgateError('SOURCE_FAILED', `${upstream} serves ${pkg} without a sha512 dist.integrity and dist.tarball`, {
-        pkg,
-        fix: 'the log records only versions with sha512 integrity; try another upstream',
-      });
+      throw new SumgateError(
+        'SOURCE_FAILED',
+        `${upstream} serves ${pkg} without a sha512 dist.integrity and dist.tarball`,
+        {
+          pkg,
+          fix: 'the log records only versions with sha512 integrity; try another upstream',
+        },
+      );
     }
     const tarballUrl = new URL(dist['tarball'], upstream).href;
     const tgz = await getBytes(tarballUrl, this.limits.maxTarballBytes, this.limits.timeoutMs, 'tarball');
     if (tgz === undefined) {
-      throw new SumgateError('SOURCE_FAILED', `the tarball of ${pkg} is missing at ${tarballUrl}`, { pkg, fix: 'try another upstream' });
+      throw new SumgateError('SOURCE_FAILED', `the tarball of ${pkg} is missing at ${tarballUrl}`, {
+        pkg,
+        fix: 'try another upstream',
+      });
     }
     const actual = sha512Sri(tgz);
     if (actual !== integrity) {
       throw new SumgateError(
         'INTEGRITY_MISMATCH',
         `the tarball of ${pkg} from ${tarballUrl} has ${actual}, but ${upstream} says dist.integrity is ${integrity}; not logged`,
-        { pkg, fix: 'the upstream is corrupt or tampered with: report it, and do not use it as an upstream', data: { expected: integrity, actual } },
+        {
+          pkg,
+          fix: 'the upstream is corrupt or tampered with: report it, and do not use it as an upstream',
+          data: { expected: integrity, actual },
+        },
       );
     }
     const signatures = Array.isArray(dist['signatures'])
@@ -153,7 +198,11 @@ export class Ingestor {
       // Throws REGISTRY_SIGNATURE for a signature by a known key that does not verify.
       verifyRegistrySignature({ name, version, integrity, signatures, keys: [...this.opts.npmKeys] });
     }
-    const { installCode } = await inspectOrKeep('dir' in this.log && typeof this.log.dir === 'string' ? this.log.dir : undefined, tgz, { key: recordKey(name, version), pkg, upstream, tarballUrl, integrity });
+    const { installCode } = await inspectOrKeep(
+      'dir' in this.log && typeof this.log.dir === 'string' ? this.log.dir : undefined,
+      tgz,
+      { key: recordKey(name, version), pkg, upstream, tarballUrl, integrity },
+    );
     const record: NpmRecord = {
       name,
       version,
@@ -180,14 +229,19 @@ async function inspectOrKeep(
     return inspectTarball(tgz, { pkg: seen.pkg });
   } catch (e) {
     if (!(e instanceof SumgateError) || e.code !== 'MALFORMED_TARBALL') throw e;
-    const kept = logDir === undefined
-      ? 'is not kept: this log has no evidence directory'
-      : `is kept as evidence: ${await keepMalformedTarball(logDir, { key: seen.key, upstream: seen.upstream, tarballUrl: seen.tarballUrl, integrity: seen.integrity, reason: e.message }, tgz)}`;
-    throw new SumgateError('MALFORMED_TARBALL', `${e.message}; not logged (the tarball from ${seen.tarballUrl} ${kept})`, {
-      pkg: seen.pkg,
-      fix: e.fix,
-      data: { ...e.data, evidence: kept },
-    });
+    const kept =
+      logDir === undefined
+        ? 'is not kept: this log has no evidence directory'
+        : `is kept as evidence: ${await keepMalformedTarball(logDir, { key: seen.key, upstream: seen.upstream, tarballUrl: seen.tarballUrl, integrity: seen.integrity, reason: e.message }, tgz)}`;
+    throw new SumgateError(
+      'MALFORMED_TARBALL',
+      `${e.message}; not logged (the tarball from ${seen.tarballUrl} ${kept})`,
+      {
+        pkg: seen.pkg,
+        fix: e.fix,
+        data: { ...e.data, evidence: kept },
+      },
+    );
   }
 }
 
@@ -200,7 +254,8 @@ async function inspectOrKeep(
  */
 function sameContent(logged: NpmRecord, seen: Observation): boolean {
   if (logged.integrity !== seen.record.integrity) return false;
-  if (logged.installCode.rules === 1) return seen.v1Fingerprint !== undefined && logged.installCode.fingerprint === seen.v1Fingerprint;
+  if (logged.installCode.rules === 1)
+    return seen.v1Fingerprint !== undefined && logged.installCode.fingerprint === seen.v1Fingerprint;
   return (
     logged.installCode.fingerprint === seen.record.installCode.fingerprint &&
     logged.installCode.hooks.join(',') === seen.record.installCode.hooks.join(',')

@@ -19,11 +19,21 @@ export interface MalformedObservation {
 }
 
 /** Writes the tarball and a JSON description; returns the path of the kept tarball. */
-export async function keepMalformedTarball(logDir: string, seen: MalformedObservation, tgz: Uint8Array): Promise<string> {
+export async function keepMalformedTarball(
+  logDir: string,
+  seen: MalformedObservation,
+  tgz: Uint8Array,
+): Promise<string> {
   const dir = join(logDir, 'evidence', 'malformed');
   mkdirSync(dir, { recursive: true });
-  const base = join(dir, `${encodeURIComponent(seen.key)}-${createHash('sha256').update(tgz).digest('hex').slice(0, 16)}`);
+  const base = join(
+    dir,
+    `${encodeURIComponent(seen.key)}-${createHash('sha256').update(tgz).digest('hex').slice(0, 16)}`,
+  );
   await writeFileAtomic(`${base}.tgz`, tgz);
-  await writeFileAtomic(`${base}.json`, `${JSON.stringify({ ...seen, observedAt: new Date().toISOString() }, null, 2)}\n`);
+  await writeFileAtomic(
+    `${base}.json`,
+    `${JSON.stringify({ ...seen, observedAt: new Date().toISOString() }, null, 2)}\n`,
+  );
   return `${base}.tgz`;
 }

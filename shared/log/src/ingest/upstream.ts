@@ -29,7 +29,12 @@ export function packumentUrl(registry: string, name: string): string {
 }
 
 /** A GET that returns the body, or undefined on 404/410; throws SOURCE_FAILED otherwise. */
-export async function getBytes(url: string, maxBytes: number, timeoutMs: number, what: string): Promise<Uint8Array | undefined> {
+export async function getBytes(
+  url: string,
+  maxBytes: number,
+  timeoutMs: number,
+  what: string,
+): Promise<Uint8Array | undefined> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -68,7 +73,9 @@ export async function getBytes(url: string, maxBytes: number, timeoutMs: number,
     }
   } catch (e) {
     if (e instanceof SumgateError) throw e;
-    throw new SumgateError('SOURCE_FAILED', `reading the ${what} ${url} failed: ${(e as Error).message}`, { cause: e });
+    throw new SumgateError('SOURCE_FAILED', `reading the ${what} ${url} failed: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   return Buffer.concat(chunks);
 }

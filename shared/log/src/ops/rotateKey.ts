@@ -15,20 +15,36 @@
  */
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateKeyPair, keyHashHex, openCheckpoint, openNote, parseSignerKey, parseVerifierKey, signNote, SumgateError } from '@sumgate/core';
+import {
+  generateKeyPair,
+  keyHashHex,
+  openCheckpoint,
+  openNote,
+  parseSignerKey,
+  parseVerifierKey,
+  signNote,
+  SumgateError,
+} from '@sumgate/core';
 import { writeFileAtomic } from '../atomicFile.js';
 import { lockLogDir } from '../dirLock.js';
 import { logFile, readLogConfig } from '../logFiles.js';
 
-const next = { skey: (dir: string) => join(dir, 'log.skey.next'), vkey: (dir: string) => join(dir, 'log.vkey.next') };
+const next = {
+  skey: (dir: string) => join(dir, 'log.skey.next'),
+  vkey: (dir: string) => join(dir, 'log.vkey.next'),
+};
 
 export async function prepareKeyRotation(dir: string): Promise<{ vkey: string; current: string }> {
   const { origin } = readLogConfig(dir);
   const current = readFileSync(logFile.vkey(dir), 'utf8').trim();
   if (existsSync(next.skey(dir))) {
-    throw new SumgateError('USAGE', `a new key is already prepared in ${dir}: ${readFileSync(next.vkey(dir), 'utf8').trim()}`, {
-      fix: `switch to it with: sumgate log rotate-key --dir ${dir} --commit (or delete log.skey.next and log.vkey.next to start over)`,
-    });
+    throw new SumgateError(
+      'USAGE',
+      `a new key is already prepared in ${dir}: ${readFileSync(next.vkey(dir), 'utf8').trim()}`,
+      {
+        fix: `switch to it with: sumgate log rotate-key --dir ${dir} --commit (or delete log.skey.next and log.vkey.next to start over)`,
+      },
+    );
   }
   const { skey, vkey } = generateKeyPair(origin);
   await writeFileAtomic(next.skey(dir), `${skey}\n`, 0o600);
@@ -39,7 +55,9 @@ export async function prepareKeyRotation(dir: string): Promise<{ vkey: string; c
 export async function commitKeyRotation(dir: string): Promise<{ vkey: string; retired: string | undefined }> {
   const { origin } = readLogConfig(dir);
   if (!existsSync(next.skey(dir)) || !existsSync(next.vkey(dir))) {
-    throw new SumgateError('USAGE', `no new key is prepared in ${dir}`, { fix: `run: sumgate log rotate-key --dir ${dir} --prepare, and give the new vkey to clients first` });
+    throw new SumgateError('USAGE', `no new key is prepared in ${dir}`, {
+      fix: `run: sumgate log rotate-key --dir ${dir} --prepare, and give the new vkey to clients first`,
+    });
   }
   const lock = lockLogDir(dir);
   try {
@@ -47,7 +65,11 @@ export async function commitKeyRotation(dir: string): Promise<{ vkey: string; re
     const newVkey = readFileSync(next.vkey(dir), 'utf8').trim();
     const newSigner = parseSignerKey(newSkey);
     if (newSigner.name !== origin || newSigner.keyHash !== parseVerifierKey(newVkey).keyHash) {
-      throw new SumgateError('USAGE', `log.skey.next and log.vkey.next in ${dir} are not one key pair for ${origin}`, { fix: 'delete both and prepare again' });
+      throw new SumgateError(
+        'USAGE',
+        `log.skey.next and log.vkey.next in ${dir} are not one key pair for ${origin}`,
+        { fix: 'delete both and prepare again' },
+      );
     }
     let retired: string | undefined;
     // A second run after a crash that already replaced log.skey only has the last steps left.

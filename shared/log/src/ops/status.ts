@@ -83,7 +83,11 @@ export function formatStatus(s: LogStatus): string {
   return [
     `log ${s.origin} in ${s.dir}`,
     `  vkey:        ${s.vkey}`,
-    ...(s.nextVkey === undefined ? [] : [`  next vkey:   ${s.nextVkey} (prepared; switch with: sumgate log rotate-key --dir ${s.dir} --commit)`]),
+    ...(s.nextVkey === undefined
+      ? []
+      : [
+          `  next vkey:   ${s.nextVkey} (prepared; switch with: sumgate log rotate-key --dir ${s.dir} --commit)`,
+        ]),
     `  size:        ${s.size} entries`,
     `  root:        ${s.root}`,
     `  checkpoint:  published ${s.checkpointTime}`,
@@ -92,7 +96,10 @@ export function formatStatus(s: LogStatus): string {
     `  serving:     ${s.lockedBy !== undefined ? `open by pid ${s.lockedBy}` : s.staleLock !== undefined ? `no (stale LOCK of pid ${s.staleLock}, taken over on the next start)` : 'no process has it open'}`,
     '',
     'last checkpoint:',
-    ...s.checkpoint.trimEnd().split('\n').map((l) => `  ${l}`),
+    ...s.checkpoint
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`),
     '',
   ].join('\n');
 }

@@ -12,7 +12,30 @@
  *   signed one (LOG_MISMATCH otherwise).
  */
 import { readFileSync } from 'node:fs';
-import { decodeEntryBundle, EMPTY_TREE_HASH, encodeEntryBundle, formatCheckpoint, formatRecord, type Hash, hashEqual, neededSubtrees, type NpmRecord, openCheckpoint, parseRecord, parseSignerKey, parseVerifierKey, proveConsistency, recordHash, type Signer, signNote, type SubtreeReader, SumgateError, TILE_WIDTH, toBase64, treeHash } from '@sumgate/core';
+import {
+  decodeEntryBundle,
+  EMPTY_TREE_HASH,
+  encodeEntryBundle,
+  formatCheckpoint,
+  formatRecord,
+  type Hash,
+  hashEqual,
+  neededSubtrees,
+  type NpmRecord,
+  openCheckpoint,
+  parseRecord,
+  parseSignerKey,
+  parseVerifierKey,
+  proveConsistency,
+  recordHash,
+  type Signer,
+  signNote,
+  type SubtreeReader,
+  SumgateError,
+  TILE_WIDTH,
+  toBase64,
+  treeHash,
+} from '@sumgate/core';
 import type { Evidence, Observation } from '../evidence.js';
 import { MAX_ENTRY_SIZE } from '../frames.js';
 import type { AppendResult, PublishedCheckpoint } from '../log.js';
@@ -92,13 +115,17 @@ export class PgLog extends PgLogReader implements AppendableLogView {
     const vkey = readFileSync(logFile.vkey(opts.dir), 'utf8').trim();
     const verifier = parseVerifierKey(vkey);
     if (signer.name !== origin || verifier.name !== origin || signer.keyHash !== verifier.keyHash) {
-      throw new SumgateError('USAGE', `the keys in ${opts.dir} do not belong to log ${origin}`, { fix: 'restore log.skey and log.vkey from the same sumgate log init' });
+      throw new SumgateError('USAGE', `the keys in ${opts.dir} do not belong to log ${origin}`, {
+        fix: 'restore log.skey and log.vkey from the same sumgate log init',
+      });
     }
     const sql = connect(opts.url, opts.maxConnections ?? 8);
     let lockConn: Awaited<ReturnType<typeof sql.reserve>> | undefined;
     try {
       lockConn = await sql.reserve();
-      const [got] = await lockConn<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${SEQUENCER_LOCK}::bigint) AS ok`;
+      const [got] = await lockConn<
+        { ok: boolean }[]
+      >`SELECT pg_try_advisory_lock(${SEQUENCER_LOCK}::bigint) AS ok`;
       if (got?.ok !== true) {
         throw new SumgateError('USAGE', `another sequencer already runs on ${redact(opts.url)}`, {
           fix: 'run one sequencer per database; start more readers with --read-only',
@@ -108,34 +135,60 @@ export class PgLog extends PgLogReader implements AppendableLogView {
       await initialise(sql, origin, vkey, signer);
       const meta = (await readMeta(sql))!;
       if (meta.origin !== origin || meta.vkey !== vkey || meta.format !== SCHEMA_FORMAT) {
-        throw new SumgateError('USAGE', `${redact(opts.url)} holds log ${meta.origin} (${meta.format}), not ${origin} with the key in ${opts.dir}`, {
-          fix: 'use one database per log',
-        });
+        throw new SumgateError(
+          'USAGE',
+          `${redact(opts.url)} holds log ${meta.origin} (${meta.format}), not ${origin} with the key in ${opts.dir}`,
+          {
+            fix: 'use one database per log',
+          },
+        );
       }
       const stored = (await readStoredCheckpoint(sql))!;
-      const signed = openCheckpoint(stored.signedNote, verifier, undefined, { expectOrigin: origin }).checkpoint;
+      const signed = openCheckpoint(stored.signedNote, verifier, undefined, {
+        expectOrigin: origin,
+      }).checkpoint;
       const served = openCheckpoint(stored.note, verifier, undefined, { expectOrigin: origin }).checkpoint;
       if (signed.size !== stored.signedSize || served.size !== stored.size || served.size > signed.size) {
         throw mismatch(opts.url, 'the checkpoint row disagrees with its signed notes');
       }
       const edge = await TreeEdge.load(signed.size, async (level, index) => {
-        const rows = await sql<{ width: number; hashes: Buffer }[]>`SELECT width, hashes FROM sumgate_tile WHERE level = ${level} AND idx = ${index}`;
+        const rows = await sql<
+          { width: number; hashes: Buffer }[]
+        >`SELECT width, hashes FROM sumgate_tile WHERE level = ${level} AND idx = ${index}`;
         if (rows[0] === undefined) throw mismatch(opts.url, `tile ${level}/${index} is missing`);
         return { row: rows[0].hashes, width: rows[0].width };
       });
       const root = signed.size === 0 ? EMPTY_TREE_HASH : treeHash(signed.size, edge.read);
       if (!hashEqual(root, signed.root)) {
-        throw mismatch(opts.url, `the stored tree of size ${signed.size} has root ${toBase64(root)}, the signed checkpoint says ${toBase64(signed.root)}`);
+        throw mismatch(
+          opts.url,
+          `the stored tree of size ${signed.size} has root ${toBase64(root)}, the signed checkpoint says ${toBase64(signed.root)}`,
+        );
       }
       const bundleIndex = Math.floor(signed.size / TILE_WIDTH);
       const bundleWidth = signed.size % TILE_WIDTH;
       let entries: Uint8Array[] = [];
       if (bundleWidth > 0) {
         const loaded = await new PgBundleLoader(sql).load(bundleIndex);
-        if (loaded.length < bundleWidth) throw mismatch(opts.url, `entry bundle ${bundleIndex} holds ${loaded.length} entries, the signed size needs ${bundleWidth}`);
+        if (loaded.length < bundleWidth)
+          throw mismatch(
+            opts.url,
+            `entry bundle ${bundleIndex} holds ${loaded.length} entries, the signed size needs ${bundleWidth}`,
+          );
         entries = loaded.slice(0, bundleWidth);
       }
-      const log = new PgLog(sql, origin, vkey, signer, lockConn, edge, new GrowingBundle(bundleIndex, entries), { size: served.size, root: served.root, note: stored.note }, signed.size, opts);
+      const log = new PgLog(
+        sql,
+        origin,
+        vkey,
+        signer,
+        lockConn,
+        edge,
+        new GrowingBundle(bundleIndex, entries),
+        { size: served.size, root: served.root, note: stored.note },
+        signed.size,
+        opts,
+      );
       if (served.size < signed.size || opts.witnesses !== undefined) {
         // Committed but not yet published (a crash during a witness round), or witnesses to ask.
         await log.publish(signed.size, stored.signedNote, signed.root);
@@ -163,10 +216,17 @@ export class PgLog extends PgLogReader implements AppendableLogView {
   /** Same contract as the embedded Log.append: the first record per name@version wins forever. */
   async append(record: NpmRecord | string, source = 'append'): Promise<AppendResult> {
     if (this.closed) throw new SumgateError('USAGE', 'the log is closed');
-    const text = typeof record === 'string' ? (parseRecord(record), record) : formatRecord(record);
+    let text: string;
+    if (typeof record === 'string') {
+      parseRecord(record); // validates; the text is logged exactly as given
+      text = record;
+    } else {
+      text = formatRecord(record);
+    }
     const key = keyOfRecordText(text);
     const bytes = Buffer.from(text, 'latin1');
-    if (bytes.length > MAX_ENTRY_SIZE) throw new SumgateError('MALFORMED_RECORD', `record for ${key} is longer than ${MAX_ENTRY_SIZE} bytes`);
+    if (bytes.length > MAX_ENTRY_SIZE)
+      throw new SumgateError('MALFORMED_RECORD', `record for ${key} is longer than ${MAX_ENTRY_SIZE} bytes`);
     const outcome = await this.appends.append(key, bytes);
     if (outcome.conflict === true) return this.refuse(key, outcome.index, text, source);
     return { index: outcome.index, existing: outcome.existing };
@@ -184,11 +244,15 @@ export class PgLog extends PgLogReader implements AppendableLogView {
       }
     });
     const { name, version } = parseRecord(text);
-    throw new SumgateError('LOG_CONFLICT', `${name}@${version} is already in the log (index ${index}) with a different record; the new observation from ${source} was refused and kept as evidence`, {
-      pkg: `${name}@${version}`,
-      fix: `the first record wins forever; compare both at /evidence/${key} and find out which source changed the package`,
-      data: { index, key },
-    });
+    throw new SumgateError(
+      'LOG_CONFLICT',
+      `${name}@${version} is already in the log (index ${index}) with a different record; the new observation from ${source} was refused and kept as evidence`,
+      {
+        pkg: `${name}@${version}`,
+        fix: `the first record wins forever; compare both at /evidence/${key} and find out which source changed the package`,
+        data: { index, key },
+      },
+    );
   }
 
   /** One transaction per batch; then the witness round and publication. */
@@ -199,28 +263,46 @@ export class PgLog extends PgLogReader implements AppendableLogView {
     const tiles = this.edge.takeChanged();
     const touched = new Map<number, GrowingBundle>();
     for (const b of batch) {
-      if (this.bundle.entries.length === TILE_WIDTH) this.bundle = new GrowingBundle(this.bundle.index + 1, []);
+      if (this.bundle.entries.length === TILE_WIDTH)
+        this.bundle = new GrowingBundle(this.bundle.index + 1, []);
       this.bundle.entries.push(b.bytes);
       touched.set(this.bundle.index, this.bundle);
     }
-    const bundleData = [...touched.values()].map((g) => ({ idx: g.index, width: g.entries.length, data: Buffer.from(encodeEntryBundle(g.entries)) }));
+    const bundleData = [...touched.values()].map((g) => ({
+      idx: g.index,
+      width: g.entries.length,
+      data: Buffer.from(encodeEntryBundle(g.entries)),
+    }));
     const root = treeHash(size, this.edge.read);
-    const note = signNote(formatCheckpoint({ origin: this.origin, size, root, extensions: [] }), [this.signer]);
+    const note = signNote(formatCheckpoint({ origin: this.origin, size, root, extensions: [] }), [
+      this.signer,
+    ]);
     const publishNow = this.opts.witnesses === undefined;
     const keys = batch.map((b) => b.key);
     const records = batch.map((b) => Buffer.from(b.bytes).toString('latin1'));
     await this.sql.begin(async (tx) => {
-      const [row] = await tx<{ signed_size: string }[]>`SELECT signed_size FROM sumgate_checkpoint WHERE id = 1 FOR UPDATE`;
+      const [row] = await tx<
+        { signed_size: string }[]
+      >`SELECT signed_size FROM sumgate_checkpoint WHERE id = 1 FOR UPDATE`;
       if (row === undefined || Number(row.signed_size) !== first) {
-        throw mismatch(this.opts.url, `another writer moved the log to size ${row?.signed_size ?? '?'} (this sequencer was at ${first})`);
+        throw mismatch(
+          this.opts.url,
+          `another writer moved the log to size ${row?.signed_size ?? '?'} (this sequencer was at ${first})`,
+        );
       }
       await Promise.all([
         tx`INSERT INTO sumgate_leaf (key, idx, record)
           SELECT k, ${first}::bigint + o - 1, r FROM unnest(${keys}::text[], ${records}::text[]) WITH ORDINALITY AS t(k, r, o)`,
-        ...tiles.map((t) => tx`INSERT INTO sumgate_tile (level, idx, width, hashes) VALUES (${t.level}, ${t.index}, ${t.width}, ${t.row()})
-          ON CONFLICT (level, idx) DO UPDATE SET width = EXCLUDED.width, hashes = EXCLUDED.hashes`),
-        ...bundleData.map((b) => tx`INSERT INTO sumgate_bundle (idx, width, data) VALUES (${b.idx}, ${b.width}, ${b.data})
-          ON CONFLICT (idx) DO UPDATE SET width = EXCLUDED.width, data = EXCLUDED.data`),
+        ...tiles.map(
+          (
+            t,
+          ) => tx`INSERT INTO sumgate_tile (level, idx, width, hashes) VALUES (${t.level}, ${t.index}, ${t.width}, ${t.row()})
+          ON CONFLICT (level, idx) DO UPDATE SET width = EXCLUDED.width, hashes = EXCLUDED.hashes`,
+        ),
+        ...bundleData.map(
+          (b) => tx`INSERT INTO sumgate_bundle (idx, width, data) VALUES (${b.idx}, ${b.width}, ${b.data})
+          ON CONFLICT (idx) DO UPDATE SET width = EXCLUDED.width, data = EXCLUDED.data`,
+        ),
         publishNow
           ? tx`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note}, size = ${size}, root = ${Buffer.from(root)}, note = ${note} WHERE id = 1`
           : tx`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note} WHERE id = 1`,
@@ -235,8 +317,12 @@ export class PgLog extends PgLogReader implements AppendableLogView {
 
   /** Asks the witnesses to cosign a committed checkpoint, then publishes it (database row first). */
   private async publish(size: number, note: string, root: Uint8Array): Promise<void> {
-    const served = this.opts.witnesses === undefined ? note : await this.opts.witnesses.cosign(note, size, (m, n) => this.proveCommitted(m, n));
-    await this.sql`UPDATE sumgate_checkpoint SET size = ${size}, root = ${Buffer.from(root)}, note = ${served} WHERE id = 1 AND signed_size = ${size}`;
+    const served =
+      this.opts.witnesses === undefined
+        ? note
+        : await this.opts.witnesses.cosign(note, size, (m, n) => this.proveCommitted(m, n));
+    await this
+      .sql`UPDATE sumgate_checkpoint SET size = ${size}, root = ${Buffer.from(root)}, note = ${served} WHERE id = 1 AND signed_size = ${size}`;
     this.published = { size, root, note: served };
     this.cached = { cp: this.published, at: Number.POSITIVE_INFINITY };
   }
@@ -258,8 +344,15 @@ export class PgLog extends PgLogReader implements AppendableLogView {
 }
 
 /** First start on an empty database: the metadata row and a signed checkpoint of size 0. */
-async function initialise(sql: ReturnType<typeof connect>, origin: string, vkey: string, signer: Signer): Promise<void> {
-  const note = signNote(formatCheckpoint({ origin, size: 0, root: EMPTY_TREE_HASH, extensions: [] }), [signer]);
+async function initialise(
+  sql: ReturnType<typeof connect>,
+  origin: string,
+  vkey: string,
+  signer: Signer,
+): Promise<void> {
+  const note = signNote(formatCheckpoint({ origin, size: 0, root: EMPTY_TREE_HASH, extensions: [] }), [
+    signer,
+  ]);
   await sql.begin(async (tx) => {
     await tx`INSERT INTO sumgate_meta (id, format, origin, vkey) VALUES (1, ${SCHEMA_FORMAT}, ${origin}, ${vkey}) ON CONFLICT (id) DO NOTHING`;
     await tx`INSERT INTO sumgate_checkpoint (id, signed_size, signed_note, size, root, note)
@@ -271,14 +364,20 @@ class PgBundleLoader {
   constructor(private readonly sql: ReturnType<typeof connect>) {}
 
   async load(index: number): Promise<Uint8Array[]> {
-    const rows = await this.sql<{ width: number; data: Buffer }[]>`SELECT width, data FROM sumgate_bundle WHERE idx = ${index}`;
+    const rows = await this.sql<
+      { width: number; data: Buffer }[]
+    >`SELECT width, data FROM sumgate_bundle WHERE idx = ${index}`;
     if (rows[0] === undefined) return [];
     return decodeEntryBundle(rows[0].data, rows[0].width).map((e) => Buffer.from(e));
   }
 }
 
 function mismatch(url: string, why: string): SumgateError {
-  return new SumgateError('LOG_MISMATCH', `the log in ${redact(url)} does not match its signed checkpoint: ${why}`, {
-    fix: 'do not serve this log; restore the database from a backup (every checkpoint it ever published must stay consistent)',
-  });
+  return new SumgateError(
+    'LOG_MISMATCH',
+    `the log in ${redact(url)} does not match its signed checkpoint: ${why}`,
+    {
+      fix: 'do not serve this log; restore the database from a backup (every checkpoint it ever published must stay consistent)',
+    },
+  );
 }

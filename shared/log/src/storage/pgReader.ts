@@ -10,7 +10,18 @@
  * checkpoint that covers it).
  */
 import postgres, { type Sql } from 'postgres';
-import { decodeEntryBundle, type Hash, neededSubtrees, proveConsistency, proveInclusion, recordKey, type SubtreeReader, SumgateError, TILE_HEIGHT, TILE_WIDTH } from '@sumgate/core';
+import {
+  decodeEntryBundle,
+  type Hash,
+  neededSubtrees,
+  proveConsistency,
+  proveInclusion,
+  recordKey,
+  type SubtreeReader,
+  SumgateError,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+} from '@sumgate/core';
 import type { Evidence } from '../evidence.js';
 import type { PublishedCheckpoint } from '../log.js';
 import type { LogView } from '../logView.js';
@@ -73,7 +84,8 @@ export class PgLogReader implements LogView {
         throw e;
       });
       if (meta === undefined) throw notALog(url, 'no sumgate_meta row');
-      if (meta.format !== SCHEMA_FORMAT) throw notALog(url, `schema ${meta.format}, expected ${SCHEMA_FORMAT}`);
+      if (meta.format !== SCHEMA_FORMAT)
+        throw notALog(url, `schema ${meta.format}, expected ${SCHEMA_FORMAT}`);
       const reader = new PgLogReader(sql, meta.origin, meta.vkey, opts.checkpointTtlMs ?? 500);
       await reader.refresh();
       return reader;
@@ -167,7 +179,8 @@ export class PgLogReader implements LogView {
     return (j, k) => {
       const t = locateSubtree(j, k);
       const r = rows.get(`${t.level}/${t.index}`);
-      if (r === undefined || r.width < t.minWidth) throw new SumgateError('LOG_MISMATCH', `the log database lacks stored hash (${j}, ${k})`);
+      if (r === undefined || r.width < t.minWidth)
+        throw new SumgateError('LOG_MISMATCH', `the log database lacks stored hash (${j}, ${k})`);
       return subtreeFromRow(r.row, r.width, j, k);
     };
   }
@@ -178,11 +191,17 @@ export class PgLogReader implements LogView {
 
   async readStoredHashes(j: number, start: number, n: number): Promise<Buffer> {
     await this.checkpointCovering(start + n === 0 ? 0 : (start + n) * 2 ** j);
-    if (j % TILE_HEIGHT === 0 && n > 0 && Math.floor(start / TILE_WIDTH) === Math.floor((start + n - 1) / TILE_WIDTH) && start % TILE_WIDTH === 0) {
+    if (
+      j % TILE_HEIGHT === 0 &&
+      n > 0 &&
+      Math.floor(start / TILE_WIDTH) === Math.floor((start + n - 1) / TILE_WIDTH) &&
+      start % TILE_WIDTH === 0
+    ) {
       const L = j / TILE_HEIGHT;
       const N = start / TILE_WIDTH;
       const r = (await this.tileRows([[L, N]])).get(`${L}/${N}`);
-      if (r === undefined || r.width < n) throw new SumgateError('LOG_MISMATCH', `the log database lacks tile ${L}/${N} of width ${n}`);
+      if (r === undefined || r.width < n)
+        throw new SumgateError('LOG_MISMATCH', `the log database lacks tile ${L}/${N} of width ${n}`);
       return Buffer.from(truncateRow(r.row, r.width, n).subarray(0, n * 32));
     }
     const coords = Array.from({ length: n }, (_, i) => [j, start + i] as const);
@@ -204,18 +223,21 @@ export class PgLogReader implements LogView {
         if (base + i >= start && base + i < start + n) out.push(Buffer.from(entries[i]!));
       }
     }
-    if (out.length !== n) throw new SumgateError('LOG_MISMATCH', `the log database lacks entries [${start}, ${start + n})`);
+    if (out.length !== n)
+      throw new SumgateError('LOG_MISMATCH', `the log database lacks entries [${start}, ${start + n})`);
     return out;
   }
 
   async proveInclusion(index: number, size?: number): Promise<Hash[]> {
     const n = size ?? (await this.checkpoint()).size;
-    if (n > (await this.checkpointCovering(n)).size) throw new RangeError('tree size beyond the published checkpoint');
+    if (n > (await this.checkpointCovering(n)).size)
+      throw new RangeError('tree size beyond the published checkpoint');
     return this.withSubtrees((read) => proveInclusion(index, n, read));
   }
 
   async proveConsistency(m: number, n: number): Promise<Hash[]> {
-    if (n > (await this.checkpointCovering(n)).size) throw new RangeError('tree size beyond the published checkpoint');
+    if (n > (await this.checkpointCovering(n)).size)
+      throw new RangeError('tree size beyond the published checkpoint');
     return this.withSubtrees((read) => proveConsistency(m, n, read));
   }
 
@@ -231,15 +253,18 @@ export class PgLogReader implements LogView {
         wanted.push({ ...p, key });
       }
     }
-    const found = wanted.length === 0 ? new Map<string, LeafRow>() : await this.fetchLeaves(wanted.map((w) => w.key));
+    const found =
+      wanted.length === 0 ? new Map<string, LeafRow>() : await this.fetchLeaves(wanted.map((w) => w.key));
     const proven: Array<{ p: ProofRequest; leaf: LeafRow }> = [];
     const missing: ProofBatch['missing'] = [];
     for (const p of wanted) {
       const leaf = found.get(p.key);
-      if (leaf === undefined || leaf.index >= cp.size) missing.push({ name: p.name, version: p.version, reason: p.failure ?? 'not in the log' });
+      if (leaf === undefined || leaf.index >= cp.size)
+        missing.push({ name: p.name, version: p.version, reason: p.failure ?? 'not in the log' });
       else proven.push({ p, leaf });
     }
-    const all = (read: SubtreeReader): Hash[][] => proven.map(({ leaf }) => proveInclusion(leaf.index, cp.size, read));
+    const all = (read: SubtreeReader): Hash[][] =>
+      proven.map(({ leaf }) => proveInclusion(leaf.index, cp.size, read));
     const proofs = await this.withSubtrees(all);
     const table = new ProofHashTable();
     const entries: ProofBatchEntry[] = proven.map(({ p, leaf }, i) => ({

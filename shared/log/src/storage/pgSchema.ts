@@ -52,15 +52,27 @@ export interface StoredCheckpoint {
   note: string;
 }
 
-export async function readMeta(sql: Sql): Promise<{ format: string; origin: string; vkey: string } | undefined> {
-  const rows = await sql<{ format: string; origin: string; vkey: string }[]>`SELECT format, origin, vkey FROM sumgate_meta WHERE id = 1`;
+export async function readMeta(
+  sql: Sql,
+): Promise<{ format: string; origin: string; vkey: string } | undefined> {
+  const rows = await sql<
+    { format: string; origin: string; vkey: string }[]
+  >`SELECT format, origin, vkey FROM sumgate_meta WHERE id = 1`;
   return rows[0];
 }
 
 export async function readStoredCheckpoint(sql: Sql): Promise<StoredCheckpoint | undefined> {
-  const rows = await sql<{ signed_size: string; signed_note: string; size: string; root: Buffer; note: string }[]>`
+  const rows = await sql<
+    { signed_size: string; signed_note: string; size: string; root: Buffer; note: string }[]
+  >`
     SELECT signed_size, signed_note, size, root, note FROM sumgate_checkpoint WHERE id = 1`;
   const r = rows[0];
   if (r === undefined) return undefined;
-  return { signedSize: Number(r.signed_size), signedNote: r.signed_note, size: Number(r.size), root: r.root, note: r.note };
+  return {
+    signedSize: Number(r.signed_size),
+    signedNote: r.signed_note,
+    size: Number(r.size),
+    root: r.root,
+    note: r.note,
+  };
 }

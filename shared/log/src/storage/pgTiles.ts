@@ -23,7 +23,10 @@ export function rowHashes(w: number): number {
 }
 
 /** Where stored subtree (level j, index k) lives: tile (L, N) and the hash position in its row. */
-export function locateSubtree(j: number, k: number): { level: number; index: number; internal: number; pos: number; minWidth: number } {
+export function locateSubtree(
+  j: number,
+  k: number,
+): { level: number; index: number; internal: number; pos: number; minWidth: number } {
   const level = Math.floor(j / TILE_HEIGHT);
   const internal = j % TILE_HEIGHT;
   const perTile = TILE_WIDTH >> internal;
@@ -35,7 +38,8 @@ export function locateSubtree(j: number, k: number): { level: number; index: num
 /** The hash of subtree (j, k) from the row bytes of its tile (row width w). */
 export function subtreeFromRow(row: Uint8Array, w: number, j: number, k: number): Hash {
   const { internal, pos, minWidth } = locateSubtree(j, k);
-  if (w < minWidth) throw new Error(`Assertion failed: tile row of width ${w} does not hold subtree (${j}, ${k})`);
+  if (w < minWidth)
+    throw new Error(`Assertion failed: tile row of width ${w} does not hold subtree (${j}, ${k})`);
   const at = (levelOffset(w, internal) + pos) * HASH_SIZE;
   return row.subarray(at, at + HASH_SIZE);
 }
@@ -65,7 +69,8 @@ export class GrowingTile {
     for (let i = 0; i < TILE_HEIGHT; i++) {
       const n = Math.floor(w / 2 ** i);
       const from = levelOffset(w, i) * HASH_SIZE;
-      for (let p = 0; p < n; p++) t.levels[i]!.push(row.subarray(from + p * HASH_SIZE, from + (p + 1) * HASH_SIZE));
+      for (let p = 0; p < n; p++)
+        t.levels[i]!.push(row.subarray(from + p * HASH_SIZE, from + (p + 1) * HASH_SIZE));
     }
     return t;
   }
@@ -96,7 +101,10 @@ export class TreeEdge {
   constructor(public size: number) {}
 
   /** Restores the edge of a tree of `size` leaves; `loadRow` returns (row, width) of tile (L, N). */
-  static async load(size: number, loadRow: (level: number, index: number) => Promise<{ row: Uint8Array; width: number }>): Promise<TreeEdge> {
+  static async load(
+    size: number,
+    loadRow: (level: number, index: number) => Promise<{ row: Uint8Array; width: number }>,
+  ): Promise<TreeEdge> {
     const edge = new TreeEdge(size);
     for (let L = 0; L === 0 || Math.floor(size / TILE_WIDTH ** L) > 0; L++) {
       const c = Math.floor(size / TILE_WIDTH ** L);
@@ -107,7 +115,8 @@ export class TreeEdge {
         continue;
       }
       const { row, width } = await loadRow(L, index);
-      if (width < w) throw new Error(`tile ${L}/${index} holds ${width} hashes, the signed size ${size} needs ${w}`);
+      if (width < w)
+        throw new Error(`tile ${L}/${index} holds ${width} hashes, the signed size ${size} needs ${w}`);
       edge.tiles[L] = GrowingTile.fromRow(L, index, width === w ? row : truncateRow(row, width, w), w);
     }
     return edge;
@@ -116,7 +125,11 @@ export class TreeEdge {
   private push(j: number, h: Uint8Array): void {
     const L = Math.floor(j / TILE_HEIGHT);
     const i = j % TILE_HEIGHT;
-    let t = this.tiles[L] ?? (this.tiles[L] = new GrowingTile(L, 0));
+    let t = this.tiles[L];
+    if (t === undefined) {
+      t = new GrowingTile(L, 0);
+      this.tiles[L] = t;
+    }
     if (i === 0 && t.full) {
       t = this.tiles[L] = new GrowingTile(L, t.index + 1);
     }

@@ -32,7 +32,8 @@ export function parseAddCheckpoint(body: string): AddCheckpointRequest {
   const proof: Hash[] = [];
   let i = 1;
   for (; i < lines.length && lines[i] !== ''; i++) {
-    if (proof.length === MAX_PROOF_LINES) throw new BadAddCheckpoint(`more than ${MAX_PROOF_LINES} consistency proof lines`);
+    if (proof.length === MAX_PROOF_LINES)
+      throw new BadAddCheckpoint(`more than ${MAX_PROOF_LINES} consistency proof lines`);
     try {
       proof.push(fromBase64Hash(lines[i]!));
     } catch {

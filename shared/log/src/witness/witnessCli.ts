@@ -24,7 +24,11 @@ export const WITNESS_HELP = `usage:
       Serve POST /add-checkpoint (c2sp.org/tlog-witness) on 127.0.0.1 unless told otherwise.
 `;
 
-const SPEC: Record<string, string[]> = { init: ['dir', 'name'], 'add-log': ['dir', 'vkey', 'origin'], serve: ['dir', 'port', 'host'] };
+const SPEC: Record<string, string[]> = {
+  init: ['dir', 'name'],
+  'add-log': ['dir', 'vkey', 'origin'],
+  serve: ['dir', 'port', 'host'],
+};
 
 class UsageError extends Error {}
 
@@ -33,7 +37,8 @@ function parse(command: string, args: string[]): Map<string, string> {
   for (let i = 0; i < args.length; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(args[i]!);
     if (m === null) throw new UsageError(`unexpected argument ${JSON.stringify(args[i])}`);
-    if (!SPEC[command]!.includes(m[1]!)) throw new UsageError(`unknown flag --${m[1]} for "witness ${command}"`);
+    if (!SPEC[command]!.includes(m[1]!))
+      throw new UsageError(`unknown flag --${m[1]} for "witness ${command}"`);
     const v = m[2] ?? args[++i];
     if (v === undefined) throw new UsageError(`--${m[1]} needs a value`);
     flags.set(m[1]!, v);
@@ -69,8 +74,14 @@ export async function runWitnessCommand(argv: string[], io: WitnessCommandIo): P
       return 0;
     }
     const port = Number(flags.get('port') ?? '0');
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be an integer from 0 to 65535');
-    const server = await serveWitness({ dir, port, host: flags.get('host') ?? '127.0.0.1', onError: (e) => io.stderr(`sumgate witness: internal error: ${(e as Error).stack ?? String(e)}\n`) });
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError('--port must be an integer from 0 to 65535');
+    const server = await serveWitness({
+      dir,
+      port,
+      host: flags.get('host') ?? '127.0.0.1',
+      onError: (e) => io.stderr(`sumgate witness: internal error: ${(e as Error).stack ?? String(e)}\n`),
+    });
     io.stdout(`witness ${server.witness.name} at ${server.url}\nvkey: ${server.vkey}\n`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {

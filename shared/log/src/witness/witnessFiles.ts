@@ -35,7 +35,9 @@ export const witnessFile = {
 export async function initWitness(dir: string, name: string): Promise<{ vkey: string }> {
   mkdirSync(dir, { recursive: true });
   if (existsSync(witnessFile.config(dir))) {
-    throw new SumgateError('USAGE', `${dir} already holds a witness`, { fix: `serve it with: sumgate witness serve --dir ${dir}` });
+    throw new SumgateError('USAGE', `${dir} already holds a witness`, {
+      fix: `serve it with: sumgate witness serve --dir ${dir}`,
+    });
   }
   const { skey, vkey } = generateCosignerKeyPair(name);
   await writeFileAtomic(witnessFile.skey(dir), `${skey}\n`, 0o600);

@@ -9,7 +9,16 @@
  * size. If that size is beyond the log's, the witness has seen a tree this log no longer has: that
  * is reported (onRefusal), never papered over.
  */
-import { formatSignatureLine, type HttpClient, nodeHttpClient, type Hash, openNote, parseCosignerKey, toBase64, type Verifier } from '@sumgate/core';
+import {
+  formatSignatureLine,
+  type HttpClient,
+  nodeHttpClient,
+  type Hash,
+  openNote,
+  parseCosignerKey,
+  toBase64,
+  type Verifier,
+} from '@sumgate/core';
 
 export interface WitnessEndpoint {
   /** Submission prefix: `<url>/add-checkpoint` is POSTed to. */
@@ -53,7 +62,11 @@ export class WitnessSubmitter {
     private readonly opts: WitnessSubmitterOptions = {},
   ) {
     this.http = opts.http ?? nodeHttpClient;
-    this.witnesses = endpoints.map((e) => ({ url: e.url.replace(/\/+$/, ''), verifier: parseCosignerKey(e.vkey), known: 0 }));
+    this.witnesses = endpoints.map((e) => ({
+      url: e.url.replace(/\/+$/, ''),
+      verifier: parseCosignerKey(e.vkey),
+      known: 0,
+    }));
   }
 
   get count(): number {
@@ -62,7 +75,11 @@ export class WitnessSubmitter {
 
   /** The signed note with every cosignature obtained appended (the log's own signature first). */
   async cosign(note: string, size: number, prove: ProveConsistency): Promise<string> {
-    const lines = await Promise.all(this.witnesses.map((w) => this.ask(w, note, size, prove).catch((e: unknown) => this.refused(w, (e as Error).message))));
+    const lines = await Promise.all(
+      this.witnesses.map((w) =>
+        this.ask(w, note, size, prove).catch((e: unknown) => this.refused(w, (e as Error).message)),
+      ),
+    );
     return note + lines.join('');
   }
 
@@ -94,8 +111,14 @@ export class WitnessSubmitter {
         const theirs = /^(0|[1-9][0-9]{0,15})\n$/.exec(text);
         if (theirs === null) throw new Error('409 with a malformed size body');
         const n = Number(theirs[1]);
-        if (n > size) throw new Error(`the witness has cosigned size ${n}, beyond this log's ${size}: it will not cosign a smaller tree`);
-        if (n === old) throw new Error(`the witness refused size ${size} (409 at its size ${n}: a different tree of the same size)`);
+        if (n > size)
+          throw new Error(
+            `the witness has cosigned size ${n}, beyond this log's ${size}: it will not cosign a smaller tree`,
+          );
+        if (n === old)
+          throw new Error(
+            `the witness refused size ${size} (409 at its size ${n}: a different tree of the same size)`,
+          );
         w.known = n;
         continue;
       }
@@ -110,6 +133,7 @@ function verifiedLines(note: string, response: string, verifier: Verifier): stri
   if (!response.endsWith('\n')) throw new Error('malformed add-checkpoint response');
   const opened = openNote(note + response, [verifier]);
   const fresh = opened.verified.filter((s) => s.name === verifier.name && s.keyHash === verifier.keyHash);
-  if (fresh.length === 0) throw new Error('no valid cosignature from the configured witness key in the response');
+  if (fresh.length === 0)
+    throw new Error('no valid cosignature from the configured witness key in the response');
   return fresh.map((s) => formatSignatureLine(s)).join('');
 }

@@ -18,7 +18,10 @@ export interface TestLogHandle {
   vkey: string;
   /** Arguments of `serve` for this log (without --port). */
   serveArgs: string[];
-  serve(opts?: { witnesses?: readonly WitnessEndpoint[]; onError?: (e: unknown) => void }): Promise<ServedLog>;
+  serve(opts?: {
+    witnesses?: readonly WitnessEndpoint[];
+    onError?: (e: unknown) => void;
+  }): Promise<ServedLog>;
   /** Crashes the storage engine too, where it is a separate server (PostgreSQL). */
   crashStorage?(): void;
   /** PostgreSQL only: a stateless read frontend. */
@@ -67,7 +70,8 @@ export function postgresBackend(): Backend {
         dir,
         vkey,
         serveArgs: ['--dir', dir, '--postgres', url],
-        serve: async (opts = {}) => serveLog({ dir, postgres: url, batchMaxDelayMs: 1, allowDirectAppend: true, ...opts }),
+        serve: async (opts = {}) =>
+          serveLog({ dir, postgres: url, batchMaxDelayMs: 1, allowDirectAppend: true, ...opts }),
         crashStorage: () => cluster!.crashAndRestart(),
         serveReader: async () => serveLog({ dir: '', postgres: url, readOnly: true, checkpointTtlMs: 50 }),
       };

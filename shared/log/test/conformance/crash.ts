@@ -9,7 +9,22 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
-import { checkConsistency, type Checkpoint, decodeEntryBundle, entriesPath, hashEqual, openCheckpoint, parseVerifierKey, proveConsistency, recordHash, TILE_WIDTH, TileHashReader, tilePath, tilesForSize, treeHash } from '@sumgate/core';
+import {
+  checkConsistency,
+  type Checkpoint,
+  decodeEntryBundle,
+  entriesPath,
+  hashEqual,
+  openCheckpoint,
+  parseVerifierKey,
+  proveConsistency,
+  recordHash,
+  TILE_WIDTH,
+  TileHashReader,
+  tilePath,
+  tilesForSize,
+  treeHash,
+} from '@sumgate/core';
 import { fakeRecordText } from '../records.js';
 import type { TestLogHandle } from './backends.js';
 
@@ -26,18 +41,26 @@ export function buildServeMain(): string {
   mkdirSync(base, { recursive: true });
   const out = mkdtempSync(join(base, 'sumgate-log-build-'));
   process.on('exit', () => rmSync(out, { recursive: true, force: true }));
-  execFileSync(resolve(pkgDir, '../../node_modules/.bin/tsup'), ['--config', 'test/serveMain.tsup.config.ts', '--out-dir', out], {
-    cwd: pkgDir,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    resolve(pkgDir, '../../node_modules/.bin/tsup'),
+    ['--config', 'test/serveMain.tsup.config.ts', '--out-dir', out],
+    {
+      cwd: pkgDir,
+      stdio: 'pipe',
+    },
+  );
   serveMain = join(out, 'serveMain.js');
   return serveMain;
 }
 
 export async function startChild(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [buildServeMain(), 'serve', ...args, '--port', '0', '--allow-direct-append', '--batch-delay-ms', '2'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [buildServeMain(), 'serve', ...args, '--port', '0', '--allow-direct-append', '--batch-delay-ms', '2'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -71,7 +94,7 @@ export async function crashScenario(log: TestLogHandle): Promise<void> {
         try {
           const res = await fetch(`${first.url}/add`, { method: 'POST', body: JSON.stringify({ records }) });
           const body = (await res.json()) as { entries: Array<{ index: number }>; checkpoint: string };
-          body.entries.forEach((e, i) => acked.set(e.index, records[i]!));
+          for (const [i, e] of body.entries.entries()) acked.set(e.index, records[i]!);
           seen.push(open(body.checkpoint));
         } catch {
           return; // the server was killed
@@ -94,7 +117,11 @@ export async function crashScenario(log: TestLogHandle): Promise<void> {
     first.child.kill('SIGKILL'); // mid-stream: 8 writers have requests in flight
     stop = true;
     await Promise.all(running);
-    await new Promise((r) => (first.child.exitCode !== null || first.child.signalCode !== null ? r(undefined) : first.child.once('exit', r)));
+    await new Promise((r) =>
+      first.child.exitCode !== null || first.child.signalCode !== null
+        ? r(undefined)
+        : first.child.once('exit', r),
+    );
     expect(first.child.signalCode).toBe('SIGKILL');
     log.crashStorage?.(); // the database server crashes as well: only committed transactions survive
     expect(acked.size).toBeGreaterThan(1000);
@@ -109,7 +136,12 @@ export async function crashScenario(log: TestLogHandle): Promise<void> {
       // Every hash tile of the new tree, fetched once; the tree they describe has the signed root.
       const tiles = new Map<string, Uint8Array>();
       await Promise.all(
-        tilesForSize(cp.size).map(async (t) => tiles.set(tilePath(t), new Uint8Array(await (await fetch(`${second.url}/${tilePath(t)}`)).arrayBuffer()))),
+        tilesForSize(cp.size).map(async (t) =>
+          tiles.set(
+            tilePath(t),
+            new Uint8Array(await (await fetch(`${second.url}/${tilePath(t)}`)).arrayBuffer()),
+          ),
+        ),
       );
       const read = new TileHashReader(cp.size, (t) => tiles.get(tilePath(t))).read;
       expect(hashEqual(treeHash(cp.size, read), cp.root)).toBe(true);
@@ -124,7 +156,10 @@ export async function crashScenario(log: TestLogHandle): Promise<void> {
       // Every acknowledged entry is where the log said it was, and hashes to the tiled leaf.
       for (let n = 0; n * TILE_WIDTH < cp.size; n++) {
         const width = Math.min(TILE_WIDTH, cp.size - n * TILE_WIDTH);
-        const bundle = decodeEntryBundle(new Uint8Array(await (await fetch(`${second.url}/${entriesPath(n, width)}`)).arrayBuffer()), width);
+        const bundle = decodeEntryBundle(
+          new Uint8Array(await (await fetch(`${second.url}/${entriesPath(n, width)}`)).arrayBuffer()),
+          width,
+        );
         bundle.forEach((entry, i) => {
           const index = n * TILE_WIDTH + i;
           expect(hashEqual(recordHash(entry), read(0, index))).toBe(true);
@@ -134,7 +169,10 @@ export async function crashScenario(log: TestLogHandle): Promise<void> {
       }
 
       // The restarted log keeps appending consistently.
-      const res = await fetch(`${second.url}/add`, { method: 'POST', body: JSON.stringify({ records: [fakeRecordText(next + 1)] }) });
+      const res = await fetch(`${second.url}/add`, {
+        method: 'POST',
+        body: JSON.stringify({ records: [fakeRecordText(next + 1)] }),
+      });
       const after = open(((await res.json()) as { checkpoint: string }).checkpoint);
       expect(after.size).toBe(cp.size + 1);
     } finally {
