@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { markerRuns } from '../harness/markers.js';
 import { runBun } from '../harness/npmClients.js';
-import { writePolicy } from '../harness/sumgate.js';
 import { useProxyWorld } from './proxyWorld.js';
 
 const world = useProxyWorld('sumgate-proxy-bun');
@@ -107,11 +106,7 @@ describe('Bun through sumgate proxy', () => {
     expect(existsSync(path.join(cwd, 'node_modules/adds-script'))).toBe(false);
     expect(proxy.output()).toContain('QUARANTINE_ADDED');
 
-    writePolicy(cwd, {
-      log: world.log,
-      sources: [{ name: 'evil', url: world.evil.url }, world.honest()],
-      approvals: [{ package: 'adds-script@1.1.0', installCode: world.fingerprintOf('adds-script', '1.1.0') }],
-    });
+    world.approve(cwd, 'adds-script', '1.1.0', [{ name: 'evil', url: world.evil.url }, world.honest()]);
     const ok = await bun(cwd, ['install'], proxy.url);
     expect(ok.code, ok.output + proxy.output()).toBe(0);
     expect(proxy.output()).toContain('plain@1.0.0: source evil passed over (served sha512-');
@@ -136,11 +131,7 @@ describe('Bun with the sumgate security scanner', () => {
     expect(markerRuns(world.markerDir, 'adds-script')).toBe(0);
     expect(existsSync(path.join(cwd, 'node_modules/adds-script'))).toBe(false);
 
-    writePolicy(cwd, {
-      log: world.log,
-      sources: [world.honest()],
-      approvals: [{ package: 'adds-script@1.1.0', installCode: world.fingerprintOf('adds-script', '1.1.0') }],
-    });
+    world.approve(cwd, 'adds-script', '1.1.0');
     const ok = await bun(cwd, ['install'], world.registry.url);
     expect(ok.code, ok.output).toBe(0);
     expect(ok.output).toContain('sumgate: 2 packages verified against');

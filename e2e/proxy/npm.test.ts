@@ -10,7 +10,6 @@ import { markerRuns } from '../harness/markers.js';
 import { runNpm } from '../harness/npmClients.js';
 import type { NpmVersion } from '../harness/npmClients.js';
 import { startFixtureRegistry } from '../harness/fixtureRegistry.js';
-import { writePolicy } from '../harness/sumgate.js';
 import { useProxyWorld } from './proxyWorld.js';
 
 const world = useProxyWorld('sumgate-proxy-npm');
@@ -178,11 +177,7 @@ describe.each([11, 12] as NpmVersion[])('npm %i through sumgate proxy', (npmVers
     expect(existsSync(path.join(cwd, 'node_modules/adds-script'))).toBe(false);
 
     // the approval `sumgate approve` writes; the running proxy reloads the changed policy
-    writePolicy(cwd, {
-      log: world.log,
-      sources: [world.honest()],
-      approvals: [{ package: 'adds-script@1.1.0', installCode: world.fingerprintOf('adds-script', '1.1.0') }],
-    });
+    world.approve(cwd, 'adds-script', '1.1.0');
     const ok = await npm(cwd, ['install'], proxy.url);
     expect(ok.code, ok.output + proxy.output()).toBe(0);
     expect(proxy.output()).toContain('changed; reloaded');

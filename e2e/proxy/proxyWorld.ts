@@ -29,6 +29,11 @@ export interface ProxyWorld extends ScenarioWorld {
   proxy(cwd: string, port?: number): Promise<RunningProxy>;
   /** The install-time-code fingerprint of a fixture version, as `sumgate approve` writes it. */
   fingerprintOf(name: string, version: string): string;
+  /**
+   * Rewrites `cwd`'s policy with the approval `sumgate approve name@version` writes (its exact
+   * install-time code), the log, and `sources` (default: the honest source).
+   */
+  approve(cwd: string, name: string, version: string, sources?: PolicyOptions['sources']): void;
 }
 
 export function useProxyWorld(prefix: string): ProxyWorld {
@@ -68,6 +73,18 @@ export function useProxyWorld(prefix: string): ProxyWorld {
     },
     fingerprintOf(name: string, version: string): string {
       return inspectTarball(world.registry.tarballOf(name, version)).installCode.fingerprint;
+    },
+    approve(
+      cwd: string,
+      name: string,
+      version: string,
+      sources: PolicyOptions['sources'] = [world.honest()],
+    ): void {
+      writePolicy(cwd, {
+        log: world.log,
+        sources,
+        approvals: [{ package: `${name}@${version}`, installCode: this.fingerprintOf(name, version) }],
+      });
     },
   });
 }

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { markerRuns } from '../harness/markers.js';
 import { runYarn1 } from '../harness/npmClients.js';
-import { writePolicy } from '../harness/sumgate.js';
 import { useProxyWorld } from './proxyWorld.js';
 
 const world = useProxyWorld('sumgate-proxy-yarn1');
@@ -80,11 +79,7 @@ describe('Yarn 1 through sumgate proxy', () => {
     expect(markerRuns(world.markerDir, 'adds-script')).toBe(0);
     expect(existsSync(path.join(cwd, 'node_modules/adds-script'))).toBe(false);
 
-    writePolicy(cwd, {
-      log: world.log,
-      sources: [world.honest()],
-      approvals: [{ package: 'adds-script@1.1.0', installCode: world.fingerprintOf('adds-script', '1.1.0') }],
-    });
+    world.approve(cwd, 'adds-script', '1.1.0');
     const ok = await yarn1(cwd, ['install'], proxy.url);
     expect(ok.code, ok.output + proxy.output()).toBe(0);
     expect(markerRuns(world.markerDir, 'adds-script')).toBe(1);
