@@ -5,6 +5,8 @@
  * only a new key is queued on the sequencer. Concurrent appends of one key share one lookup and
  * one queued entry.
  */
+import { formatRecord, type NpmRecord, parseRecord, SumgateError } from '@sumgate/core';
+import { MAX_ENTRY_SIZE } from './frames.js';
 import type { Sequencer } from './sequencer.js';
 
 /** The stored entry of a key: its leaf index and exact bytes. */
@@ -46,4 +48,42 @@ export class FirstRecordWins {
 function compare(logged: LoggedEntry & { added: boolean }, bytes: Uint8Array, first: boolean): AppendOutcome {
   if (Buffer.compare(logged.bytes, bytes) !== 0) return { index: logged.index, conflict: true };
   return { index: logged.index, existing: !(first && logged.added) };
+}
+
+/**
+ * What an append stores: the record's exact text (a given text is validated and kept byte for byte,
+ * an NpmRecord is formatted, which validates), its index key (`keyOf` the text: each backend keys
+ * its index its own way) and its bytes, refused (MALFORMED_RECORD) when longer than an entry may be.
+ */
+export function recordEntry(
+  record: NpmRecord | string,
+  keyOf: (text: string) => string,
+): { text: string; key: string; bytes: Buffer } {
+  let text: string;
+  if (typeof record === 'string') {
+    parseRecord(record);
+    text = record;
+  } else {
+    text = formatRecord(record);
+  }
+  const key = keyOf(text);
+  const bytes = Buffer.from(text, 'latin1'); // records are printable ASCII
+  if (bytes.length > MAX_ENTRY_SIZE) {
+    throw new SumgateError('MALFORMED_RECORD', `record for ${key} is longer than ${MAX_ENTRY_SIZE} bytes`);
+  }
+  return { text, key, bytes };
+}
+
+/** The refusal of a different record for a logged version (its evidence is at /evidence/<key>). */
+export function logConflict(text: string, index: number, source: string, key: string): SumgateError {
+  const { name, version } = parseRecord(text);
+  return new SumgateError(
+    'LOG_CONFLICT',
+    `${name}@${version} is already in the log (index ${index}) with a different record; the new observation from ${source} was refused and kept as evidence`,
+    {
+      pkg: `${name}@${version}`,
+      fix: `the first record wins forever; compare both at /evidence/${key} and find out which source changed the package`,
+      data: { index, key },
+    },
+  );
 }

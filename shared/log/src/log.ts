@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import {
   formatCheckpoint,
-  formatRecord,
   type Hash,
   hashEqual,
   type NpmRecord,
@@ -29,10 +28,9 @@ import { writeFileAtomic } from './atomicFile.js';
 import { lockLogDir, type DirLock } from './dirLock.js';
 import { EvidenceStore, type Evidence } from './evidence.js';
 import { logFile, readLogConfig } from './logFiles.js';
-import { FirstRecordWins } from './firstRecordWins.js';
+import { FirstRecordWins, logConflict, recordEntry } from './firstRecordWins.js';
 import { Sequencer, type QueuedEntry } from './sequencer.js';
 import { LogStorage } from './storage.js';
-import { MAX_ENTRY_SIZE } from './frames.js';
 import { buildProofBatch, type ProofBatch, type ProofRequest } from './proofBatch.js';
 import type { WitnessSubmitter } from './witness/witnessSubmitter.js';
 
@@ -219,19 +217,7 @@ export class Log {
    */
   async append(record: NpmRecord | string, source = 'append'): Promise<AppendResult> {
     if (this.closed) throw new SumgateError('USAGE', 'the log is closed');
-    // Both validate strictly (MALFORMED_RECORD); a formatted record needs no second parse.
-    let text: string;
-    if (typeof record === 'string') {
-      parseRecord(record); // validates; the text is logged exactly as given
-      text = record;
-    } else {
-      text = formatRecord(record);
-    }
-    const key = indexKeyOfText(text);
-    const bytes = Buffer.from(text, 'latin1'); // records are printable ASCII
-    if (bytes.length > MAX_ENTRY_SIZE) {
-      throw new SumgateError('MALFORMED_RECORD', `record for ${key} is longer than ${MAX_ENTRY_SIZE} bytes`);
-    }
+    const { text, key, bytes } = recordEntry(record, indexKeyOfText);
     const outcome = await this.appends.append(key, bytes);
     if (outcome.conflict === true) return this.refuse(key, outcome.index, text, source);
     return { index: outcome.index, existing: outcome.existing };
@@ -245,16 +231,7 @@ export class Log {
       source,
       observedAt: new Date().toISOString(),
     });
-    const { name, version } = parseRecord(text);
-    throw new SumgateError(
-      'LOG_CONFLICT',
-      `${name}@${version} is already in the log (index ${index}) with a different record; the new observation from ${source} was refused and kept as evidence`,
-      {
-        pkg: `${name}@${version}`,
-        fix: `the first record wins forever; compare both at /evidence/${key} and find out which source changed the package`,
-        data: { index, key },
-      },
-    );
+    throw logConflict(text, index, source, key);
   }
 
   /** Durably appends a batch, then signs and publishes the checkpoint covering it (sequencer.ts). */

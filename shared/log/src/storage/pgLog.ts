@@ -17,13 +17,11 @@ import {
   EMPTY_TREE_HASH,
   encodeEntryBundle,
   formatCheckpoint,
-  formatRecord,
   type Hash,
   hashEqual,
   neededSubtrees,
   type NpmRecord,
   openCheckpoint,
-  parseRecord,
   parseSignerKey,
   parseVerifierKey,
   proveConsistency,
@@ -37,11 +35,10 @@ import {
   treeHash,
 } from '@sumgate/core';
 import type { Evidence, Observation } from '../evidence.js';
-import { MAX_ENTRY_SIZE } from '../frames.js';
 import type { AppendResult, PublishedCheckpoint } from '../log.js';
 import type { AppendableLogView } from '../logView.js';
 import { logFile, readLogConfig } from '../logFiles.js';
-import { FirstRecordWins } from '../firstRecordWins.js';
+import { FirstRecordWins, logConflict, recordEntry } from '../firstRecordWins.js';
 import { KeyedQueue } from '../keyedQueue.js';
 import { Sequencer, type QueuedEntry } from '../sequencer.js';
 import type { WitnessSubmitter } from '../witness/witnessSubmitter.js';
@@ -216,17 +213,7 @@ export class PgLog extends PgLogReader implements AppendableLogView {
   /** Same contract as the embedded Log.append: the first record per name@version wins forever. */
   async append(record: NpmRecord | string, source = 'append'): Promise<AppendResult> {
     if (this.closed) throw new SumgateError('USAGE', 'the log is closed');
-    let text: string;
-    if (typeof record === 'string') {
-      parseRecord(record); // validates; the text is logged exactly as given
-      text = record;
-    } else {
-      text = formatRecord(record);
-    }
-    const key = keyOfRecordText(text);
-    const bytes = Buffer.from(text, 'latin1');
-    if (bytes.length > MAX_ENTRY_SIZE)
-      throw new SumgateError('MALFORMED_RECORD', `record for ${key} is longer than ${MAX_ENTRY_SIZE} bytes`);
+    const { text, key, bytes } = recordEntry(record, keyOfRecordText);
     const outcome = await this.appends.append(key, bytes);
     if (outcome.conflict === true) return this.refuse(key, outcome.index, text, source);
     return { index: outcome.index, existing: outcome.existing };
@@ -243,16 +230,7 @@ export class PgLog extends PgLogReader implements AppendableLogView {
           ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body`;
       }
     });
-    const { name, version } = parseRecord(text);
-    throw new SumgateError(
-      'LOG_CONFLICT',
-      `${name}@${version} is already in the log (index ${index}) with a different record; the new observation from ${source} was refused and kept as evidence`,
-      {
-        pkg: `${name}@${version}`,
-        fix: `the first record wins forever; compare both at /evidence/${key} and find out which source changed the package`,
-        data: { index, key },
-      },
-    );
+    throw logConflict(text, index, source, key);
   }
 
   /** One transaction per batch; then the witness round and publication. */
