@@ -4,6 +4,7 @@
  * files prove whether an install script ran; package-lock.json shows what npm records.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { markerRuns } from '../harness/markers.js';
@@ -18,6 +19,22 @@ interface LockEntry {
   version: string;
   resolved: string;
   integrity: string;
+}
+
+/** A GET with the path sent exactly as written (no URL normalisation). */
+function rawGet(base: string, rawPath: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = get({ hostname, port, path: rawPath }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
 }
 
 function locked(cwd: string, name: string): LockEntry {
@@ -100,6 +117,18 @@ describe.each([11, 12] as NpmVersion[])('npm %i through sumgate proxy', (npmVers
     expect(elsewhere.code, elsewhere.output + moved.output()).toBe(0);
     expect(moved.output()).toMatch(/verified plain@1\.0\.0 from fixture/);
     expect(locked(cwd, 'plain').resolved).toBe(`${proxy.url}plain/-/plain-1.0.0.tgz`);
+  });
+
+  it('answers a name npm never accepts (`..`, dot-only scopes) with 400 and asks no source for it', async () => {
+    const cwd = world.project({ plain: '1.0.0' });
+    const proxy = await world.proxy(cwd);
+    world.registry.clearRequests();
+    for (const p of ['/..', '/%2e%2e/-/..-1.0.0.tgz', '/@scope%2f..', '/.hidden']) {
+      const r = await rawGet(proxy.url, p); // fetch() would resolve the dot segments before sending
+      expect(r.status, p).toBe(400);
+      expect((JSON.parse(r.body) as { error: string }).error).toMatch(/is not a package name/);
+    }
+    expect(world.registry.requests).toEqual([]);
   });
 
   it("a packument carries the log's integrity: a source whose metadata names other bytes than the log is corrected", async () => {

@@ -5,6 +5,8 @@ export type ProxyRequest =
   | { readonly kind: 'packument'; readonly name: string }
   | { readonly kind: 'tarball'; readonly name: string; readonly version: string }
   | { readonly kind: 'ping' }
+  /** A path shaped like a package request whose name npm would never accept (answered 400, not sent on). */
+  | { readonly kind: 'invalid'; readonly reason: string }
   | { readonly kind: 'other' };
 
 const NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9._~-][a-zA-Z0-9._~-]*$/;
@@ -29,6 +31,8 @@ export function parseProxyPath(rawPath: string): ProxyRequest {
   const nameParts = scoped ? 2 : 1;
   const name = parts.slice(0, nameParts).join('/');
   if (!NAME.test(name)) return { kind: 'other' };
+  const refused = refusedName(name);
+  if (refused !== undefined) return { kind: 'invalid', reason: refused };
   const rest = parts.slice(nameParts);
   if (rest.length === 0) return { kind: 'packument', name };
   if (rest.length !== 2 || rest[0] !== '-') return { kind: 'other' };
@@ -37,4 +41,20 @@ export function parseProxyPath(rawPath: string): ProxyRequest {
   if (!file.startsWith(`${base}-`) || !file.endsWith('.tgz')) return { kind: 'other' };
   const version = file.slice(base.length + 1, -'.tgz'.length);
   return isSemver(version) ? { kind: 'tarball', name, version } : { kind: 'other' };
+}
+
+/**
+ * What npm's name rules (validate-npm-package-name) refuse and NAME lets through: a name or scope
+ * made only of dots (`..`, `@scope/.`), which a source or a cache could read as a path, and an
+ * unscoped name starting with `.` or `_`. Refused here, so such a name never reaches the sources or the log.
+ */
+function refusedName(name: string): string | undefined {
+  const segments = name.startsWith('@')
+    ? [name.slice(1, name.indexOf('/')), name.slice(name.indexOf('/') + 1)]
+    : [name];
+  if (segments.some((s) => /^\.+$/.test(s)))
+    return `"${name}" is not a package name (a name or scope made only of dots)`;
+  if (!name.startsWith('@') && /^[._]/.test(name))
+    return `"${name}" is not a package name (npm names cannot start with "." or "_")`;
+  return undefined;
 }

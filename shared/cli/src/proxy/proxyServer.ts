@@ -106,6 +106,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         res.end(req.method === 'HEAD' ? undefined : bytes);
         return;
       }
+      if (what.kind === 'invalid')
+        return send(res, 400, {
+          error: `sumgate proxy: ${what.reason}; fix: request a valid npm package name (nothing was fetched)`,
+        });
       return send(res, 404, { error: `sumgate proxy: ${req.url ?? ''} is not a packument or tarball path` });
     } catch (e) {
       const answer = proxyAnswerFor(e);

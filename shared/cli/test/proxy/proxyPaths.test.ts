@@ -27,10 +27,30 @@ describe('parseProxyPath', () => {
     '/plain/-/plain-latest.tgz',
     '/plain/-/plain-1.0.tgz',
     '/plain/1.0.0',
-    '/../etc/passwd',
+    '/@../name',
     '/%E0%A4%A',
     '/Plain%20Name',
   ])('%s is not something the proxy can verify', (p) => {
     expect(parseProxyPath(p).kind).toBe('other');
+  });
+
+  it.each([
+    ['/..', 'only of dots'],
+    ['/%2e%2e', 'only of dots'],
+    ['/.../-/...-1.0.0.tgz', 'only of dots'],
+    ['/@scope/..', 'only of dots'],
+    ['/@scope%2f.', 'only of dots'],
+    ['/../etc/passwd', 'only of dots'],
+    ['/.hidden', 'cannot start with'],
+    ['/_private/-/_private-1.0.0.tgz', 'cannot start with'],
+  ])('%s is refused as a name npm never accepts', (p, reason) => {
+    const what = parseProxyPath(p);
+    expect(what.kind).toBe('invalid');
+    expect(what.kind === 'invalid' && what.reason).toContain(reason);
+  });
+
+  it('keeps names that npm accepts with dots and underscores inside', () => {
+    expect(parseProxyPath('/a.b_c')).toEqual({ kind: 'packument', name: 'a.b_c' });
+    expect(parseProxyPath('/@scope/.dotted')).toEqual({ kind: 'packument', name: '@scope/.dotted' });
   });
 });
