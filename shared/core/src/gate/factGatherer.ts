@@ -120,7 +120,12 @@ export class FactGatherer {
           proven: prevLogged === undefined ? undefined : entryOf(prevLogged),
         };
       }
-      this.prover.remember(p, logged, { previous: previousEntry, metadata });
+      // The baseline is kept in the facts cache only when the walk went straight to it, without a
+      // note: the in-between versions and the notes are not cached, and a rerun without them would
+      // lose "first appeared in ..." (and the releaseAfterDays run), or keep a degraded baseline
+      // (an older log, missing times) after the cause is gone. Such a version is walked again.
+      const settled = (between ?? []).length === 0 && notes.length === 0;
+      this.prover.remember(p, logged, { previous: settled ? previousEntry : undefined, metadata });
     }
     return { previous, previousEntry, metadata, npmKeys, between, notes };
   }

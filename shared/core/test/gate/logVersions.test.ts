@@ -103,6 +103,17 @@ describe('the baseline walk takes the union of the log list and the sources', ()
     expect(messages(v)).toEqual([`QUARANTINE_ADDED ${STEPPING_MESSAGE}; nothing was run`]);
   });
 
+  it('names the stepping stone again on a rerun over the same cache (a walk past in-between versions is not cached)', async () => {
+    net.faults = [hidingMirror('1.0.1')];
+    expect(messages(await verdictOf('1.0.2'))).toEqual([
+      `QUARANTINE_ADDED ${STEPPING_MESSAGE}; nothing was run`,
+    ]);
+    expect(messages(await verdictOf('1.0.2'))).toEqual([
+      `QUARANTINE_ADDED ${STEPPING_MESSAGE}; nothing was run`,
+    ]);
+    expect(versionRequests()).toHaveLength(2);
+  });
+
   it('keeps what the source lists when the log list leaves it out', async () => {
     net.faults = [
       onVersions(() =>
