@@ -7,7 +7,7 @@
  * - tarballs at `/<name>/-/<basename>-<version>.tgz`, the path npm publishes them under.
  * Every request is recorded so tests can assert "no tarball was requested" and "credentials went
  * only to this source". A mirror started with {@link startMirror} shares an upstream's packages and
- * can serve tampered bytes under the upstream's honest integrity.
+ * can serve tampered bytes under the upstream's honest integrity, or hide versions from its packuments.
  */
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -173,6 +173,8 @@ export interface MirrorOptions {
   readonly tamper?: TamperRule;
   /** Where `dist.tarball` points; default: the mirror itself. */
   readonly tarballHost?: string;
+  /** Versions left out of this mirror's packuments (their `versions`, `time` and dist-tags); default: none. */
+  readonly hide?: (name: string, version: string) => boolean;
 }
 
 /** A registry on another port serving the same packages (and honest integrity) as `upstream`. */
@@ -182,7 +184,7 @@ export async function startMirror(
 ): Promise<FixtureRegistry> {
   const store = stores.get(upstream);
   if (store === undefined) throw new Error('startMirror: upstream is not a fixture registry');
-  return serve(store, opts.tamper, opts.tarballHost);
+  return serve(store, opts.tamper, opts.tarballHost, opts.hide);
 }
 
 /**
@@ -202,6 +204,7 @@ async function serve(
   store: FixtureStore,
   tamper: TamperRule | undefined,
   tarballHost: string | undefined,
+  hide: ((name: string, version: string) => boolean) | undefined = undefined,
 ): Promise<FixtureRegistry> {
   const requests: RecordedRequest[] = [];
   let url = '';
@@ -227,7 +230,7 @@ async function serve(
       });
     };
     try {
-      handle(req, res, store, tarballBase(), served, recordAs);
+      handle(req, res, store, tarballBase(), served, recordAs, hide);
     } catch (err) {
       recordAs('other', 500);
       sendJson(res, req, 500, { error: String(err) });
@@ -271,6 +274,7 @@ function handle(
   tarballBase: string,
   served: (name: string, version: string) => Buffer,
   recordAs: (kind: RecordedRequest['kind'], status: number) => void,
+  hide: ((name: string, version: string) => boolean) | undefined,
 ): void {
   const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
   let decoded: string;
@@ -308,7 +312,8 @@ function handle(
   }
 
   const name = decoded.slice(1);
-  const pkg = store.packages.get(name);
+  const stored = store.packages.get(name);
+  const pkg = stored === undefined || hide === undefined ? stored : visibleOnly(stored, hide);
   if (pkg === undefined) {
     recordAs(name.startsWith('-/') ? 'other' : 'packument', 404);
     sendJson(res, req, 404, { error: 'Not found' });
@@ -318,6 +323,17 @@ function handle(
   recordAs('packument', 200);
   const doc = abbreviated ? abbreviatedPackument(pkg, tarballBase) : fullPackument(pkg, tarballBase);
   sendJson(res, req, 200, doc, abbreviated ? CORGI : 'application/json');
+}
+
+/** A package as a mirror that hides some versions shows it: without them, and without tags naming them. */
+function visibleOnly(pkg: PackageEntry, hide: (name: string, version: string) => boolean): PackageEntry {
+  const versions = new Map([...pkg.versions].filter(([v]) => !hide(pkg.name, v)));
+  const tags = pkg.distTags ?? distTags(pkg);
+  return {
+    name: pkg.name,
+    versions,
+    distTags: Object.fromEntries(Object.entries(tags).filter(([, v]) => versions.has(v))),
+  };
 }
 
 /** The full document (registry-api "Package Metadata"): every manifest field, `time`, `_id`. */

@@ -17,6 +17,13 @@ export interface Project {
   policy(extra: Partial<PolicyOptions>): void;
 }
 
+/** Where the project installs from and which log it asks; default: the world's registry and log. */
+export interface ProjectWiring {
+  /** The registry the package manager resolves from and sumgate's one source (e.g. a mirror). */
+  readonly registry?: string;
+  readonly log?: { readonly url: string; readonly vkey: string };
+}
+
 /** `sumgate: false`: the plain package manager (the control showing the payload would run). */
 export async function makeInstallProject(
   world: AttackWorld,
@@ -24,10 +31,16 @@ export async function makeInstallProject(
   dependencies: Record<string, string>,
   built: string[],
   sumgate = true,
+  wiring: ProjectWiring = {},
 ): Promise<Project> {
   const env = { SUMGATE_CACHE_DIR: path.join(world.sandbox.root, 'sumgate-cache') };
+  const registry = wiring.registry ?? world.registry.url;
   const policy = (extra: Partial<PolicyOptions>) =>
-    writePolicy(cwd, { log: world.log, sources: [{ name: 'fixture', url: world.registry.url }], ...extra });
+    writePolicy(cwd, {
+      log: wiring.log ?? world.log,
+      sources: [{ name: 'fixture', url: registry }],
+      ...extra,
+    });
   let cwd: string;
   if (pm === 'yarn 4') {
     cwd = await makeProject({
@@ -36,7 +49,7 @@ export async function makeInstallProject(
       dependencies,
       packageJson: { dependenciesMeta: Object.fromEntries(built.map((n) => [n, { built: true }])) },
     });
-    const opts = { cwd, registry: world.registry.url, cacheDir: world.sandbox.cacheDir, env };
+    const opts = { cwd, registry, cacheDir: world.sandbox.cacheDir, env };
     if (sumgate) {
       await importPlugin(opts);
       policy({});
@@ -60,7 +73,7 @@ export async function makeInstallProject(
     install: () =>
       runPnpm(version, ['install'], {
         cwd,
-        registry: world.registry.url,
+        registry,
         storeDir: world.sandbox.storeDir,
         cacheDir: world.sandbox.cacheDir,
         env,

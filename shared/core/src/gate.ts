@@ -104,7 +104,9 @@ export class Gate {
       this.say,
       () => this.policy.log?.ingest ?? true,
     );
-    this.gatherer = new FactGatherer(policy, this.sources, this.prover, this.say);
+    this.gatherer = new FactGatherer(policy, this.sources, this.prover, this.say, (name, below) =>
+      this.log.versionsBelow(name, below),
+    );
     this.tarballs = new TarballVerifier(policy, this.sources);
     this.memo = new LockedMemo(this.cacheDir, this.ops.files);
   }
@@ -352,7 +354,7 @@ export class Gate {
       previous: g.previous,
       metadata: g.metadata,
       between: g.between,
-      notes: g.baselineNote === undefined ? [] : [g.baselineNote],
+      notes: g.notes ?? [],
     });
     return {
       verdict,

@@ -42,6 +42,13 @@ export type { ClientOps, FileOps } from './client/clientOps.js';
 export { ForeignOriginError, keyIdOf, noteHashOf, PinnedKeys } from './client/pinnedKeys.js';
 export type { TrustedCheckpoint } from './client/pinnedKeys.js';
 export { LogHistory } from './client/logHistory.js';
+export {
+  MAX_VERSION_LIST_LIMIT,
+  parseVersionList,
+  VERSION_LIST_LIMIT,
+  versionListPath,
+} from './client/versionList.js';
+export type { ListedVersion, VersionList, VersionListAnswer } from './client/versionList.js';
 export { resolveCacheDir } from './cache/cacheDir.js';
 export { writeFileAtomic, withFileLock } from './cache/atomicFile.js';
 export { FactsCache } from './cache/factsCache.js';
@@ -50,6 +57,7 @@ export * from './verdict/verdict.js';
 export { decide } from './verdict/decide.js';
 export type { Facts, SourceMetadata } from './verdict/decide.js';
 export { isSemver, previousVersion } from './verdict/previousVersion.js';
+export { lowerOnTrack } from './verdict/baseline.js';
 export { coveringApproval } from './verdict/approvalCover.js';
 export type { Cover } from './verdict/approvalCover.js';
 export { matchesDeny, matchesNameGlob } from './verdict/matchers.js';

@@ -33,6 +33,7 @@ import { Sequencer, type QueuedEntry } from './sequencer.js';
 import { LogStorage } from './storage.js';
 import { buildProofBatch, type ProofBatch, type ProofRequest } from './proofBatch.js';
 import type { WitnessSubmitter } from './witness/witnessSubmitter.js';
+import { VersionIndex } from './versionIndex.js';
 
 export interface OpenLogOptions {
   /** How long the first entry of a batch waits for company (default 5 ms). */
@@ -89,6 +90,7 @@ function indexKey(key: string): string {
 
 export class Log {
   private readonly index = new Map<string, number>();
+  private readonly versions = new VersionIndex();
   private readonly sequencer: Sequencer;
   private readonly appends: FirstRecordWins;
   private readonly evidenceStore: EvidenceStore;
@@ -182,6 +184,7 @@ export class Log {
 
   private rebuildIndex(verifyAll: boolean): void {
     this.index.clear();
+    this.versions.clear();
     const size = this.published.size;
     const leafBatch = 4096;
     let leaves: Buffer | undefined;
@@ -191,6 +194,7 @@ export class Log {
       if (this.index.has(key))
         throw corrupt(this.dir, `entry ${i} repeats ${key} (first at ${this.index.get(key)})`);
       this.index.set(key, i);
+      this.versions.add(key);
       if (verifyAll) {
         parseRecord(decoder.decode(entry));
         if (i % leafBatch === 0) leaves = this.storage.hashes.read(0, i, Math.min(leafBatch, size - i));
@@ -239,7 +243,10 @@ export class Log {
     const first = this.storage.append(batch.map((b) => b.bytes));
     await this.storage.sync();
     await this.publish(first + batch.length, () => {
-      for (let i = 0; i < batch.length; i++) this.index.set(batch[i]!.key, first + i);
+      for (let i = 0; i < batch.length; i++) {
+        this.index.set(batch[i]!.key, first + i);
+        this.versions.add(batch[i]!.key);
+      }
     });
     return first;
   }
@@ -269,6 +276,11 @@ export class Log {
   lookup(key: string): { index: number; record: string } | undefined {
     const index = this.index.get(indexKey(key));
     return index === undefined ? undefined : { index, record: this.readRecord(index) };
+  }
+
+  /** The versions of an escaped name with published records, at most `max`. */
+  versionsOf(escapedName: string, max: number): string[] {
+    return this.versions.versionsOf(escapedName, max);
   }
 
   readRecord(index: number): string {

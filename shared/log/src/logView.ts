@@ -27,6 +27,8 @@ export interface LogView {
   /** A published record and its index, by recordKey (`<escaped name>@<version>`). */
   lookup(key: string): MaybePromise<{ index: number; record: string } | undefined>;
   lookupIndex(key: string): MaybePromise<number | undefined>;
+  /** Versions with published records of an escaped name (record-format.md "Names"), at most `max`. */
+  versionsOf(escapedName: string, max: number): MaybePromise<string[]>;
   /** Records [start, start+n), all below the published size. */
   readEntries(start: number, n: number): MaybePromise<Buffer[]>;
   /** Stored hashes [start, start+n) of tree level j (a tile's bytes when j = 8L). */

@@ -25,6 +25,7 @@ import {
 } from '@sumgate/core';
 import { embedded, postgresBackend, type Backend, type TestLogHandle } from './conformance/backends.js';
 import { crashScenario } from './conformance/crash.js';
+import { versionsScenario } from './conformance/versions.js';
 import { hasPostgres } from './pgCluster.js';
 import { fakeRecord, fakeRecordText } from './records.js';
 import { withTiles } from './tiles.js';
@@ -257,6 +258,10 @@ describe.each(backends)('conformance: $name backend', (backend) => {
     } finally {
       await s.close();
     }
+  }, 60_000);
+
+  it('lists the versions it holds and its upstream lists below one version, bounded, on GET /versions/', async () => {
+    await versionsScenario(await backend.create('conformance.test/versions'));
   }, 60_000);
 
   it('loses no acknowledged entry when the server is SIGKILLed mid-stream, and stays consistent with every checkpoint seen', async () => {

@@ -19,6 +19,8 @@ import { parseLookupResponse } from './lookupResponse.js';
 import { PinnedKeys } from './pinnedKeys.js';
 import type { TrustedCheckpoint } from './pinnedKeys.js';
 import { TileAbsentError, TileFetcher } from './tileFetcher.js';
+import { parseVersionList, versionListPath } from './versionList.js';
+import type { VersionListAnswer } from './versionList.js';
 
 export interface LogClientOptions {
   readonly url: string;
@@ -288,6 +290,21 @@ export class LogClient {
       proof,
       checkpoint: trusted,
     };
+  }
+
+  /**
+   * The log's list of `name`'s versions below `below` on its track (versionList.ts). A log without
+   * the endpoint (HTTP 404: older than this client) is `unsupported`; any other failure throws
+   * (LOG_UNREACHABLE, fail closed), never an empty list.
+   */
+  async versionsBelow(name: string, below: string): Promise<VersionListAnswer> {
+    const path = versionListPath(name, below);
+    const body = await this.requester.get(path, { absent: [404], maxBytes: 1 << 20 });
+    if (body === undefined)
+      return {
+        unsupported: `the checksum log ${this.opts.url} does not list versions (HTTP 404 on GET /versions/: a log older than this client)`,
+      };
+    return { list: parseVersionList(body, this.opts.url, name, below) };
   }
 
   /** Fetches, verifies and merges the log's current checkpoint. */

@@ -1,5 +1,6 @@
 import type { CachedFacts } from '../cache/factsCache.js';
 import type { LoggedRecord } from '../client/logClient.js';
+import type { VersionListAnswer } from '../client/versionList.js';
 import { SumgateError } from '../errors.js';
 import { parseNpmKeys } from '../npm/registrySignature.js';
 import type { NpmKeyPolicy, Policy } from '../policy/policy.js';
@@ -23,9 +24,12 @@ export interface GatheredFacts {
   readonly npmKeys: readonly NpmKeyPolicy[] | undefined;
   /** Versions between the baseline and this one (verdict/baseline.ts), oldest first. */
   readonly between?: readonly VersionFacts[];
-  /** Why the baseline is the preceding version instead of an established one. */
-  readonly baselineNote?: string | undefined;
+  /** Why the baseline is the preceding version instead of an established one; where the versions walked came from. */
+  readonly notes?: readonly string[];
 }
+
+/** The log's list of a package's versions below one (LogClient.versionsBelow). */
+export type LogVersions = (name: string, below: string) => Promise<VersionListAnswer>;
 
 /**
  * Gathers, through the sources (their routing, credentials, retries and deadlines) and the log,
@@ -37,12 +41,16 @@ export interface GatheredFacts {
 export class FactGatherer {
   private readonly packuments = new Map<string, Promise<{ packument: Packument; source: string }>>();
   private readonly sourceKeys = new Map<string, Promise<NpmKeyPolicy[]>>();
+  /** The log's version lists, per process only: a list is the operator's statement, not a proven fact. */
+  private readonly logLists = new Map<string, Promise<VersionListAnswer>>();
+  private saidUnsupported = false;
 
   constructor(
     private readonly policy: Policy,
     private readonly sources: Sources,
     private readonly prover: RecordProver,
     private readonly say: (line: string) => void,
+    private readonly logVersions: LogVersions,
   ) {}
 
   async gather(
@@ -63,8 +71,10 @@ export class FactGatherer {
     let previousEntry = previous === undefined ? undefined : cached?.previous;
     let metadata = cached?.metadata;
     let between: readonly VersionFacts[] | undefined;
-    let baselineNote: string | undefined;
+    const notes: string[] = [];
     if (metadata === undefined || (needPrevious && previous === undefined)) {
+      const listed = needPrevious ? this.logList(p) : undefined;
+      listed?.catch(() => {}); // awaited below; a packument failure first must not leave it unhandled
       const { packument, source } = await this.packument(p.name);
       const v = packument.versions[p.version];
       metadata = {
@@ -97,12 +107,12 @@ export class FactGatherer {
         const baseline = await establishedBaseline(
           p.version,
           timeOf(p.version, logged.record),
-          lowerOnTrack(p.version, Object.keys(packument.versions)),
+          lowerOnTrack(p.version, await this.candidates(p, packument, source, listed!, notes)),
           factsOf,
           this.policy.baselineDays,
         );
         between = baseline.between;
-        baselineNote = baseline.note;
+        if (baseline.note !== undefined) notes.push(baseline.note);
         const prevLogged = baseline.version === undefined ? undefined : proven.get(baseline.version);
         previous = { version: baseline.version, installCode: prevLogged?.record.installCode };
         previousEntry = {
@@ -110,9 +120,67 @@ export class FactGatherer {
           proven: prevLogged === undefined ? undefined : entryOf(prevLogged),
         };
       }
-      this.prover.remember(p, logged, { previous: previousEntry, metadata });
+      // The baseline is kept in the facts cache only when the walk went straight to it, without a
+      // note: the in-between versions and the notes are not cached, and a rerun without them would
+      // lose "first appeared in ..." (and the releaseAfterDays run), or keep a degraded baseline
+      // (an older log, missing times) after the cause is gone. Such a version is walked again.
+      const settled = (between ?? []).length === 0 && notes.length === 0;
+      this.prover.remember(p, logged, { previous: settled ? previousEntry : undefined, metadata });
     }
-    return { previous, previousEntry, metadata, npmKeys, between, baselineNote };
+    return { previous, previousEntry, metadata, npmKeys, between, notes };
+  }
+
+  /**
+   * The versions the baseline walk may pick from: the union of the log's list and the source's
+   * packument, so a mirror cannot hide what the log lists and the log cannot hide what a source
+   * lists (each version used is proven by inclusion all the same). A log without the list (an
+   * older log) leaves the packument's versions alone, with a note; a failure to ask throws.
+   */
+  private async candidates(
+    p: PackageKey,
+    packument: Packument,
+    source: string,
+    listed: Promise<VersionListAnswer>,
+    notes: string[],
+  ): Promise<Set<string>> {
+    const out = new Set(Object.keys(packument.versions));
+    const answer = await listed;
+    if ('list' in answer) {
+      for (const v of answer.list.versions) out.add(v.version);
+      return out;
+    }
+    notes.push(
+      `${answer.unsupported}, so the versions ${keyOf(p)} was compared with come from the packument of the source ${source} only (a mirror that hides versions changes the baseline); upgrade the log server`,
+    );
+    if (!this.saidUnsupported) {
+      this.saidUnsupported = true;
+      this.say(`sumgate: ${answer.unsupported}; baselines are walked over the sources' packuments only`);
+    }
+    return out;
+  }
+
+  private logList(p: PackageKey): Promise<VersionListAnswer> {
+    const key = keyOf(p);
+    let list = this.logLists.get(key);
+    if (list === undefined) {
+      list = this.logVersions(p.name, p.version).catch((e: unknown) => {
+        this.logLists.delete(key); // a failure is not remembered, even in this process
+        throw e instanceof SumgateError
+          ? new SumgateError(
+              e.code,
+              `${key}: could not get the checksum log's list of its versions, which the install-code rule needs to find its baseline: ${e.message}`,
+              {
+                pkg: key,
+                fix: `${e.fix ?? 'check the log server (log.url in sumgate.jsonc)'}; nothing was decided or cached, so a retry starts afresh`,
+                data: e.data,
+                cause: e,
+              },
+            )
+          : e;
+      });
+      this.logLists.set(key, list);
+    }
+    return list;
   }
 
   /** A cached previous version, its record proven again from its own proof (a forged one is re-gathered). */

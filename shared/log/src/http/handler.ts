@@ -8,6 +8,7 @@
  *   POST /proofs                          batch inclusion proofs against one checkpoint (proofBatch.ts)
  *   GET  /proof/consistency/<m>/<n>       RFC 9162 §2.1.4 consistency proof, base64 hashes one per line
  *   GET  /evidence/<name>@<version>       refused conflicting observations (evidence.ts)
+ *   GET  /versions/<name>?below=<v>       versions the log knows below v (versionsRoute.ts)
  *   POST /add                             test-only direct append, off unless allowDirectAppend
  *   GET  /healthz                         200 {"ok": true, origin, size} while serving; 503 while shutting
  * down
@@ -31,6 +32,7 @@ import type { AppendableLogView, LogView } from '../logView.js';
 import { readJson } from './body.js';
 import { describeError, HttpError, sendJson, sendText } from './httpError.js';
 import { handleProofs } from './proofsRoute.js';
+import { serveVersions } from './versionsRoute.js';
 
 export interface LogHandlerOptions {
   /** Ingests unknown versions on lookup and on POST /proofs with "ingest": true. */
@@ -72,7 +74,7 @@ async function route(
   const url = req.url ?? '/';
   if (url.length > MAX_URL) throw new HttpError(414, `request path longer than ${MAX_URL} characters`);
   // Paths are used verbatim: lookup keys are already escaped (record-format.md "Names").
-  const path = url.split('?')[0]!;
+  const [path = '/', query = ''] = url.split('?', 2);
   const method = req.method ?? 'GET';
   const get = method === 'GET' || method === 'HEAD';
 
@@ -97,12 +99,20 @@ async function route(
   if (path.startsWith('/proof/consistency/') && get)
     return serveConsistency(log, path.slice('/proof/consistency/'.length), res);
   if (path.startsWith('/evidence/') && get) return serveEvidence(log, path.slice('/evidence/'.length), res);
+  if (path.startsWith('/versions/') && get)
+    return serveVersions(
+      log,
+      opts.ingestor,
+      path.slice('/versions/'.length),
+      new URLSearchParams(query),
+      res,
+    );
   if (path === '/add' && method === 'POST' && opts.allowDirectAppend === true) return serveAdd(log, req, res);
   if (
     ['/checkpoint', '/healthz', '/proofs', ...(opts.allowDirectAppend === true ? ['/add'] : [])].includes(
       path,
     ) ||
-    /^\/(tile|lookup|evidence|proof)\//.test(path)
+    /^\/(tile|lookup|evidence|proof|versions)\//.test(path)
   ) {
     throw new HttpError(405, `method ${method} not allowed on ${path}`);
   }

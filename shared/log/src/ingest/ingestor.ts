@@ -91,6 +91,46 @@ export class Ingestor {
     );
   }
 
+  /**
+   * Every version the upstream registries list for `name` (their abbreviated packuments' `versions`
+   * keys, unioned: ingestion takes a version from whichever upstream has it). An upstream that does
+   * not know the name (404) lists none; one that cannot be read fails the whole list (SOURCE_FAILED),
+   * so a partial list is never served as complete.
+   */
+  async upstreamVersions(name: string): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const upstream of this.opts.upstreams) {
+      const url = packumentUrl(upstream, name);
+      const bytes = await this.limiter.run(() =>
+        getBytes(
+          url,
+          this.limits.maxPackumentBytes,
+          this.limits.timeoutMs,
+          'packument',
+          'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8',
+        ),
+      );
+      if (bytes === undefined) continue;
+      let doc: unknown;
+      try {
+        doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+      } catch {
+        throw new SumgateError('SOURCE_FAILED', `the packument ${url} is not JSON`, {
+          pkg: name,
+          fix: 'the upstream registry is broken: retry later, or configure another one with --upstream',
+        });
+      }
+      const versions = isObject(doc) ? doc['versions'] : undefined;
+      if (!isObject(versions))
+        throw new SumgateError('SOURCE_FAILED', `the packument ${url} has no "versions" object`, {
+          pkg: name,
+          fix: 'the upstream registry is broken: retry later, or configure another one with --upstream',
+        });
+      for (const v of Object.keys(versions)) out.add(v);
+    }
+    return out;
+  }
+
   /** Reads name@version from the first upstream that has it. */
   private async observe(name: string, version: string): Promise<Observation> {
     const pkg = `${name}@${version}`;

@@ -34,12 +34,13 @@ export async function getBytes(
   maxBytes: number,
   timeoutMs: number,
   what: string,
+  accept = what === 'packument' ? 'application/json' : '*/*',
 ): Promise<Uint8Array | undefined> {
   let res: Response;
   try {
     res = await fetch(url, {
       signal: AbortSignal.timeout(timeoutMs),
-      headers: { accept: what === 'packument' ? 'application/json' : '*/*', 'user-agent': 'sumgate-log' },
+      headers: { accept, 'user-agent': 'sumgate-log' },
       redirect: 'follow',
     });
   } catch (e) {

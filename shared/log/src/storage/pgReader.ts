@@ -142,6 +142,20 @@ export class PgLogReader implements LogView {
     return found.index < cp.size ? found : undefined;
   }
 
+  /**
+   * Published versions of an escaped name, a range scan of the primary key: in the "C" collation
+   * every key `<escaped name>@<version>` lies in [`<escaped name>@`, `<escaped name>A`), since no
+   * character sorts between '@' and 'A' and an escaped name has neither.
+   */
+  async versionsOf(escapedName: string, max: number): Promise<string[]> {
+    const size = (await this.checkpoint()).size;
+    const from = `${escapedName}@`;
+    const rows = await this.sql<{ key: string }[]>`
+      SELECT key FROM sumgate_leaf WHERE key >= ${from} AND key < ${`${escapedName}A`} AND idx < ${size}
+      ORDER BY idx LIMIT ${max}`;
+    return rows.map((r) => r.key.slice(from.length));
+  }
+
   async lookupIndex(key: string): Promise<number | undefined> {
     return (await this.lookup(key))?.index;
   }

@@ -21,6 +21,7 @@ export interface TestLogHandle {
   serve(opts?: {
     witnesses?: readonly WitnessEndpoint[];
     onError?: (e: unknown) => void;
+    upstreams?: readonly string[];
   }): Promise<ServedLog>;
   /** Crashes the storage engine too, where it is a separate server (PostgreSQL). */
   crashStorage?(): void;
