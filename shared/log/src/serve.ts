@@ -84,7 +84,10 @@ export async function serveLog(opts: ServeLogOptions): Promise<LogServer | PgLog
     const http = await startLogHttp(
       log,
       { ...opts, ingestor, listening: { size: log.checkpoint().size, upstreams } },
-      () => log.close(),
+      async () => {
+        ingestor?.close(); // after the drain: upstream reads still running let go of their connections
+        await log.close();
+      },
     );
     return { url: http.url, vkey: log.vkey, log, inFlight: http.inFlight, close: http.close };
   } catch (e) {

@@ -64,7 +64,10 @@ export async function servePgLog(opts: ServePgLogOptions): Promise<PgLogServer> 
           upstreams: sequencer === undefined ? [] : (opts.upstreams ?? []),
         },
       },
-      () => log.close(),
+      async () => {
+        ingestor?.close(); // after the drain: upstream reads still running let go of their connections
+        await log.close();
+      },
     );
     return { url: http.url, vkey: log.vkey, log, inFlight: http.inFlight, close: http.close };
   } catch (e) {

@@ -25,6 +25,11 @@ export interface HttpRequest {
   readonly deadlineMs?: number;
   /** Refuse bodies larger than this (default 512 MiB). */
   readonly maxBytes?: number;
+  /**
+   * Cancels the exchange (its socket is destroyed, so a server is not held open by a caller that
+   * gave up): the promise rejects with a NetworkError whose `aborted` is true.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** All network I/O of the core goes through this, so tests and hosts can substitute it. */
@@ -35,15 +40,27 @@ export class NetworkError extends Error {
   readonly timeout: 'deadline' | 'idle' | undefined;
   /** The connection was a kept-alive one the server had already closed: nothing was answered, a fresh one may be tried. */
   readonly staleSocket: boolean;
+  /** The caller's AbortSignal cancelled the request. */
+  readonly aborted: boolean;
+  /** The body (declared or received) was larger than `maxBytes`. */
+  readonly tooLarge: boolean;
 
   constructor(
     message: string,
-    options?: { cause?: unknown; timeout?: 'deadline' | 'idle'; staleSocket?: boolean },
+    options?: {
+      cause?: unknown;
+      timeout?: 'deadline' | 'idle';
+      staleSocket?: boolean;
+      aborted?: boolean;
+      tooLarge?: boolean;
+    },
   ) {
     super(redactSecrets(message), options);
     this.name = 'NetworkError';
     this.timeout = options?.timeout;
     this.staleSocket = options?.staleSocket ?? false;
+    this.aborted = options?.aborted ?? false;
+    this.tooLarge = options?.tooLarge ?? false;
   }
 }
 
@@ -125,7 +142,7 @@ async function request(agents: Agents, url: string, req: HttpRequest = {}): Prom
       (e: unknown) => {
         // A kept-alive socket the server closed while it sat idle (its keep-alive timeout, e.g. while
         // the log ingests) fails before any answer: once, on a new connection. Anything else is final.
-        if (e instanceof NetworkError && e.staleSocket)
+        if (e instanceof NetworkError && e.staleSocket && req.signal?.aborted !== true)
           return requestOnce(agents, current, req, headers, { at: deadline, ms: deadlineMs });
         throw e;
       },
@@ -149,6 +166,14 @@ async function request(agents: Agents, url: string, req: HttpRequest = {}): Prom
   throw new NetworkError(`too many redirects from ${url}`);
 }
 
+function abortedError(url: string, signal: AbortSignal): NetworkError {
+  const why = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
+  return new NetworkError(`${url}: the request was cancelled (${why})`, {
+    aborted: true,
+    cause: signal.reason,
+  });
+}
+
 function requestOnce(
   agents: Agents,
   url: string,
@@ -161,20 +186,30 @@ function requestOnce(
   const agent = u.protocol === 'https:' ? agents.https : agents.http;
   const maxBytes = req.maxBytes ?? 512 * 1024 * 1024;
   const idleMs = req.timeoutMs ?? 30_000;
+  const signal = req.signal;
+  if (signal?.aborted === true) return Promise.reject(abortedError(url, signal));
   return new Promise<HttpResponse>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const fail = (e: NetworkError): void => {
       r.destroy();
       reject(e);
     };
+    const onAbort = (): void => fail(abortedError(url, signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const tooLarge = (): NetworkError =>
+      new NetworkError(`${url}: response larger than ${maxBytes} bytes`, { tooLarge: true });
     const r = lib.request(u, { method: req.method ?? 'GET', headers, agent, timeout: idleMs }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      if (Number(res.headers['content-length'] ?? '0') > maxBytes) {
+        fail(tooLarge());
+        return;
+      }
       res.on('data', (c: Buffer) => {
         size += c.length;
         if (size > maxBytes) {
           res.destroy();
-          reject(new NetworkError(`${url}: response larger than ${maxBytes} bytes`));
+          reject(tooLarge());
           return;
         }
         chunks.push(c);
@@ -208,7 +243,10 @@ function requestOnce(
         (e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up');
       reject(new NetworkError(`${url}: ${e.message}`, { cause: e, staleSocket: stale }));
     });
-    r.on('close', () => clearTimeout(timer));
+    r.on('close', () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
     timer = setTimeout(
       () =>
         fail(

@@ -7,7 +7,9 @@
  */
 import {
   canonicalPublishTime,
+  createHttpClient,
   formatRecord,
+  type HttpClient,
   inspectTarball,
   type NpmRecord,
   type NpmRegistryKey,
@@ -31,6 +33,8 @@ export interface IngestorOptions {
   /** Ingestions at once (default 8). */
   concurrency?: number | undefined;
   limits?: Partial<FetchLimits> | undefined;
+  /** The HTTP client upstreams are read with (default: a keep-alive client of the core's own). */
+  http?: HttpClient | undefined;
 }
 
 export interface IngestResult {
@@ -57,6 +61,9 @@ export class Ingestor {
   private readonly limiter: Limiter;
   private readonly flights = new SingleFlight<IngestResult>();
   private readonly limits: FetchLimits;
+  private readonly http: HttpClient;
+  /** Aborted by close(): an upstream read still running then holds no connection open. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly log: AppendableLogView,
@@ -65,6 +72,19 @@ export class Ingestor {
     if (opts.upstreams.length === 0) throw new RangeError('an Ingestor needs at least one upstream');
     this.limiter = new Limiter(opts.concurrency ?? 8);
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.http = opts.http ?? createHttpClient();
+  }
+
+  /**
+   * Cancels the upstream reads in flight (each fails SOURCE_FAILED: retried by a later request,
+   * never logged); the servers call it after their drain, just before closing the log.
+   */
+  close(): void {
+    this.closing.abort(new Error('the log is closing'));
+  }
+
+  private fetchLimits(maxBytes: number): { maxBytes: number; timeoutMs: number; signal: AbortSignal } {
+    return { maxBytes, timeoutMs: this.limits.timeoutMs, signal: this.closing.signal };
   }
 
   /**
@@ -103,9 +123,9 @@ export class Ingestor {
       const url = packumentUrl(upstream, name);
       const bytes = await this.limiter.run(() =>
         getBytes(
+          this.http,
           url,
-          this.limits.maxPackumentBytes,
-          this.limits.timeoutMs,
+          this.fetchLimits(this.limits.maxPackumentBytes),
           'packument',
           'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8',
         ),
@@ -178,7 +198,12 @@ export class Ingestor {
     version: string,
   ): Promise<{ meta: Json; published: string | undefined } | undefined> {
     const url = packumentUrl(upstream, name);
-    const bytes = await getBytes(url, this.limits.maxPackumentBytes, this.limits.timeoutMs, 'packument');
+    const bytes = await getBytes(
+      this.http,
+      url,
+      this.fetchLimits(this.limits.maxPackumentBytes),
+      'packument',
+    );
     if (bytes === undefined) return undefined;
     let packument: unknown;
     try {
@@ -212,7 +237,12 @@ export class Ingestor {
       );
     }
     const tarballUrl = new URL(dist['tarball'], upstream).href;
-    const tgz = await getBytes(tarballUrl, this.limits.maxTarballBytes, this.limits.timeoutMs, 'tarball');
+    const tgz = await getBytes(
+      this.http,
+      tarballUrl,
+      this.fetchLimits(this.limits.maxTarballBytes),
+      'tarball',
+    );
     if (tgz === undefined) {
       throw new SumgateError('SOURCE_FAILED', `the tarball of ${pkg} is missing at ${tarballUrl}`, {
         pkg,

@@ -1,14 +1,11 @@
 /**
- * Reading an upstream npm registry: the packument at `<registry>/<name>` (the core's packument
- * path, `@scope%2Fname`) and the tarball at `dist.tarball`. Bounded sizes and timeouts; registry
- * credentials are never sent (the log only ingests public packages).
- *
- * Still on fetch, not the core's HttpClient: with the core's keep-alive agent, an ingestion still
- * running when the log closes holds its upstream connection open, and the core's gate tests
- * (ingestWait.test.ts) then time out tearing down their registry. Moving over needs a way to
- * cancel a request (an AbortSignal in HttpRequest) so Log.close() can stop its ingestions.
+ * Reading an upstream npm registry through the core's HTTP client: the packument at
+ * `<registry>/<name>` (the core's packument path, `@scope%2Fname`) and the tarball at
+ * `dist.tarball`. Bounded sizes and timeouts; registry credentials are never sent (the log only
+ * ingests public packages). Every failure, a cancelled request included, is SOURCE_FAILED: a
+ * network fault is retried later, never taken as a fact about the package.
  */
-import { packumentPath, SumgateError } from '@sumgate/core';
+import { type HttpClient, type HttpResponse, NetworkError, packumentPath, SumgateError } from '@sumgate/core';
 
 export interface FetchLimits {
   timeoutMs: number;
@@ -30,55 +27,37 @@ export function packumentUrl(registry: string, name: string): string {
 
 /** A GET that returns the body, or undefined on 404/410; throws SOURCE_FAILED otherwise. */
 export async function getBytes(
+  http: HttpClient,
   url: string,
-  maxBytes: number,
-  timeoutMs: number,
-  what: string,
+  limits: { maxBytes: number; timeoutMs: number; signal?: AbortSignal | undefined },
+  what: 'packument' | 'tarball',
   accept = what === 'packument' ? 'application/json' : '*/*',
 ): Promise<Uint8Array | undefined> {
-  let res: Response;
+  let res: HttpResponse;
   try {
-    res = await fetch(url, {
-      signal: AbortSignal.timeout(timeoutMs),
+    res = await http(url, {
+      // timeoutMs bounds the whole exchange (as fetch's AbortSignal.timeout did), and any silence.
+      timeoutMs: limits.timeoutMs,
+      deadlineMs: limits.timeoutMs,
+      maxBytes: limits.maxBytes,
+      ...(limits.signal === undefined ? {} : { signal: limits.signal }),
       headers: { accept, 'user-agent': 'sumgate-log' },
-      redirect: 'follow',
     });
   } catch (e) {
-    throw new SumgateError('SOURCE_FAILED', `fetching the ${what} ${url} failed: ${(e as Error).message}`, {
+    if (!(e instanceof NetworkError)) throw e;
+    if (e.tooLarge) throw tooBig(url, what, limits.maxBytes);
+    throw new SumgateError('SOURCE_FAILED', `fetching the ${what} ${url} failed: ${e.message}`, {
       fix: 'check that the upstream registry is reachable, or configure another one with --upstream',
       cause: e,
     });
   }
-  if (res.status === 404 || res.status === 410) {
-    await res.body?.cancel();
-    return undefined;
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
+  if (res.status === 404 || res.status === 410) return undefined;
+  if (res.status < 200 || res.status >= 300) {
     throw new SumgateError('SOURCE_FAILED', `fetching the ${what} ${url} failed: HTTP ${res.status}`, {
       fix: 'retry later, or configure another upstream with --upstream',
     });
   }
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw tooBig(url, what, maxBytes);
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of res.body ?? []) {
-      total += chunk.length;
-      if (total > maxBytes) throw tooBig(url, what, maxBytes);
-      chunks.push(chunk);
-    }
-  } catch (e) {
-    if (e instanceof SumgateError) throw e;
-    throw new SumgateError('SOURCE_FAILED', `reading the ${what} ${url} failed: ${(e as Error).message}`, {
-      cause: e,
-    });
-  }
-  return Buffer.concat(chunks);
+  return res.body;
 }
 
 function tooBig(url: string, what: string, maxBytes: number): SumgateError {

@@ -257,35 +257,47 @@ export class PgLog extends PgLogReader implements AppendableLogView {
     ]);
     const publishNow = this.opts.witnesses === undefined;
     const keys = batch.map((b) => b.key);
-    const records = batch.map((b) => Buffer.from(b.bytes).toString('latin1'));
-    await this.sql.begin(async (tx) => {
-      const [row] = await tx<
-        { signed_size: string }[]
-      >`SELECT signed_size FROM sumgate_checkpoint WHERE id = 1 FOR UPDATE`;
+    const records = batch.map((b) =>
+      Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength).toString('latin1'),
+    );
+    // On the sequencer's own reserved connection (the one holding the advisory lock): a transaction
+    // from the pool would queue behind the dedup lookups of the next batch, pipelined on the pool's
+    // busy connections (postgres.js), which cost more than the transaction itself.
+    const c = this.lockConn;
+    await c`BEGIN`;
+    try {
+      const [fence] = await Promise.all([
+        c<{ signed_size: string }[]>`SELECT signed_size FROM sumgate_checkpoint WHERE id = 1 FOR UPDATE`,
+        c`INSERT INTO sumgate_leaf (key, idx, record)
+          SELECT k, ${first}::bigint + o - 1, r FROM unnest(${keys}::text[], ${records}::text[]) WITH ORDINALITY AS t(k, r, o)`,
+        ...tiles.map(
+          (
+            t,
+          ) => c`INSERT INTO sumgate_tile (level, idx, width, hashes) VALUES (${t.level}, ${t.index}, ${t.width}, ${t.row()})
+          ON CONFLICT (level, idx) DO UPDATE SET width = EXCLUDED.width, hashes = EXCLUDED.hashes`,
+        ),
+        ...bundleData.map(
+          (b) => c`INSERT INTO sumgate_bundle (idx, width, data) VALUES (${b.idx}, ${b.width}, ${b.data})
+          ON CONFLICT (idx) DO UPDATE SET width = EXCLUDED.width, data = EXCLUDED.data`,
+        ),
+        publishNow
+          ? c`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note}, size = ${size}, root = ${Buffer.from(root)}, note = ${note} WHERE id = 1`
+          : c`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note} WHERE id = 1`,
+      ]);
+      const row = fence[0];
       if (row === undefined || Number(row.signed_size) !== first) {
         throw mismatch(
           this.opts.url,
           `another writer moved the log to size ${row?.signed_size ?? '?'} (this sequencer was at ${first})`,
         );
       }
-      await Promise.all([
-        tx`INSERT INTO sumgate_leaf (key, idx, record)
-          SELECT k, ${first}::bigint + o - 1, r FROM unnest(${keys}::text[], ${records}::text[]) WITH ORDINALITY AS t(k, r, o)`,
-        ...tiles.map(
-          (
-            t,
-          ) => tx`INSERT INTO sumgate_tile (level, idx, width, hashes) VALUES (${t.level}, ${t.index}, ${t.width}, ${t.row()})
-          ON CONFLICT (level, idx) DO UPDATE SET width = EXCLUDED.width, hashes = EXCLUDED.hashes`,
-        ),
-        ...bundleData.map(
-          (b) => tx`INSERT INTO sumgate_bundle (idx, width, data) VALUES (${b.idx}, ${b.width}, ${b.data})
-          ON CONFLICT (idx) DO UPDATE SET width = EXCLUDED.width, data = EXCLUDED.data`,
-        ),
-        publishNow
-          ? tx`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note}, size = ${size}, root = ${Buffer.from(root)}, note = ${note} WHERE id = 1`
-          : tx`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note} WHERE id = 1`,
-      ]);
-    });
+      await c`COMMIT`;
+    } catch (e) {
+      // A lost connection leaves the outcome unknown; the sequencer then refuses everything until
+      // the log is reopened from its stored checkpoint.
+      await c`ROLLBACK`.catch(() => undefined);
+      throw e;
+    }
     this.signedSize = size;
     if (publishNow) this.published = { size, root, note };
     else await this.publish(size, note, root);
