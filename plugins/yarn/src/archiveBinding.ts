@@ -36,6 +36,11 @@ export function splitChecksum(checksum: string): { cacheKey: string | undefined;
 
 export class ArchiveBindings {
   private readonly dir: string;
+  /**
+   * Bindings read or written by this process, by file: Yarn asks for each one in validateProject
+   * and again in its fetch step. Only found ones are kept; a miss is read again.
+   */
+  private readonly known = new Map<string, ArchiveBinding>();
 
   constructor(cacheDir: string) {
     this.dir = path.join(cacheDir, 'yarn-archives', 'v1');
@@ -47,9 +52,12 @@ export class ArchiveBindings {
   }
 
   get(name: string, version: string, cacheKey: string): ArchiveBinding | undefined {
+    const file = this.file(name, version, cacheKey);
+    const known = this.known.get(file);
+    if (known !== undefined) return known;
     let text: string;
     try {
-      text = readFileSync(this.file(name, version, cacheKey), 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch {
       return undefined;
     }
@@ -59,6 +67,7 @@ export class ArchiveBindings {
       if (b.name !== name || b.version !== version || b.cacheKey !== cacheKey) return undefined;
       if (typeof b.hash !== 'string' || typeof b.integrity !== 'string' || !b.integrity.startsWith('sha512-'))
         return undefined;
+      this.known.set(file, b as ArchiveBinding);
       return b as ArchiveBinding;
     } catch {
       return undefined;
@@ -77,5 +86,6 @@ export class ArchiveBindings {
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, `${JSON.stringify({ name, version, cacheKey, hash, integrity })}\n`);
     await rename(tmp, file);
+    this.known.set(file, { name, version, cacheKey, hash, integrity });
   }
 }
