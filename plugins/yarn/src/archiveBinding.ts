@@ -10,10 +10,14 @@
  *
  * One small file per (name@version, cache key) under sumgate's cache dir, shared by projects.
  */
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+/** Node's one-shot hash (20.12+), several times cheaper than createHash for a short name; a file name per package. */
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
 
 export interface ArchiveBinding {
   readonly name: string;
@@ -47,7 +51,9 @@ export class ArchiveBindings {
   }
 
   private file(name: string, version: string, cacheKey: string): string {
-    const h = createHash('sha256').update(`${name}@${version}`).digest('hex');
+    const key = `${name}@${version}`;
+    const h =
+      oneShot === undefined ? createHash('sha256').update(key).digest('hex') : oneShot('sha256', key, 'hex');
     return path.join(this.dir, encodeURIComponent(cacheKey), h.slice(0, 2), `${h}.json`);
   }
 
