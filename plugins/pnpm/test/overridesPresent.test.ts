@@ -20,7 +20,10 @@ afterEach(() => {
 
 describe('overridesPresent (whether pnpm 12 config worker must load the core)', () => {
   it('is false only when neither the config nor any package.json at or above the dir has overrides', () => {
-    const root = tree({ 'package.json': '{"name":"app","dependencies":{"a":"1.0.0"}}', 'sub/package.json': '{}' });
+    const root = tree({
+      'package.json': '{"name":"app","dependencies":{"a":"1.0.0"}}',
+      'sub/package.json': '{}',
+    });
     expect(overridesPresent(undefined, root)).toBe(false);
     expect(overridesPresent({}, path.join(root, 'sub'))).toBe(false);
   });
