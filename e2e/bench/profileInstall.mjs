@@ -8,7 +8,7 @@
 // Wrap it in `flock /tmp/sumgate-bench.lock` on a shared machine. Profiles: cpuProfileSummary.mjs.
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { command, environment, installArgs, repoRoot } from './lib/packageManagers.mjs';
+import { command, environment, installArgs, repoRoot, yarnGlobalFolder } from './lib/packageManagers.mjs';
 import { timedRun } from './lib/timedRun.mjs';
 
 const [kept, pm, variant, ...rest] = process.argv.slice(2);
@@ -68,7 +68,7 @@ try {
     rmSync(path.join(dirs.project, 'node_modules'), { recursive: true, force: true });
     const empty =
       CASE === 'cold-store'
-        ? [dirs.store, dirs.pmCache, dirs.sumgateCache]
+        ? [dirs.store, dirs.pmCache, yarnGlobalFolder(dirs), dirs.sumgateCache]
         : CASE === 'cold-cache'
           ? [dirs.sumgateCache]
           : [];
