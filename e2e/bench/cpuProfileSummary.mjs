@@ -1,6 +1,7 @@
 // Summarizes V8 .cpuprofile files (from `node --cpu-prof`): total sampled time, and self time grouped
 // by function (name + file:line) and by source file, so two runs (say with and without a pnpmfile)
-// can be compared line by line.
+// can be compared line by line. The pieces cpuProfilePreload.cjs writes (piece.<pid>.<n>.cpuprofile)
+// are summed per process.
 //   node e2e/bench/cpuProfileSummary.mjs [--top 25] [--by file|function] <file.cpuprofile | dir> ...
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -49,8 +50,22 @@ function summarize(file) {
   return { spanMs: (prof.endTime - prof.startTime) / 1000, busyMs: busy / 1000, groups };
 }
 
+/** One entry per profile; the pieces of one process (piece.<pid>.<n>) are merged into one. */
+const processes = new Map();
 for (const file of files) {
-  const { spanMs, busyMs, groups } = summarize(file);
+  const pid = /^piece\.(\d+)\.\d+\.cpuprofile$/.exec(path.basename(file))?.[1];
+  const key = pid === undefined ? file : path.join(path.dirname(file), `piece.${pid}.*`);
+  const s = summarize(file);
+  const seen = processes.get(key);
+  if (seen === undefined) processes.set(key, s);
+  else {
+    seen.spanMs += s.spanMs;
+    seen.busyMs += s.busyMs;
+    for (const [k, ms] of s.groups) seen.groups.set(k, (seen.groups.get(k) ?? 0) + ms);
+  }
+}
+
+for (const [file, { spanMs, busyMs, groups }] of processes) {
   process.stdout.write(
     `\n${file}: span ${spanMs.toFixed(0)} ms, on CPU (sampled, not idle) ${busyMs.toFixed(0)} ms\n`,
   );

@@ -22,7 +22,7 @@ import {
 } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { command, environment, installArgs, repoRoot } from './lib/packageManagers.mjs';
+import { command, environment, installArgs, repoRoot, yarnGlobalFolder } from './lib/packageManagers.mjs';
 import { timedRun } from './lib/timedRun.mjs';
 
 const REGISTRY = process.env.SUMGATE_BENCH_REGISTRY ?? 'https://registry.npmjs.org/';
@@ -215,8 +215,9 @@ async function install(pm, p, before) {
   }
 }
 
+/** Every store and cache of the variant: pnpm's store and cache, Yarn's cache and its mirror, sumgate's cache. */
 const emptyStore = (p) => () => {
-  for (const d of [p.dirs.store, p.dirs.pmCache, p.dirs.sumgateCache])
+  for (const d of [p.dirs.store, p.dirs.pmCache, yarnGlobalFolder(p.dirs), p.dirs.sumgateCache])
     if (d !== undefined) rmSync(d, { recursive: true, force: true });
 };
 const emptySumgateCache = (p) => () => rmSync(p.dirs.sumgateCache, { recursive: true, force: true });

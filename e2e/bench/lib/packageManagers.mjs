@@ -69,7 +69,7 @@ export function environment(pm, registry, dirs) {
       YARN_NPM_MINIMAL_AGE_GATE: '0',
       YARN_ENABLE_GLOBAL_CACHE: 'false',
       YARN_CACHE_FOLDER: dirs.pmCache,
-      YARN_GLOBAL_FOLDER: path.join(dirs.home, '.yarn-global'),
+      YARN_GLOBAL_FOLDER: yarnGlobalFolder(dirs),
       YARN_ENABLE_TELEMETRY: '0',
       YARN_ENABLE_PROGRESS_BARS: 'false',
       YARN_ENABLE_COLORS: 'false',
@@ -92,6 +92,13 @@ export function environment(pm, registry, dirs) {
   if (dirs.sumgateCache !== undefined) env.SUMGATE_CACHE_DIR = dirs.sumgateCache;
   return env;
 }
+
+/**
+ * Yarn's global folder: its `cache` is Yarn's mirror (`enableMirror`, on by default even with
+ * `enableGlobalCache: false`), filled on every download and read before any fetch, so a cold
+ * store must empty it too.
+ */
+export const yarnGlobalFolder = (dirs) => path.join(dirs.home, '.yarn-global');
 
 /** The install command each case times: frozen / immutable, node_modules already removed. */
 export const installArgs = (pm) =>

@@ -4,7 +4,7 @@ import type { ResolvedManifest } from './graphGuard.js';
 import type { Cafs, FetchOpts, TarballResolution } from './verifyingFetcher.js';
 import { fetchVerified, isVerifiedByFetcher } from './verifyingFetcher.js';
 
-interface PreResolutionContext {
+export interface PreResolutionContext {
   wantedLockfile?: Parameters<ReturnType<typeof graphGuardFor>['checkLockfile']>[0];
   lockfileDir?: string;
   registries?: { default?: string };

@@ -5,13 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { decideExotic, exoticMismatch, isSemver, parseDepPath, sha512Sri, SumgateError } from '@sumgate/core';
 import type { ExoticAllowance, Gate, Policy } from '@sumgate/core';
 import { toPnpmError } from './hostError.js';
+import type { TarballResolution } from './resolutionKind.js';
 import { gateFor, graphGuardFor } from './session.js';
 
-export interface TarballResolution {
-  integrity?: string;
-  tarball?: string;
-  type?: string;
-}
+export type { TarballResolution } from './resolutionKind.js';
+export { isVerifiedByFetcher } from './resolutionKind.js';
 
 export interface FetchOpts {
   lockfileDir?: string;
@@ -25,17 +23,6 @@ export interface Cafs {
 }
 
 type LocalTarballFetcher = (cafs: Cafs, resolution: TarballResolution, opts: FetchOpts) => Promise<unknown>;
-
-/**
- * What this fetcher takes: every tarball pnpm would download over http(s), a registry's (with the
- * lockfile's integrity) or a tarball-URL dependency's (which may have none yet). Git, directory
- * and local-file resolutions are judged before pnpm fetches them (readPackage, preResolution).
- */
-export function isVerifiedByFetcher(resolution: TarballResolution | undefined): boolean {
-  if (resolution === undefined || resolution.type !== undefined) return false;
-  if (resolution.tarball === undefined) return resolution.integrity !== undefined;
-  return /^https?:\/\//.test(resolution.tarball);
-}
 
 /**
  * Downloads the tarball from the policy's sources, verifies it against the checksum log and the

@@ -46,7 +46,9 @@ export async function validateLockedPackages(project: Project, report: Validatio
         : session.defer(line),
     async () => {
       try {
-        const verdicts = await session.gate.verifyLocked(refs);
+        // Memoised like pnpm's preResolution: a yarn.lock that fully passed before is one file read
+        // (every cached proof is still checked again and every package decided again).
+        const { verdicts } = await session.gate.lockfileVerdicts(refs);
         for (const [i, v] of verdicts.entries()) session.locked.set(hashes[i]!, v);
         session.gate.enforce(verdicts);
       } catch (e) {

@@ -11,10 +11,21 @@ const NPM_PROTOCOL = 'npm:';
  * NpmHttpFetcher: the verifying fetcher takes both, so neither path skips verification.
  */
 export function isNpmRegistryLocator(locator: Locator): boolean {
-  if (!locator.reference.startsWith(NPM_PROTOCOL)) return false;
+  const known = registryReferences.get(locator.reference);
+  if (known !== undefined) return known;
+  const is = isRegistryReference(locator.reference);
+  registryReferences.set(locator.reference, is);
+  return is;
+}
+
+/** By reference: Yarn asks for every package in every fetch and link step, through each fetcher's `supports`. */
+const registryReferences = new Map<string, boolean>();
+
+function isRegistryReference(reference: string): boolean {
+  if (!reference.startsWith(NPM_PROTOCOL)) return false;
   try {
     // semver.valid, as NpmSemverFetcher.supports checks: a strict parse that throws when invalid.
-    new semverUtils.SemVer(structUtils.parseRange(locator.reference).selector);
+    new semverUtils.SemVer(structUtils.parseRange(reference).selector);
     return true;
   } catch {
     return false;

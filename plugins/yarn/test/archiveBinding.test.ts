@@ -46,12 +46,29 @@ describe('ArchiveBindings', () => {
     const [sub] = readdirSync(shard);
     const [file] = readdirSync(path.join(shard, sub!));
     const entry = path.join(shard, sub!, file!);
+    // read by a later process (a new instance): this one remembers what it wrote
+    const later = () => new ArchiveBindings(dir).get('@scope/pkg', '1.2.3', '10c0');
     writeFileSync(entry, '{not json');
-    expect(b.get('@scope/pkg', '1.2.3', '10c0')).toBeUndefined();
+    expect(later()).toBeUndefined();
     // an entry naming another package (a copied file) does not bind this one
     writeFileSync(entry, JSON.stringify({ ...binding, name: 'other' }));
-    expect(b.get('@scope/pkg', '1.2.3', '10c0')).toBeUndefined();
+    expect(later()).toBeUndefined();
     writeFileSync(entry, JSON.stringify({ ...binding, integrity: 'sha1-abc' }));
-    expect(b.get('@scope/pkg', '1.2.3', '10c0')).toBeUndefined();
+    expect(later()).toBeUndefined();
+  });
+
+  it('reads each binding once per process; a miss is read again', async () => {
+    const dir = tempCache();
+    const writer = new ArchiveBindings(dir);
+    const reader = new ArchiveBindings(dir);
+    expect(reader.get('@scope/pkg', '1.2.3', '10c0')).toBeUndefined();
+    await writer.set(binding);
+    expect(reader.get('@scope/pkg', '1.2.3', '10c0')).toEqual(binding);
+    const shard = path.join(dir, 'yarn-archives', 'v1', '10c0');
+    const [sub] = readdirSync(shard);
+    rmSync(path.join(shard, sub!), { recursive: true });
+    expect(reader.get('@scope/pkg', '1.2.3', '10c0')).toEqual(binding);
+    expect(writer.get('@scope/pkg', '1.2.3', '10c0')).toEqual(binding);
+    expect(new ArchiveBindings(dir).get('@scope/pkg', '1.2.3', '10c0')).toBeUndefined();
   });
 });

@@ -196,33 +196,44 @@ export class Gate {
   }
 
   /**
-   * verifyLocked + enforce for a whole lockfile, memoised: the proof-carrying facts of a lockfile
-   * that fully passed under exactly this policy and these keys are kept in one file; a warm frozen
-   * install reads it, proves every record again from its own proof against the pinned keys and the
-   * remembered checkpoint, and decides again (no network). Anything refused or warned about, and any
-   * entry that does not check out, goes the full way.
+   * verifyLocked + enforce for a whole lockfile, memoised (see lockfileVerdicts): pnpm's
+   * preResolution and afterAllResolved, `sumgate audit`.
    */
   async checkLocked(pkgs: readonly PackageRef[]): Promise<{ count: number; fromMemo: boolean }> {
+    const { verdicts, fromMemo } = await this.lockfileVerdicts(pkgs);
+    this.enforce(verdicts);
+    return { count: verdicts.length, fromMemo };
+  }
+
+  /**
+   * verifyLocked for a whole lockfile, memoised: the proof-carrying facts of a lockfile that fully
+   * passed under exactly this policy and these keys are kept in one file; a warm frozen install
+   * reads it, proves every record again from its own proof against the pinned keys and the
+   * remembered checkpoint, and decides again (no network). Anything refused or warned about, and
+   * any entry that does not check out, goes the full way. Does not enforce (Yarn keeps the verdicts
+   * for its fetcher first).
+   */
+  async lockfileVerdicts(pkgs: readonly PackageRef[]): Promise<{ verdicts: Verdict[]; fromMemo: boolean }> {
     const memoFile = this.enabled ? this.memo.file(this.policy, this.log.keys.fingerprint, pkgs) : undefined;
     const entries = memoFile === undefined ? undefined : this.memo.read(memoFile, pkgs);
-    if (entries !== undefined && (await this.passesFromMemo(pkgs, entries)))
-      return { count: pkgs.length, fromMemo: true };
+    const memoized = entries === undefined ? undefined : await this.verdictsFromMemo(pkgs, entries);
+    if (memoized !== undefined) return { verdicts: memoized, fromMemo: true };
     const results = await this.checkEach(pkgs);
     const verdicts = results.map((r) => r.verdict);
-    this.enforce(verdicts);
     if (memoFile !== undefined && verdicts.every((v) => v.problems.length === 0))
       this.memo.write(
         memoFile,
         pkgs,
         results.map((r) => r.facts),
       );
-    return { count: verdicts.length, fromMemo: false };
+    return { verdicts, fromMemo: false };
   }
 
-  private async passesFromMemo(
+  /** Every package decided again from the memo's checked facts; undefined unless every one checks out and passes cleanly. */
+  private async verdictsFromMemo(
     pkgs: readonly PackageRef[],
     entries: ReadonlyArray<CachedFacts | null>,
-  ): Promise<boolean> {
+  ): Promise<Verdict[] | undefined> {
     // The few checkpoints the entries name are trusted first (signature once, consistency with the
     // remembered one); then every entry is checked synchronously: a few hashes per package.
     const trusted = new Map<string, TrustedCheckpoint | undefined>();
@@ -234,15 +245,19 @@ export class Gate {
       }
     }
     const under = (proven: ProvenEntry) => trusted.get(`${proven.key} ${proven.checkpoint}`);
+    const verdicts: Verdict[] = [];
     for (let i = 0; i < pkgs.length; i++) {
       const p = pkgs[i]!;
       const e = entries[i];
-      if (this.isExempt(p.name)) continue;
-      if (e === null || e === undefined) return false;
+      if (this.isExempt(p.name)) {
+        verdicts.push(decide(this.policy, { ...p, integrity: p.integrity, logged: undefined }));
+        continue;
+      }
+      if (e === null || e === undefined) return undefined;
       const check = this.prover.checkEntryUnder(under(e.proven), e.proven, p);
-      if ('refused' in check) return false;
+      if ('refused' in check) return undefined;
       const { record, index } = check.logged;
-      if (p.integrity !== undefined && record.integrity !== p.integrity) return false;
+      if (p.integrity !== undefined && record.integrity !== p.integrity) return undefined;
       let previous: Facts['previous'];
       if (e.previous !== undefined) {
         if (e.previous.version === undefined) previous = { version: undefined, installCode: undefined };
@@ -251,7 +266,7 @@ export class Gate {
             name: p.name,
             version: e.previous.version,
           });
-          if ('refused' in prev) return false;
+          if ('refused' in prev) return undefined;
           previous = { version: e.previous.version, installCode: prev.logged.record.installCode };
         }
       }
@@ -263,9 +278,10 @@ export class Gate {
         previous,
         metadata: e.metadata,
       });
-      if (v.problems.length > 0) return false;
+      if (v.problems.length > 0) return undefined;
+      verdicts.push(v);
     }
-    return true;
+    return verdicts;
   }
 
   /** Throws one error naming every refused package (enforce mode); prints warnings in warn mode. */
