@@ -165,18 +165,12 @@ export class FactGatherer {
     if (list === undefined) {
       list = this.logVersions(p.name, p.version).catch((e: unknown) => {
         this.logLists.delete(key); // a failure is not remembered, even in this process
-        throw e instanceof SumgateError
-          ? new SumgateError(
-              e.code,
-              `${key}: could not get the checksum log's list of its versions, which the install-code rule needs to find its baseline: ${e.message}`,
-              {
-                pkg: key,
-                fix: `${e.fix ?? 'check the log server (log.url in sumgate.jsonc)'}; nothing was decided or cached, so a retry starts afresh`,
-                data: e.data,
-                cause: e,
-              },
-            )
-          : e;
+        throw inContext(
+          e,
+          key,
+          `${key}: could not get the checksum log's list of its versions, which the install-code rule needs to find its baseline`,
+          'check the log server (log.url in sumgate.jsonc)',
+        );
       });
       this.logLists.set(key, list);
     }
@@ -208,18 +202,12 @@ export class FactGatherer {
         (f) => ({ packument: f.value, source: f.source.name }),
         (e: unknown) => {
           this.packuments.delete(name); // a failure is not remembered, even in this process
-          throw e instanceof SumgateError
-            ? new SumgateError(
-                e.code,
-                `${name}: could not fetch its metadata, which the release-age and install-code rules need: ${e.message}`,
-                {
-                  pkg: e.pkg,
-                  fix: `${e.fix ?? 'check the sources in sumgate.jsonc'}; nothing was decided or cached, so a retry starts afresh`,
-                  data: e.data,
-                  cause: e,
-                },
-              )
-            : e;
+          throw inContext(
+            e,
+            e instanceof SumgateError ? e.pkg : undefined,
+            `${name}: could not fetch its metadata, which the release-age and install-code rules need`,
+            'check the sources in sumgate.jsonc',
+          );
         },
       );
       this.packuments.set(name, p);
@@ -247,6 +235,20 @@ export class FactGatherer {
     }
     return keys;
   }
+}
+
+/**
+ * A failure to gather a fact, said in the terms of the rule that needed it: same code and data, the
+ * context in front of the cause's message, and a fix that says nothing was decided or cached.
+ */
+function inContext(e: unknown, pkg: string | undefined, context: string, defaultFix: string): unknown {
+  if (!(e instanceof SumgateError)) return e;
+  return new SumgateError(e.code, `${context}: ${e.message}`, {
+    pkg,
+    fix: `${e.fix ?? defaultFix}; nothing was decided or cached, so a retry starts afresh`,
+    data: e.data,
+    cause: e,
+  });
 }
 
 /** The install hooks a source's metadata claims for a version: undefined when it does not say (abbreviated metadata). */
