@@ -270,6 +270,12 @@ export class Gate {
           previous = { version: e.previous.version, installCode: prev.logged.record.installCode };
         }
       }
+      // Decided without the walk's in-between versions and notes (factGatherer: they are never
+      // cached). That cannot loosen a verdict: the memo holds only a lockfile that passed cleanly
+      // under this same policy and these keys, the in-between versions only name where code first
+      // appeared and move a `releaseAfterDays` start earlier, and without them the start is the
+      // later version's own, so a wait that had run out may look unfinished (the full path then
+      // decides) but an unfinished one never looks finished.
       const v = decide(this.policy, {
         name: p.name,
         version: p.version,
