@@ -3,7 +3,8 @@
  * store, packages resolved in this run, and tarball-URL and git dependencies anywhere in the graph.
  * Marker files prove what ran.
  */
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectTarball } from '@sumgate/core';
@@ -19,10 +20,12 @@ import type { PolicyOptions } from '../harness/sumgate.js';
 const world = useScenarioWorld('sumgate-graph');
 let tarballs: TarballHost;
 let repo: GitRepo;
+let repoDir: string | undefined;
 
 beforeAll(async () => {
   tarballs = await startTarballHost(world.markerDir);
-  repo = makeGitRepo(path.join(world.markerDir, '..', `git-dep-${process.pid}`), world.markerDir);
+  repoDir = mkdtempSync(path.join(tmpdir(), 'sumgate-git-dep-'));
+  repo = makeGitRepo(repoDir, world.markerDir);
   world.registry.addPackage({
     name: 'has-tar-dep',
     versions: [{ version: '1.0.0', packageJson: { dependencies: { 'tar-dep': tarballs.url } } }],
@@ -38,7 +41,10 @@ beforeAll(async () => {
     ],
   });
 });
-afterAll(() => tarballs?.close());
+afterAll(async () => {
+  await tarballs?.close();
+  if (repoDir !== undefined) rmSync(repoDir, { recursive: true, force: true });
+});
 
 const fingerprintOf = (name: string, version: string) =>
   inspectTarball(world.registry.tarballOf(name, version)).installCode.fingerprint;

@@ -3,7 +3,8 @@
  * resolved in this run, and tarball-URL and git dependencies anywhere in the graph. Marker files
  * prove what ran.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectTarball } from '@sumgate/core';
@@ -20,10 +21,12 @@ import { importPlugin } from './yarnSumgate.js';
 const world = useScenarioWorld('sumgate-yarn-graph');
 let tarballs: TarballHost;
 let repo: GitRepo;
+let repoDir: string | undefined;
 
 beforeAll(async () => {
   tarballs = await startTarballHost(world.markerDir);
-  repo = makeGitRepo(path.join(world.markerDir, '..', `yarn-git-dep-${process.pid}`), world.markerDir);
+  repoDir = mkdtempSync(path.join(tmpdir(), 'sumgate-yarn-git-dep-'));
+  repo = makeGitRepo(repoDir, world.markerDir);
   world.registry.addPackage({
     name: 'has-tar-dep',
     versions: [{ version: '1.0.0', packageJson: { dependencies: { 'tar-dep': tarballs.url } } }],
@@ -33,7 +36,10 @@ beforeAll(async () => {
     versions: [{ version: '1.0.0', packageJson: { dependencies: { 'git-dep': repo.spec } } }],
   });
 });
-afterAll(() => tarballs?.close());
+afterAll(async () => {
+  await tarballs?.close();
+  if (repoDir !== undefined) rmSync(repoDir, { recursive: true, force: true });
+});
 
 const fingerprintOf = (name: string, version: string) =>
   inspectTarball(world.registry.tarballOf(name, version)).installCode.fingerprint;
