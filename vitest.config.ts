@@ -14,6 +14,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
+          globalSetup: ['scripts/testTmpdir.ts'],
           include: ['shared/*/test/**/*.test.ts', 'plugins/*/test/**/*.test.ts'],
           testTimeout: 30_000,
         },
@@ -22,6 +23,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'e2e',
+          globalSetup: ['scripts/testTmpdir.ts'],
           include: ['e2e/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
