@@ -7,7 +7,9 @@
  * Then through a mirror that hides versions from its packuments: the versions walked come from the
  * log's list too (GET /versions/), so hiding the stepping stone, or everything but 1.0.2, changes
  * neither the baseline nor the version named. A log older than that list degrades to the mirror's
- * packument, with a note (`sumgate explain`).
+ * packument, with a note (`sumgate explain`). The other way round, a log that leaves the stepping
+ * stone out of its list is outvoted by the honest source's packument, and a log whose list fails
+ * stops the install (LOG_UNREACHABLE) without that failure being remembered.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -18,8 +20,8 @@ import { inspectTarball } from '@sumgate/core';
 import { startMirror } from '../harness/fixtureRegistry.js';
 import type { FixtureRegistry } from '../harness/fixtureRegistry.js';
 import { markerRuns } from '../harness/markers.js';
-import { startOlderLog } from '../harness/olderLog.js';
-import type { OlderLog } from '../harness/olderLog.js';
+import { startVersionListProxy } from '../harness/versionListProxy.js';
+import type { VersionListProxy } from '../harness/versionListProxy.js';
 import { INSTALLERS, makeInstallProject } from './installers.js';
 import { useAttackWorld } from './world.js';
 
@@ -58,7 +60,7 @@ describe.each(INSTALLERS)('%s with sumgate: the stepping stone', (pm) => {
 
 describe('a mirror hiding versions from its packuments', () => {
   const mirrors: Record<string, FixtureRegistry> = {};
-  let older: OlderLog;
+  let older: VersionListProxy;
   beforeAll(async () => {
     mirrors['the stepping stone'] = await startMirror(world.registry, {
       hide: (name, version) => name === 'stepping-stone' && version === '1.0.1',
@@ -66,7 +68,7 @@ describe('a mirror hiding versions from its packuments', () => {
     mirrors['every version but 1.0.2'] = await startMirror(world.registry, {
       hide: (name, version) => name === 'stepping-stone' && version !== '1.0.2',
     });
-    older = await startOlderLog(world.log);
+    older = await startVersionListProxy(world.log, { how: 'older' });
   });
   afterAll(async () => {
     await Promise.all([...Object.values(mirrors).map((m) => m.close()), older?.close()]);
@@ -112,7 +114,7 @@ describe('a mirror hiding versions from its packuments', () => {
           log: older,
         },
       );
-      const before = older.refused.length;
+      const before = older.changed.length;
       const r = await project.install();
       expect(r.code, r.output).not.toBe(0);
       expect(r.output).toContain(
@@ -120,7 +122,7 @@ describe('a mirror hiding versions from its packuments', () => {
       );
       expect(r.output).not.toContain('first appeared');
       expect(markerRuns(world.markerDir, 'stepping-stone')).toBe(0);
-      expect(older.refused.length).toBeGreaterThan(before);
+      expect(older.changed.length).toBeGreaterThan(before);
       // explain (on a cache of its own, as on another machine) says why.
       const explained = await promisify(execFile)(
         process.execPath,
@@ -134,6 +136,63 @@ describe('a mirror hiding versions from its packuments', () => {
       expect(explained.stdout).toContain(
         `the checksum log ${older.url} does not list versions (HTTP 404 on GET /versions/: a log older than this client), so the versions stepping-stone@1.0.2 was compared with come from the packument of the source fixture only`,
       );
+    });
+  });
+});
+
+describe('a log whose version list is wrong or failing, behind an honest source', () => {
+  let omitting: VersionListProxy;
+  let failing: VersionListProxy;
+  beforeAll(async () => {
+    omitting = await startVersionListProxy(world.log, { how: 'omit', omit: (v) => v === '1.0.1' });
+    failing = await startVersionListProxy(world.log, { how: 'fail' });
+  });
+  afterAll(async () => {
+    await Promise.all([omitting?.close(), failing?.close()]);
+  });
+
+  describe.each(INSTALLERS)('%s with sumgate', (pm) => {
+    it('a log leaving 1.0.1 out of its list: the source lists it, so the message still names it', async () => {
+      const project = await makeInstallProject(
+        world,
+        pm,
+        { 'stepping-stone': '^1.0.0' },
+        ['stepping-stone'],
+        true,
+        { log: omitting },
+      );
+      const before = omitting.changed.length;
+      const r = await project.install();
+      expect(r.code, r.output).not.toBe(0);
+      expect(r.output).toContain('QUARANTINE_ADDED');
+      expect(r.output).toContain(NAMED);
+      expect(markerRuns(world.markerDir, 'stepping-stone')).toBe(0);
+      expect(omitting.changed.length).toBeGreaterThan(before);
+    });
+
+    it('a log failing its list: the install stops (LOG_UNREACHABLE, nothing run), and the failure is not remembered', async () => {
+      const project = await makeInstallProject(
+        world,
+        pm,
+        { 'stepping-stone': '^1.0.0' },
+        ['stepping-stone'],
+        true,
+        { log: failing },
+      );
+      const before = failing.changed.length;
+      const r = await project.install();
+      expect(r.code, r.output).not.toBe(0);
+      expect(r.output).toContain('LOG_UNREACHABLE');
+      expect(r.output).toContain('stepping-stone@1.0.2');
+      expect(r.output).not.toContain('QUARANTINE_ADDED');
+      expect(markerRuns(world.markerDir, 'stepping-stone')).toBe(0);
+      expect(failing.changed.length).toBeGreaterThan(before);
+      // The same project and sumgate cache, the real log: decided in full, as if it never failed.
+      project.policy({ log: world.log });
+      const healed = await project.install();
+      expect(healed.code, healed.output).not.toBe(0);
+      expect(healed.output).toContain(NAMED);
+      expect(markerRuns(world.markerDir, 'stepping-stone')).toBe(0);
     });
   });
 });
