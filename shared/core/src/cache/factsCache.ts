@@ -50,9 +50,11 @@ export const FACTS_PACK_FORMAT = 4;
 const PACK_MAGIC = 'sumgate-facts-pack';
 /** More packs than this in the directory and the writer merges them into one. */
 export const COMPACT_ABOVE = 16;
-/** A pack is written once no fact was queued for this long, or this long after the first one. */
-const FLUSH_IDLE_MS = 100;
-const FLUSH_MAX_MS = 1_000;
+/**
+ * Packs a process writes behind are at least this far apart: the first at once (a package manager
+ * may end the process soon after: pnpm 12 kills its workers), later facts gathered into the next.
+ */
+const FLUSH_EVERY_MS = 500;
 
 /**
  * A pack: a header line (`sumgate-facts-pack 4 <count> <sha256 of the body>`) and one line per
@@ -105,10 +107,12 @@ const isPack = (name: string): boolean => name.endsWith('.pack');
  * cold install of a thousand packages instead of a thousand: creating a file costs about a
  * millisecond here, and was a second of a cold install's CPU).
  *
- * Writes are queued (read back in-process at once) and written behind, once no fact was queued
- * for FLUSH_IDLE_MS (at most FLUSH_MAX_MS after the first), where the file system can write
- * without blocking (`FileOps.writeAsync`); elsewhere (the in-memory test file systems) at once. A
- * process that exits first leaves those facts uncached, and a failed write drops them: facts are
+ * Writes are queued (read back in-process at once) and written behind where the file system can
+ * write without blocking (`FileOps.writeAsync`): what is queued when the current turn of the event
+ * loop ends goes out as one pack (a proven batch is written in one turn), and packs are at least
+ * FLUSH_EVERY_MS apart (facts gathered one by one, as answers come, share the next); elsewhere
+ * (the in-memory test file systems) at once. At `process.exit` what is still queued is written at
+ * once. A process killed first leaves those facts uncached, and a failed write drops them: facts are
  * a cache, and cost only proving them again; the memo of the verified lockfile (written
  * synchronously) surfaces an unwritable cache.
  *
@@ -129,8 +133,7 @@ export class FactsCache {
   private loaded: Map<string, { readonly json: string; readonly file: string }> | undefined;
   private flushing: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private firstQueued = 0;
-  private lastQueued = 0;
+  private lastFlush = 0;
 
   constructor(
     private readonly cacheDir: string,
@@ -168,12 +171,14 @@ export class FactsCache {
       return;
     }
     atExit(this);
-    const now = Date.now();
-    this.lastQueued = now;
-    if (this.timer === undefined) {
-      this.firstQueued = now;
-      this.arm(FLUSH_IDLE_MS);
-    }
+    if (this.timer !== undefined) return; // the next pack takes it
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.startFlush();
+      },
+      Math.max(0, this.lastFlush + FLUSH_EVERY_MS - Date.now()),
+    );
   }
 
   /** Resolves when every entry written so far is on disk (or dropped); for tests and the CLI. */
@@ -201,20 +206,8 @@ export class FactsCache {
     }
   }
 
-  private arm(ms: number): void {
-    this.timer = setTimeout(() => {
-      const now = Date.now();
-      const due = Math.min(this.lastQueued + FLUSH_IDLE_MS, this.firstQueued + FLUSH_MAX_MS);
-      if (now < due) {
-        this.arm(due - now);
-        return;
-      }
-      this.timer = undefined;
-      this.startFlush();
-    }, ms);
-  }
-
   private startFlush(): void {
+    this.lastFlush = Date.now();
     const next = (this.flushing ?? Promise.resolve()).then(() => this.flush());
     this.flushing = next;
     void next.then(() => {
