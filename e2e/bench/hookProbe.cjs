@@ -1,6 +1,7 @@
 // Times the sumgate pnpmfile outside pnpm, in a fresh Node process, as pnpm 10 runs it on a frozen
 // install with a warm store: load the .pnpmfile.cjs of the current directory, then preResolution
-// on the lockfile's packages. Prints one JSON line. Used by pnpm.mjs; run from a project dir.
+// on the lockfile's packages. Prints one JSON line. Used by pnpm.mjs and factsProbe.mjs; run from a
+// project dir (SUMGATE_PROBE_PNPMFILE: another pnpmfile than the project's).
 'use strict';
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
@@ -13,7 +14,7 @@ async function main() {
   const { parsePnpmLockText } = await import('@sumgate/core');
   const lockfile = parsePnpmLockText(readFileSync(path.join(cwd, 'pnpm-lock.yaml'), 'utf8'));
   let t0 = process.hrtime.bigint();
-  const pnpmfile = require(path.join(cwd, '.pnpmfile.cjs'));
+  const pnpmfile = require(process.env.SUMGATE_PROBE_PNPMFILE ?? path.join(cwd, '.pnpmfile.cjs'));
   const requireMs = since(t0);
   const lines = [];
   t0 = process.hrtime.bigint();

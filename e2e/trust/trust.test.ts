@@ -4,13 +4,13 @@
  * cache, a wrong log.vkeys with a warm cache, and a log that sends one byte per second. Each
  * scenario checks the exit code, the message, the evidence on disk and what reached node_modules.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodePack, encodePack } from '../../shared/core/src/cache/factsCache.js';
 import {
   formatCheckpoint,
   generateKeyPair,
@@ -174,9 +174,33 @@ async function splitViewLog(own: TestLog): Promise<{ url: string; close(): Promi
   };
 }
 
-function factsFile(name: string, version: string): string {
-  const h = createHash('sha256').update(`${name}@${version}`).digest('hex');
-  return path.join(cacheOf(), 'facts', 'v3', h.slice(0, 2), `${h}.json`);
+/**
+ * Rewrites the cached facts of name@version in every facts pack holding them, as someone with
+ * write access to the cache would (the pack's checksum recomputed); returns the pack read first
+ * (the newest holding them).
+ */
+function forgeFacts(
+  name: string,
+  version: string,
+  forge: (e: { proven: { record: string } }) => void,
+): string {
+  const dir = path.join(cacheOf(), 'facts', 'v4');
+  const key = `${name}@${version}`;
+  const holding = readdirSync(dir)
+    .filter((f) => f.endsWith('.pack'))
+    .sort()
+    .map((f) => path.join(dir, f))
+    .filter((file) => {
+      const pack = decodePack(readFileSync(file)) as Map<string, string>;
+      if (!pack.has(key)) return false;
+      const e = JSON.parse(pack.get(key)!) as { proven: { record: string } };
+      forge(e);
+      pack.set(key, JSON.stringify(e));
+      writeFileSync(file, encodePack(pack));
+      return true;
+    });
+  expect(holding.length).toBeGreaterThan(0);
+  return holding[holding.length - 1]!;
 }
 
 describe.each(['pnpm 10', 'yarn 4'] as const)('%s: trust comes only from the pinned log key', (host) => {
@@ -220,10 +244,9 @@ describe.each(['pnpm 10', 'yarn 4'] as const)('%s: trust comes only from the pin
     expect(refused.code).not.toBe(0);
     expect(refused.output).toContain('QUARANTINE_ADDED');
     // Someone with write access to the shared cache rewrites the proven facts: "no install-time code".
-    const file = factsFile('adds-script', '1.1.0');
-    const entry = JSON.parse(readFileSync(file, 'utf8')) as { proven: { record: string } };
-    entry.proven.record = entry.proven.record.replace(/^install .*$/m, 'install v2 none');
-    writeFileSync(file, JSON.stringify(entry));
+    const file = forgeFacts('adds-script', '1.1.0', (entry) => {
+      entry.proven.record = entry.proven.record.replace(/^install .*$/m, 'install v2 none');
+    });
     const r = await pm.install(cwd);
     expect(r.code).not.toBe(0);
     expect(r.output).toContain(

@@ -100,7 +100,9 @@ export class Gate {
     this.say = opts.log ?? (() => {});
     this.prover = new RecordProver(
       () => this.log,
-      new FactsCache(this.cacheDir, this.ops.files),
+      new FactsCache(this.cacheDir, this.ops.files, (file, why) =>
+        this.say(`sumgate: ignored the facts pack ${file}: ${why}; its facts are proven in the log again`),
+      ),
       this.say,
       () => this.policy.log?.ingest ?? true,
     );

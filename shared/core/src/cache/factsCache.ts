@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FileOps } from '../client/clientOps.js';
 import { nodeFileOps } from '../client/clientOps.js';
@@ -45,85 +45,313 @@ export type FactsRead =
   | { readonly corrupt: string; readonly file: string }
   | undefined;
 
-/** Entries written behind at once, at most (each is a file create: the cost of a cold cache). */
-const WRITE_BEHIND_CONCURRENCY = 16;
+/** The on-disk format of the facts cache: packs (`facts/v4/*.pack`); v3 was one file per version. */
+export const FACTS_PACK_FORMAT = 4;
+const PACK_MAGIC = 'sumgate-facts-pack';
+/** More packs than this in the directory and the writer merges them into one. */
+export const COMPACT_ABOVE = 16;
+/**
+ * Packs a process writes behind are at least this far apart: the first at once (a package manager
+ * may end the process soon after: pnpm 12 kills its workers), later facts gathered into the next.
+ */
+const FLUSH_EVERY_MS = 500;
 
 /**
- * The facts cache. Where the file system can write without blocking (`FileOps.writeAsync`),
- * entries are written behind: `write` queues and returns, and the files are created while the
- * package manager goes on (a cold cache means one file per package, about a millisecond each on
- * a busy disk: a second on the critical path of a 1,000-package install). This process reads its
- * own queued entries back; a process that exits first leaves those facts uncached, which costs
- * only proving them again next time. A failed write is dropped the same way: facts are a cache,
- * and the memo of the verified lockfile (written synchronously) surfaces an unwritable cache.
+ * A pack: a header line (`sumgate-facts-pack 4 <count> <sha256 of the body>`) and one line per
+ * fact, `name@version<TAB><its JSON>`. The checksum makes a damaged or truncated pack detectable
+ * as a whole; it is no protection against someone who can write the cache (they can recompute
+ * it): that is what checking every entry's proof on every read is for.
+ */
+export function encodePack(entries: Iterable<readonly [string, string]>): string {
+  let body = '';
+  let n = 0;
+  for (const [key, json] of entries) {
+    body += `${key}\t${json}\n`;
+    n++;
+  }
+  const sum = createHash('sha256').update(body).digest('hex');
+  return `${PACK_MAGIC} ${FACTS_PACK_FORMAT} ${n} ${sum}\n${body}`;
+}
+
+/** A pack's facts by name@version (their JSON, unparsed and unchecked), or why it is not a whole pack. */
+export function decodePack(data: Buffer): Map<string, string> | string {
+  const eol = data.indexOf(10);
+  if (eol < 0) return 'it has no header (damaged or truncated)';
+  const [magic, format, count, sum, ...rest] = data.subarray(0, eol).toString('latin1').split(' ');
+  if (magic !== PACK_MAGIC || rest.length > 0 || count === undefined || !/^\d+$/.test(count))
+    return 'it is not a sumgate facts pack';
+  if (format !== String(FACTS_PACK_FORMAT)) return `it is not a facts pack of format ${FACTS_PACK_FORMAT}`;
+  const body = data.subarray(eol + 1);
+  if (createHash('sha256').update(body).digest('hex') !== sum)
+    return 'its checksum does not match its content (damaged or truncated)';
+  const text = body.toString('utf8');
+  const out = new Map<string, string>();
+  let n = 0;
+  for (let at = 0; at < text.length; n++) {
+    const end = text.indexOf('\n', at);
+    const tab = text.indexOf('\t', at);
+    if (end < 0 || tab <= at || tab > end) return `its line ${n + 2} is not a fact`;
+    out.set(text.slice(at, tab), text.slice(tab + 1, end));
+    at = end + 1;
+  }
+  if (n !== Number(count)) return `it holds ${n} facts, its header says ${count}`;
+  return out;
+}
+
+const isPack = (name: string): boolean => name.endsWith('.pack');
+
+/**
+ * The facts cache: packs of facts, each written once, atomically (tmp + rename, a unique name),
+ * so concurrent processes (pnpm 12's workers, pnpm and Yarn side by side, the CLI) see a whole
+ * pack or none. Facts proven together go to disk together, as one pack per batch (one file for a
+ * cold install of a thousand packages instead of a thousand: creating a file costs about a
+ * millisecond here, and was a second of a cold install's CPU).
+ *
+ * Writes are queued (read back in-process at once) and written behind where the file system can
+ * write without blocking (`FileOps.writeAsync`): what is queued when the current turn of the event
+ * loop ends goes out as one pack (a proven batch is written in one turn), and packs are at least
+ * FLUSH_EVERY_MS apart (facts gathered one by one, as answers come, share the next); elsewhere
+ * (the in-memory test file systems) at once. At `process.exit` what is still queued is written at
+ * once. A process killed first leaves those facts uncached, and a failed write drops them: facts are
+ * a cache, and cost only proving them again; the memo of the verified lockfile (written
+ * synchronously) surfaces an unwritable cache.
+ *
+ * Reads scan the packs once per FactsCache, on the first read (one list, one read per pack; a
+ * process does not see packs other processes write after that). A damaged pack is ignored as a
+ * whole (said through `ignored`, and removed): its facts are proven again. When there are more than
+ * COMPACT_ABOVE packs, a writer merges them (newest fact per key wins) into one new pack, then
+ * removes the ones it merged: a reader that finds a listed pack gone lists again and reads the
+ * merged one; two compactions at once only leave a duplicate for the next. Per-file entries of
+ * format 3 (`facts/v3/`) are not read: they are proven again once.
  */
 export class FactsCache {
+  /** Facts not yet handed to a pack write, by name@version (JSON). */
   private readonly queued = new Map<string, string>();
+  /** Facts being written in a pack now. */
+  private writing: Map<string, string> | undefined;
+  /** Facts read from the packs (lazily) and written by this instance since, with their pack. */
+  private loaded: Map<string, { readonly json: string; readonly file: string }> | undefined;
   private flushing: Promise<void> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastFlush = 0;
 
   constructor(
     private readonly cacheDir: string,
     private readonly files: FileOps = nodeFileOps,
+    private readonly ignored: (file: string, why: string) => void = () => {},
   ) {}
 
-  file(name: string, version: string): string {
-    const h = createHash('sha256').update(`${name}@${version}`).digest('hex');
-    return path.join(this.cacheDir, 'facts', 'v3', h.slice(0, 2), `${h}.json`);
+  /** The directory of the packs. */
+  get dir(): string {
+    return path.join(this.cacheDir, 'facts', `v${FACTS_PACK_FORMAT}`);
   }
 
   /** The entry for name@version as stored (unchecked), or why it cannot be read. */
   read(name: string, version: string): FactsRead {
-    const file = this.file(name, version);
-    const queued = this.queued.get(file);
-    const data = queued === undefined ? this.files.read(file) : Buffer.from(queued, 'utf8');
-    if (data === undefined) return undefined;
+    const key = `${name}@${version}`;
+    const pending = this.queued.get(key) ?? this.writing?.get(key);
+    const hit = pending === undefined ? this.packs().get(key) : { json: pending, file: this.dir };
+    if (hit === undefined) return undefined;
+    const { file } = hit;
     let f: unknown;
     try {
-      f = JSON.parse(data.toString('utf8'));
+      f = JSON.parse(hit.json);
     } catch {
-      return { corrupt: 'it is not JSON (damaged or half written)', file };
+      return { corrupt: 'its entry is not JSON (damaged)', file };
     }
     if (!isCachedFacts(f)) return { corrupt: 'it is not a sumgate facts entry of format 3', file };
     return { facts: f, file };
   }
 
-  /** Writes (or replaces) the entry atomically: now, or behind (see the class). */
+  /** Queues the entry (replacing an older one) for the next pack: now, or behind (see the class). */
   write(name: string, version: string, facts: CachedFacts): void {
-    const file = this.file(name, version);
-    const json = JSON.stringify(facts);
+    this.queued.set(`${name}@${version}`, JSON.stringify(facts));
     if (this.files.writeAsync === undefined) {
-      this.files.write(file, json);
+      this.flushNow();
       return;
     }
-    this.queued.set(file, json);
-    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+    atExit(this);
+    if (this.timer !== undefined) return; // the next pack takes it
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.startFlush();
+      },
+      Math.max(0, this.lastFlush + FLUSH_EVERY_MS - Date.now()),
+    );
   }
 
   /** Resolves when every entry written so far is on disk (or dropped); for tests and the CLI. */
   async settled(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.startFlush();
+    }
     while (this.flushing !== undefined) await this.flushing;
   }
 
-  private async flush(): Promise<void> {
-    const writeAsync = this.files.writeAsync!;
+  /**
+   * At the process's exit (`process.exit` included, as a package manager does after a refusal):
+   * what is still queued or in flight, as one pack written now. A killed process (pnpm 12's
+   * workers) leaves it uncached.
+   */
+  exiting(): void {
+    const pending = new Map([...(this.writing ?? []), ...this.queued]);
+    if (pending.size === 0) return;
     try {
-      while (this.queued.size > 0) {
-        const batch = [...this.queued].slice(0, WRITE_BEHIND_CONCURRENCY * 8);
-        let next = 0;
-        const worker = async (): Promise<void> => {
-          while (next < batch.length) {
-            const [file, json] = batch[next++]!;
-            await writeAsync(file, json).catch(() => {});
-            // a newer entry queued meanwhile stays queued (and is written next round)
-            if (this.queued.get(file) === json) this.queued.delete(file);
-          }
-        };
-        await Promise.all(Array.from({ length: WRITE_BEHIND_CONCURRENCY }, worker));
-      }
-    } finally {
-      this.flushing = undefined;
+      this.files.write(path.join(this.dir, packName()), encodePack(pending));
+    } catch {
+      // dropped: a cache
     }
   }
+
+  private startFlush(): void {
+    this.lastFlush = Date.now();
+    const next = (this.flushing ?? Promise.resolve()).then(() => this.flush());
+    this.flushing = next;
+    void next.then(() => {
+      if (this.flushing === next) this.flushing = undefined;
+    });
+  }
+
+  /** Synchronous file systems: the queue as one pack now, compaction behind. */
+  private flushNow(): void {
+    const batch = this.takeQueued();
+    const file = path.join(this.dir, packName());
+    try {
+      this.files.write(file, encodePack(batch));
+      this.landed(batch, file);
+    } catch {
+      // dropped: a cache (see the class)
+    } finally {
+      this.writing = undefined;
+    }
+    const next = (this.flushing ?? Promise.resolve()).then(() => this.compactIfMany());
+    this.flushing = next;
+    void next.then(() => {
+      if (this.flushing === next) this.flushing = undefined;
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.queued.size === 0) return;
+    const batch = this.takeQueued();
+    const file = path.join(this.dir, packName());
+    try {
+      await this.files.writeAsync!(file, encodePack(batch));
+      this.landed(batch, file);
+    } catch {
+      // dropped: a cache (see the class)
+    } finally {
+      this.writing = undefined;
+      if (this.queued.size === 0) exitFlushes.delete(this);
+    }
+    await this.compactIfMany();
+  }
+
+  private takeQueued(): Map<string, string> {
+    const batch = new Map(this.queued);
+    this.queued.clear();
+    this.writing = batch;
+    return batch;
+  }
+
+  private landed(batch: Map<string, string>, file: string): void {
+    if (this.loaded === undefined) return; // the first read finds the pack on disk
+    for (const [key, json] of batch) this.loaded.set(key, { json, file });
+  }
+
+  /** The facts of every pack (the newest per key), read on first use. */
+  private packs(): Map<string, { readonly json: string; readonly file: string }> {
+    if (this.loaded !== undefined) return this.loaded;
+    const loaded = new Map<string, { readonly json: string; readonly file: string }>();
+    for (const [file, facts] of this.readPacks())
+      for (const [key, json] of facts) loaded.set(key, { json, file });
+    this.loaded = loaded;
+    return loaded;
+  }
+
+  /** Every whole pack, oldest first (by name: a time, then a merged pack after its newest input). */
+  private readPacks(): [string, Map<string, string>][] {
+    const got = new Map<string, Map<string, string>>();
+    const tried = new Set<string>();
+    for (let listing = 0; listing < 4; listing++) {
+      let vanished = false;
+      for (const name of this.files.list(this.dir)) {
+        if (!isPack(name) || tried.has(name)) continue;
+        tried.add(name);
+        const file = path.join(this.dir, name);
+        let data: Buffer | undefined;
+        try {
+          data = this.files.read(file);
+        } catch (e) {
+          this.ignored(file, `it cannot be read (${(e as Error).message})`);
+          continue;
+        }
+        if (data === undefined) {
+          vanished = true; // merged by a compaction meanwhile: list again for the merged pack
+          continue;
+        }
+        const facts = decodePack(data);
+        if (typeof facts === 'string') {
+          this.ignored(file, facts);
+          try {
+            this.files.remove(file); // packs are never rewritten: this one stays damaged
+          } catch {
+            // left for the next reader
+          }
+          continue;
+        }
+        got.set(name, facts);
+      }
+      if (!vanished) break;
+    }
+    return [...got]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, facts]) => [path.join(this.dir, name), facts]);
+  }
+
+  /**
+   * Merges the packs into one when there are more than COMPACT_ABOVE: the merged pack is in place
+   * (renamed) before any pack it merged is removed, and only packs it holds are removed.
+   */
+  private async compactIfMany(): Promise<void> {
+    try {
+      if (this.files.list(this.dir).filter(isPack).length <= COMPACT_ABOVE) return;
+      const packs = this.readPacks();
+      if (packs.length <= 1) return;
+      const merged = new Map<string, string>();
+      for (const [, facts] of packs) for (const [key, json] of facts) merged.set(key, json);
+      const newest = path.basename(packs[packs.length - 1]![0]).replace(/(~[0-9a-f]+)?\.pack$/, '');
+      const file = path.join(this.dir, `${newest}~${randomBytes(4).toString('hex')}.pack`);
+      const data = encodePack(merged);
+      if (this.files.writeAsync === undefined) this.files.write(file, data);
+      else await this.files.writeAsync(file, data);
+      for (const [f] of packs) this.files.remove(f);
+    } catch {
+      // a cache: the packs stay as they were, the next writer merges them
+    }
+  }
+}
+
+/** The caches with facts queued or in flight (written at exit if still so). */
+const exitFlushes = new Set<FactsCache>();
+let exitHooked = false;
+
+function atExit(cache: FactsCache): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      for (const c of exitFlushes) c.exiting();
+    });
+  }
+  exitFlushes.add(cache);
+}
+
+/** A new pack's name: the time first (so names sort oldest first), then what makes it unique. */
+function packName(): string {
+  return `${String(Date.now()).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.pack`;
 }
 
 export function isProvenEntry(e: unknown): e is ProvenEntry {

@@ -3,7 +3,7 @@
  * (golang.org/x/mod/sumdb/client.go): the network, the cache's files, and the clock. Production
  * uses `nodeClientOps`; tests pass an in-memory file system and a scripted HTTP client.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   readFileOrUndefined,
@@ -28,6 +28,10 @@ export interface FileOps {
   create(file: string, data: string | Uint8Array): boolean;
   /** Runs `fn` holding a lock shared by every process using the same cache. */
   lock<T>(file: string, fn: () => T | Promise<T>): Promise<T>;
+  /** The names of the entries of a directory ([] when it does not exist). */
+  list(dir: string): string[];
+  /** Removes a file (nothing when it does not exist). */
+  remove(file: string): void;
 }
 
 export interface ClientOps {
@@ -53,6 +57,15 @@ export const nodeFileOps: FileOps = {
     }
   },
   lock: (file, fn) => withFileLock(file, fn),
+  list(dir) {
+    try {
+      return readdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  },
+  remove: (file) => rmSync(file, { force: true }),
 };
 
 export function nodeClientOps(http: HttpClient = nodeHttpClient): ClientOps {

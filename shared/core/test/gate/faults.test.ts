@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decodePack, encodePack } from '../../src/cache/factsCache.js';
 import { isSumgateError } from '../../src/errors.js';
 import type { SumgateCode } from '../../src/errors.js';
 import {
@@ -99,8 +100,10 @@ const FAULTS: FaultRow[] = [
     after: async () => {
       // nothing that failed was cached: no metadata, no previous, and with the network back it passes
       const entry = files
-        .matching(/\/facts\/v3\//)
-        .map((f) => JSON.parse(files.read(f)!.toString()) as Record<string, unknown>);
+        .matching(/\/facts\/v4\/.*\.pack$/)
+        .flatMap((f) => [...(decodePack(files.read(f)!) as Map<string, string>).values()])
+        .map((json) => JSON.parse(json) as Record<string, unknown>);
+      expect(entry.length).toBeGreaterThan(0);
       expect(entry.every((e) => e.metadata === undefined && e.previous === undefined)).toBe(true);
       net.faults = [];
       const v = await gateOn().verifyLocked([locked('hooked', '1.1.0')]);
@@ -233,13 +236,21 @@ const FAULTS: FaultRow[] = [
     fault: 'a poisoned cache entry (another integrity under the honest proof)',
     arrange: async () => {
       await warm();
-      const [file] = files.matching(/\/facts\/v3\//);
-      const e = JSON.parse(files.read(file!)!.toString()) as { proven: { record: string } };
-      e.proven.record = e.proven.record.replace(
-        registry.integrityOf('plain', '1.0.0'),
-        registry.integrityOf('other', '1.0.0'),
-      );
-      files.write(file!, JSON.stringify(e));
+      // the forger rewrites the pack whole (its checksum is no protection: they recompute it)
+      const forged = files.matching(/\/facts\/v4\/.*\.pack$/).filter((file) => {
+        const pack = decodePack(files.read(file)!) as Map<string, string>;
+        const json = pack.get('plain@1.0.0');
+        if (json === undefined) return false;
+        const e = JSON.parse(json) as { proven: { record: string } };
+        e.proven.record = e.proven.record.replace(
+          registry.integrityOf('plain', '1.0.0'),
+          registry.integrityOf('other', '1.0.0'),
+        );
+        pack.set('plain@1.0.0', JSON.stringify(e));
+        files.write(file, encodePack(pack));
+        return true;
+      });
+      expect(forged.length).toBeGreaterThan(0);
       for (const m of files.matching(/verified-lockfiles/)) files.files.delete(m);
     },
     act: () =>
@@ -251,7 +262,7 @@ const FAULTS: FaultRow[] = [
     names: /disagrees with the checksum log/,
     after: () => {
       expect(said.join('\n')).toMatch(
-        /refused the cache entry \/memory\/sumgate-cache\/facts\/v3\/.*plain@1\.0\.0: its record is not proven/,
+        /refused the cache entry \/memory\/sumgate-cache\/facts\/v4\/.*\.pack for plain@1\.0\.0: its record is not proven/,
       );
     },
   },

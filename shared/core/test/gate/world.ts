@@ -47,6 +47,16 @@ export class MemoryFiles implements FileOps {
     );
     return next;
   }
+  list(dir: string): string[] {
+    const prefix = `${dir.replace(/\/+$/, '')}/`;
+    const names = new Set<string>();
+    for (const f of this.files.keys())
+      if (f.startsWith(prefix)) names.add(f.slice(prefix.length).split('/')[0]!);
+    return [...names];
+  }
+  remove(file: string): void {
+    this.files.delete(file);
+  }
   matching(re: RegExp): string[] {
     return [...this.files.keys()].filter((f) => re.test(f));
   }
