@@ -33,7 +33,17 @@ const YARN_PLUGIN = path.join(repoRoot, 'plugins/yarn/bundles/@yarnpkg/plugin-su
 const LOG_BUNDLE = path.join(repoRoot, 'shared/log/dist/index.js');
 const CLI = path.join(repoRoot, 'shared/cli/dist/sumgate.js');
 
+const USAGE =
+  'usage: node e2e/bench/installs.mjs [--pm pnpm10,pnpm12,yarn] [--rounds 3] [--cold-rounds 2] [--no-cold] [--keep]\n';
 const args = process.argv.slice(2);
+// Anything else (--help included) prints the usage instead of starting a 20-minute run.
+for (let i = 0; i < args.length; i++) {
+  if (['--pm', '--rounds', '--cold-rounds'].includes(args[i])) i++;
+  else if (!['--no-cold', '--keep'].includes(args[i])) {
+    process.stderr.write(args[i] === '--help' ? USAGE : `unknown argument ${args[i]}\n${USAGE}`);
+    process.exit(args[i] === '--help' ? 0 : 2);
+  }
+}
 const option = (name, fallback) => {
   const i = args.indexOf(name);
   if (i === -1) return fallback;
@@ -48,6 +58,8 @@ const count = (name, fallback) => {
   return n;
 };
 const PMS = option('--pm', 'pnpm10,pnpm12,yarn').split(',');
+for (const pm of PMS)
+  if (!['pnpm10', 'pnpm12', 'yarn'].includes(pm)) throw new Error(`--pm: unknown package manager "${pm}"`);
 const ROUNDS = count('--rounds', 3);
 const COLD_ROUNDS = count('--cold-rounds', 2);
 const COLD = !args.includes('--no-cold');
