@@ -10,6 +10,7 @@
 //
 //   node e2e/bench/installs.mjs [--pm pnpm10,pnpm12,yarn] [--rounds 3] [--cold-rounds 2] [--no-cold] [--keep]
 // Wrap it in `flock /tmp/sumgate-bench.lock` on a shared machine. Nothing is asserted: it prints figures.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
@@ -208,6 +209,9 @@ async function install(pm, p, before) {
   for (let attempt = 1; ; attempt++) {
     rmSync(path.join(p.dirs.project, 'node_modules'), { recursive: true, force: true });
     before?.();
+    // Untimed: the writes of the previous run and the removals above reach the disk now, so no
+    // timed run pays for another's write-back (every variant had been getting slower round over round).
+    execFileSync('sync');
     try {
       const result = await timedRun(file, [...pre, ...installArgs(pm)], {
         cwd: p.dirs.project,
