@@ -29,7 +29,7 @@ import { lockLogDir, type DirLock } from './dirLock.js';
 import { EvidenceStore, type Evidence } from './evidence.js';
 import { logFile, readLogConfig } from './logFiles.js';
 import { FirstRecordWins, logConflict, recordEntry } from './firstRecordWins.js';
-import { Sequencer, type QueuedEntry } from './sequencer.js';
+import { type CommitResult, Sequencer, type QueuedEntry } from './sequencer.js';
 import { LogStorage } from './storage.js';
 import { buildProofBatch, type ProofBatch, type ProofRequest } from './proofBatch.js';
 import type { WitnessSubmitter } from './witness/witnessSubmitter.js';
@@ -239,7 +239,8 @@ export class Log {
   }
 
   /** Durably appends a batch, then signs and publishes the checkpoint covering it (sequencer.ts). */
-  private async commit(batch: readonly QueuedEntry[]): Promise<number> {
+  private async commit(batch: readonly QueuedEntry[]): Promise<CommitResult> {
+    // Only new keys are queued here (FirstRecordWins looks each up in the index first).
     const first = this.storage.append(batch.map((b) => b.bytes));
     await this.storage.sync();
     await this.publish(first + batch.length, () => {
@@ -248,7 +249,7 @@ export class Log {
         this.versions.add(batch[i]!.key);
       }
     });
-    return first;
+    return { first };
   }
 
   /** Signs and atomically writes the checkpoint of size n; only then do clients see it. */

@@ -38,9 +38,9 @@ import type { Evidence, Observation } from '../evidence.js';
 import type { AppendResult, PublishedCheckpoint } from '../log.js';
 import type { AppendableLogView } from '../logView.js';
 import { logFile, readLogConfig } from '../logFiles.js';
-import { FirstRecordWins, logConflict, recordEntry } from '../firstRecordWins.js';
+import { FirstRecordWins, type LoggedEntry, logConflict, recordEntry } from '../firstRecordWins.js';
 import { KeyedQueue } from '../keyedQueue.js';
-import { Sequencer, type QueuedEntry } from '../sequencer.js';
+import { type CommitResult, Sequencer, type QueuedEntry } from '../sequencer.js';
 import type { WitnessSubmitter } from '../witness/witnessSubmitter.js';
 import { connect, PgLogReader, redact } from './pgReader.js';
 import { createSchema, readMeta, readStoredCheckpoint, SCHEMA_FORMAT, SEQUENCER_LOCK } from './pgSchema.js';
@@ -100,10 +100,8 @@ export class PgLog extends PgLogReader implements AppendableLogView {
       maxDelayMs: opts.batchMaxDelayMs ?? 5,
       maxEntries: opts.batchMaxEntries ?? 8192,
     });
-    this.appends = new FirstRecordWins(async (key) => {
-      const row = await this.storedLeaf(key);
-      return row === undefined ? undefined : { index: row.index, bytes: Buffer.from(row.record, 'latin1') };
-    }, this.sequencer);
+    // No lookup before queueing: the commit checks first record wins in its transaction.
+    this.appends = new FirstRecordWins(undefined, this.sequencer);
   }
 
   static async openSequencer(opts: OpenPgLogOptions): Promise<PgLog> {
@@ -233,11 +231,86 @@ export class PgLog extends PgLogReader implements AppendableLogView {
     throw logConflict(text, index, source, key);
   }
 
-  /** One transaction per batch; then the witness round and publication. */
-  private async commit(batch: readonly QueuedEntry[]): Promise<number> {
+  /**
+   * One transaction per batch; then the witness round and publication. First record wins is checked
+   * by the batch's own leaf insert (the key is sumgate_leaf's primary key): appends are queued
+   * without a lookup, and a batch holding a key already logged (rare: ingestion looks keys up
+   * before it appends; a recheck with a changed record, an identical re-append) fails its insert
+   * with a unique violation before anything else of the batch is written. Then the transaction is
+   * rolled back, the stored keys are read on the same connection, and the batch is committed again
+   * without them, so the new entries keep contiguous indices and the others resolve with the
+   * stored entry. The advisory lock makes this connection the only writer.
+   */
+  private async commit(batch: readonly QueuedEntry[]): Promise<CommitResult> {
+    let logged: Map<string, LoggedEntry> | undefined;
+    let fresh = batch;
+    for (;;) {
+      if (fresh.length === 0) return { first: this.signedSize, logged };
+      const first = await this.commitNew(fresh);
+      if (first !== undefined) return { first, logged };
+      const keys = fresh.map((b) => b.key);
+      const rows = await this.lockConn<
+        { key: string; idx: string; record: string }[]
+      >`SELECT key, idx, record FROM sumgate_leaf WHERE key = ANY(${keys}::text[])`;
+      if (rows.length === 0) {
+        throw new Error('Assertion failed: the leaf insert conflicted but none of its keys is stored');
+      }
+      logged ??= new Map();
+      for (const r of rows)
+        logged.set(r.key, { index: Number(r.idx), bytes: Buffer.from(r.record, 'latin1') });
+      const known = logged;
+      fresh = fresh.filter((b) => !known.has(b.key));
+    }
+  }
+
+  /**
+   * Commits `batch` (keys not in flight, each once) at the signed size, or returns undefined, with
+   * nothing written and nothing changed here, when one of its keys is already stored.
+   */
+  private async commitNew(batch: readonly QueuedEntry[]): Promise<number | undefined> {
     const first = this.signedSize;
     const size = first + batch.length;
-    this.edge.appendLeaves(batch.map((b) => recordHash(b.bytes)));
+    const keys = batch.map((b) => b.key);
+    const records = batch.map((b) =>
+      Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength).toString('latin1'),
+    );
+    // On the sequencer's own reserved connection (the one holding the advisory lock): a transaction
+    // from the pool would queue behind other queries pipelined on the pool's busy connections
+    // (postgres.js).
+    const c = this.lockConn;
+    await c`BEGIN`;
+    let leaves: Hash[];
+    try {
+      // The fence and the leaf insert go first; the leaf hashes are computed while they run.
+      const started = Promise.all([
+        c<{ signed_size: string }[]>`SELECT signed_size FROM sumgate_checkpoint WHERE id = 1 FOR UPDATE`,
+        c`INSERT INTO sumgate_leaf (key, idx, record)
+          SELECT k, ${first}::bigint + o - 1, r FROM unnest(${keys}::text[], ${records}::text[]) WITH ORDINALITY AS t(k, r, o)`,
+      ]);
+      started.catch(() => undefined); // awaited below
+      leaves = batch.map((b) => recordHash(b.bytes));
+      let fence: { signed_size: string }[];
+      try {
+        [fence] = await started;
+      } catch (e) {
+        if (!isLeafConflict(e)) throw e;
+        await c`ROLLBACK`;
+        return undefined;
+      }
+      const row = fence[0];
+      if (row === undefined || Number(row.signed_size) !== first) {
+        throw mismatch(
+          this.opts.url,
+          `another writer moved the log to size ${row?.signed_size ?? '?'} (this sequencer was at ${first})`,
+        );
+      }
+    } catch (e) {
+      await c`ROLLBACK`.catch(() => undefined);
+      throw e;
+    }
+    // From here on the batch changes the in-memory edge: a failure leaves the sequencer refusing
+    // everything until the log is reopened (sequencer.ts).
+    this.edge.appendLeaves(leaves);
     const tiles = this.edge.takeChanged();
     const touched = new Map<number, GrowingBundle>();
     for (const b of batch) {
@@ -256,20 +329,8 @@ export class PgLog extends PgLogReader implements AppendableLogView {
       this.signer,
     ]);
     const publishNow = this.opts.witnesses === undefined;
-    const keys = batch.map((b) => b.key);
-    const records = batch.map((b) =>
-      Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength).toString('latin1'),
-    );
-    // On the sequencer's own reserved connection (the one holding the advisory lock): a transaction
-    // from the pool would queue behind the dedup lookups of the next batch, pipelined on the pool's
-    // busy connections (postgres.js), which cost more than the transaction itself.
-    const c = this.lockConn;
-    await c`BEGIN`;
     try {
-      const [fence] = await Promise.all([
-        c<{ signed_size: string }[]>`SELECT signed_size FROM sumgate_checkpoint WHERE id = 1 FOR UPDATE`,
-        c`INSERT INTO sumgate_leaf (key, idx, record)
-          SELECT k, ${first}::bigint + o - 1, r FROM unnest(${keys}::text[], ${records}::text[]) WITH ORDINALITY AS t(k, r, o)`,
+      await Promise.all([
         ...tiles.map(
           (
             t,
@@ -284,13 +345,6 @@ export class PgLog extends PgLogReader implements AppendableLogView {
           ? c`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note}, size = ${size}, root = ${Buffer.from(root)}, note = ${note} WHERE id = 1`
           : c`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note} WHERE id = 1`,
       ]);
-      const row = fence[0];
-      if (row === undefined || Number(row.signed_size) !== first) {
-        throw mismatch(
-          this.opts.url,
-          `another writer moved the log to size ${row?.signed_size ?? '?'} (this sequencer was at ${first})`,
-        );
-      }
       await c`COMMIT`;
     } catch (e) {
       // A lost connection leaves the outcome unknown; the sequencer then refuses everything until
@@ -360,6 +414,12 @@ class PgBundleLoader {
     if (rows[0] === undefined) return [];
     return decodeEntryBundle(rows[0].data, rows[0].width).map((e) => Buffer.from(e));
   }
+}
+
+/** A unique violation of the leaf table's key: the batch holds a key that is already logged. */
+function isLeafConflict(e: unknown): boolean {
+  const pg = e as { code?: unknown; constraint_name?: unknown };
+  return pg.code === '23505' && pg.constraint_name === 'sumgate_leaf_pkey';
 }
 
 function mismatch(url: string, why: string): SumgateError {
