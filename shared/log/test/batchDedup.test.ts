@@ -24,7 +24,16 @@ interface Appendable {
 }
 
 let cluster: PgCluster | undefined;
-let databases = 0;
+const databases = new Map<string, string>();
+/** One database per log directory (a reopen finds its log again). */
+function databaseOf(dir: string): string {
+  let url = databases.get(dir);
+  if (url === undefined) {
+    url = cluster!.createDatabase(`dedup${databases.size}`);
+    databases.set(dir, url);
+  }
+  return url;
+}
 
 const backends: Array<[string, (dir: string) => Promise<Appendable>, boolean]> = [
   ['embedded', (dir) => openLog(dir, { batchMaxDelayMs: 50, batchMaxEntries: 10_000 }), true],
@@ -33,7 +42,7 @@ const backends: Array<[string, (dir: string) => Promise<Appendable>, boolean]> =
     (dir) =>
       PgLog.openSequencer({
         dir,
-        url: cluster!.createDatabase(`dedup${databases++}`),
+        url: databaseOf(dir),
         batchMaxDelayMs: 50,
         batchMaxEntries: 10_000,
       }),
@@ -131,6 +140,46 @@ for (const [name, open, enabled] of backends) {
         ]);
         expect(((await log.checkpoint()) as { size: number }).size).toBe(20);
         expect(await log.append(fakeRecordText(20))).toEqual({ index: 20, existing: false });
+      } finally {
+        await log.close();
+      }
+    });
+
+    it('a mixed batch across a tile and bundle boundary, then a reopen that checks the stored tree', async () => {
+      const dir = tempDir();
+      await initLog({ dir, origin: 'dedup.test/log' });
+      let log = await open(dir);
+      try {
+        await Promise.all(Array.from({ length: 250 }, (_, i) => log.append(fakeRecordText(i))));
+        // 20 new keys (250..269, across index 256) with logged ones among them: on PostgreSQL the
+        // first insert is refused and the batch's tiles and bundles are computed again without them.
+        const mixed = await Promise.all([
+          ...Array.from({ length: 10 }, (_, j) => log.append(fakeRecordText(250 + j))),
+          log.append(fakeRecordText(7)),
+          log.append(fakeRecordText(249)),
+          ...Array.from({ length: 10 }, (_, j) => log.append(fakeRecordText(260 + j))),
+        ]);
+        expect(mixed.filter((r) => !r.existing).map((r) => r.index)).toEqual(
+          Array.from({ length: 20 }, (_, j) => 250 + j),
+        );
+        expect(mixed.filter((r) => r.existing)).toEqual([
+          { index: 7, existing: true },
+          { index: 249, existing: true },
+        ]);
+        await log.close();
+        log = await open(dir); // the stored tree must have the signed root (LOG_MISMATCH otherwise)
+        const cp = (await log.checkpoint()) as { size: number; root: Uint8Array };
+        expect(cp.size).toBe(270);
+        const leaves = Array.from({ length: 270 }, (_, i) =>
+          recordHash(new TextEncoder().encode(fakeRecordText(i))),
+        );
+        expect(
+          hashEqual(
+            treeHash(270, (j, k) => subtree(leaves, j, k)),
+            cp.root,
+          ),
+        ).toBe(true);
+        expect(await log.append(fakeRecordText(270))).toEqual({ index: 270, existing: false });
       } finally {
         await log.close();
       }

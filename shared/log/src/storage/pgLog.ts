@@ -44,7 +44,7 @@ import { type CommitResult, Sequencer, type QueuedEntry } from '../sequencer.js'
 import type { WitnessSubmitter } from '../witness/witnessSubmitter.js';
 import { connect, PgLogReader, redact } from './pgReader.js';
 import { createSchema, readMeta, readStoredCheckpoint, SCHEMA_FORMAT, SEQUENCER_LOCK } from './pgSchema.js';
-import { TreeEdge } from './pgTiles.js';
+import { type GrowingTile, TreeEdge } from './pgTiles.js';
 
 export interface OpenPgLogOptions {
   /** The log directory holding log.json, log.skey and log.vkey (sumgate log init). */
@@ -279,21 +279,45 @@ export class PgLog extends PgLogReader implements AppendableLogView {
     // (postgres.js).
     const c = this.lockConn;
     await c`BEGIN`;
-    let leaves: Hash[];
+    const edgeMark = this.edge.mark();
+    const bundleMark = { bundle: this.bundle, width: this.bundle.entries.length };
+    let tiles: GrowingTile[];
+    let bundleData: Array<{ idx: number; width: number; data: Buffer }>;
+    let root: Hash;
+    let note: string;
     try {
-      // The fence and the leaf insert go first; the leaf hashes are computed while they run.
+      // The fence and the leaf insert go first; the batch's hashes, tiles, bundles and signed
+      // checkpoint are computed while they run, and undone if the insert finds a logged key.
       const started = Promise.all([
         c<{ signed_size: string }[]>`SELECT signed_size FROM sumgate_checkpoint WHERE id = 1 FOR UPDATE`,
         c`INSERT INTO sumgate_leaf (key, idx, record)
           SELECT k, ${first}::bigint + o - 1, r FROM unnest(${keys}::text[], ${records}::text[]) WITH ORDINALITY AS t(k, r, o)`,
       ]);
       started.catch(() => undefined); // awaited below
-      leaves = batch.map((b) => recordHash(b.bytes));
+      this.edge.appendLeaves(batch.map((b) => recordHash(b.bytes)));
+      tiles = this.edge.takeChanged();
+      const touched = new Map<number, GrowingBundle>();
+      for (const b of batch) {
+        if (this.bundle.entries.length === TILE_WIDTH)
+          this.bundle = new GrowingBundle(this.bundle.index + 1, []);
+        this.bundle.entries.push(b.bytes);
+        touched.set(this.bundle.index, this.bundle);
+      }
+      bundleData = [...touched.values()].map((g) => ({
+        idx: g.index,
+        width: g.entries.length,
+        data: Buffer.from(encodeEntryBundle(g.entries)),
+      }));
+      root = treeHash(size, this.edge.read);
+      note = signNote(formatCheckpoint({ origin: this.origin, size, root, extensions: [] }), [this.signer]);
       let fence: { signed_size: string }[];
       try {
         [fence] = await started;
       } catch (e) {
         if (!isLeafConflict(e)) throw e;
+        this.edge.rewind(edgeMark);
+        this.bundle = bundleMark.bundle;
+        this.bundle.entries.length = bundleMark.width;
         await c`ROLLBACK`;
         return undefined;
       }
@@ -305,29 +329,11 @@ export class PgLog extends PgLogReader implements AppendableLogView {
         );
       }
     } catch (e) {
+      // The in-memory edge may be ahead of the database now: the sequencer refuses everything
+      // until the log is reopened (sequencer.ts).
       await c`ROLLBACK`.catch(() => undefined);
       throw e;
     }
-    // From here on the batch changes the in-memory edge: a failure leaves the sequencer refusing
-    // everything until the log is reopened (sequencer.ts).
-    this.edge.appendLeaves(leaves);
-    const tiles = this.edge.takeChanged();
-    const touched = new Map<number, GrowingBundle>();
-    for (const b of batch) {
-      if (this.bundle.entries.length === TILE_WIDTH)
-        this.bundle = new GrowingBundle(this.bundle.index + 1, []);
-      this.bundle.entries.push(b.bytes);
-      touched.set(this.bundle.index, this.bundle);
-    }
-    const bundleData = [...touched.values()].map((g) => ({
-      idx: g.index,
-      width: g.entries.length,
-      data: Buffer.from(encodeEntryBundle(g.entries)),
-    }));
-    const root = treeHash(size, this.edge.read);
-    const note = signNote(formatCheckpoint({ origin: this.origin, size, root, extensions: [] }), [
-      this.signer,
-    ]);
     const publishNow = this.opts.witnesses === undefined;
     try {
       await Promise.all([
