@@ -73,7 +73,10 @@ const decoder = new TextDecoder();
 function indexKeyOfText(text: string): string {
   const end = text.indexOf(' ', text.indexOf(' ', 4) + 1);
   if (!text.startsWith('npm ') || end < 0) throw new Error('Assertion failed: not an npm record');
-  return text.slice(4, end);
+  // A copy, not a slice: V8 keeps a sliced string's whole parent alive, so every index key (and the
+  // version index's slices of it) would hold its record's full text for the life of the log
+  // (measured: 413 B of heap per appended entry, 8.3M entries filled Node's 4 GB heap).
+  return Buffer.from(text.slice(4, end), 'latin1').toString('latin1');
 }
 
 function indexKeyOfEntry(entry: Buffer): string {
