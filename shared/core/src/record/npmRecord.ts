@@ -65,7 +65,7 @@ function checkVersion(version: string, line?: number): void {
   // Most versions: semver.valid would return them unchanged (semver parses each part as a number
   // and refuses one above Number.MAX_SAFE_INTEGER), without building a SemVer.
   const plain = PLAIN_RELEASE.exec(version);
-  if (plain !== null && plain.slice(1).every((p) => Number(p) <= Number.MAX_SAFE_INTEGER)) return;
+  if (plain?.slice(1).every((p) => Number(p) <= Number.MAX_SAFE_INTEGER) === true) return;
   if (semver.valid(version, { loose: false }) !== version) {
     throw malformed(`version ${JSON.stringify(version)} is not a canonical semver version`, line);
   }
