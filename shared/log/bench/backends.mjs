@@ -1,14 +1,17 @@
 // Benchmark of both storage backends in one run (after `pnpm run build`; PostgreSQL 15 binaries
 // from `pg_config --bindir`, a throwaway cluster with fsync on):
 //   node --expose-gc shared/log/bench/backends.mjs [entries=100000] [--budget-s=600]
-// [--only=embedded|postgres]
+// [--only=embedded|postgres] [--pg-profile]
+// --pg-profile (PostgreSQL): loads pg_stat_statements and prints, after the appends, the top
+// statements by total time, the WAL written (pg_stat_wal) and the CPU seconds of the Node process
+// and of the cluster's processes (from /proc), to see where a batch's time goes.
 // For each backend: durable appends/s (many appenders in flight, group commit), start time (empty
 // and full), lookups/s (embedded: in process; PostgreSQL: two read frontends, each its own pool),
 // the size of a cold 1,000-package batch proof, and disk per entry; then the extrapolation to
 // 50,000,000 entries. If appending exceeds the budget, it stops there and measures at that size.
 import { execFileSync } from 'node:child_process';
 import { hash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,6 +24,7 @@ const args = process.argv.slice(2);
 const N = Number(args.find((a) => !a.startsWith('--')) ?? 100_000);
 const budgetS = Number(args.find((a) => a.startsWith('--budget-s='))?.slice(11) ?? 600);
 const only = args.find((a) => a.startsWith('--only='))?.slice(7);
+const pgProfile = args.includes('--pg-profile');
 const TARGET = 50_000_000;
 const MiB = 1024 * 1024;
 
@@ -130,7 +134,68 @@ async function startCluster() {
     { cwd: pkgDir, stdio: 'pipe' },
   );
   const { startPgCluster, PRODUCTION_SETTINGS } = await import(pathToFileURL(join(out, 'pgCluster.js')).href);
-  return startPgCluster({ settings: PRODUCTION_SETTINGS });
+  const extra = pgProfile ? ['shared_preload_libraries=pg_stat_statements', 'track_wal_io_timing=on'] : [];
+  return startPgCluster({ settings: [...PRODUCTION_SETTINGS, ...extra] });
+}
+
+/** CPU seconds (user + system) of the cluster: the postmaster of `pid`'s backend and its children. */
+function clusterCpuSeconds(backendPid) {
+  const stat = (pid) =>
+    readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
+  const postmaster = Number(stat(backendPid)[1]);
+  const tick = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const f = stat(e);
+      if (Number(e) === postmaster || Number(f[1]) === postmaster)
+        total += (Number(f[11]) + Number(f[12])) / tick;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+}
+
+async function profileStart(url) {
+  const { default: postgres } = await import(
+    pathToFileURL(join(pkgDir, 'node_modules/postgres/src/index.js')).href
+  );
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  await sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`;
+  await sql`SELECT pg_stat_statements_reset()`;
+  await sql`SELECT pg_stat_reset_shared('wal')`;
+  const [{ pid }] = await sql`SELECT pg_backend_pid() AS pid`;
+  return { sql, pid, pgCpu: clusterCpuSeconds(pid), nodeCpu: process.cpuUsage(), t: performance.now() };
+}
+
+async function profileEnd(p, n) {
+  const wall = (performance.now() - p.t) / 1000;
+  const node = process.cpuUsage(p.nodeCpu);
+  const pgCpu = clusterCpuSeconds(p.pid) - p.pgCpu;
+  const top =
+    await p.sql`SELECT calls, rows, round(total_exec_time) AS ms, round(mean_exec_time::numeric, 2) AS mean_ms,
+      shared_blks_hit AS hit, shared_blks_read AS read, shared_blks_dirtied AS dirtied, wal_bytes, wal_fpi,
+      left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`;
+  const [wal] =
+    await p.sql`SELECT wal_records, wal_fpi, wal_bytes, wal_write, wal_sync, round(wal_write_time) AS write_ms, round(wal_sync_time) AS sync_ms FROM pg_stat_wal`;
+  console.log(`profile over ${n} appends, ${wall.toFixed(1)} s wall:`);
+  console.log(
+    `  CPU: node ${((node.user + node.system) / 1e6).toFixed(1)} s (user ${(node.user / 1e6).toFixed(1)}), postgres ${pgCpu.toFixed(1)} s, of ${(2 * wall).toFixed(1)} core-s`,
+  );
+  console.log(
+    `  WAL: ${(Number(wal.wal_bytes) / MiB).toFixed(0)} MiB (${(Number(wal.wal_bytes) / n).toFixed(0)} B/entry), ${wal.wal_fpi} full-page images, ${wal.wal_sync} syncs (${wal.sync_ms} ms), writes ${wal.write_ms} ms`,
+  );
+  for (const r of top) {
+    console.log(
+      `  ${String(r.ms).padStart(8)} ms ${String(r.calls).padStart(7)} calls ${String(r.mean_ms).padStart(8)} ms/call rows ${r.rows} hit ${r.hit} read ${r.read} dirtied ${r.dirtied} wal ${(Number(r.wal_bytes) / MiB).toFixed(0)} MiB fpi ${r.wal_fpi} | ${r.query}`,
+    );
+  }
+  await p.sql.end();
 }
 
 async function benchPostgres() {
@@ -148,7 +213,9 @@ async function benchPostgres() {
       maxConnections: 8,
     });
     const startEmpty = performance.now() - t;
+    const prof = pgProfile ? await profileStart(url) : undefined;
     const { n, sec } = await appendAll(log, console.log);
+    if (prof !== undefined) await profileEnd(prof, n);
     await log.close();
     t = performance.now();
     log = await PgLog.openSequencer({ dir, url });

@@ -4,16 +4,16 @@
  * right now) returns its index when the bytes are identical and reports a conflict otherwise;
  * only a new key is queued on the sequencer. Concurrent appends of one key share one lookup and
  * one queued entry.
+ *
+ * Where the key is looked up: the embedded log passes `stored` (its in-memory index) and only new
+ * keys are queued. The PostgreSQL sequencer passes none: every key not in flight is queued, and its
+ * commit checks first-record-wins in the batch's own transaction (sequencer.ts, CommitResult).
  */
 import { formatRecord, type NpmRecord, parseRecord, SumgateError } from '@sumgate/core';
 import { MAX_ENTRY_SIZE } from './frames.js';
-import type { Sequencer } from './sequencer.js';
+import type { LoggedEntry, Sequencer } from './sequencer.js';
 
-/** The stored entry of a key: its leaf index and exact bytes. */
-export interface LoggedEntry {
-  index: number;
-  bytes: Uint8Array;
-}
+export type { LoggedEntry } from './sequencer.js';
 
 export type AppendOutcome =
   | { index: number; existing: boolean; conflict?: undefined }
@@ -23,8 +23,13 @@ export class FirstRecordWins {
   private readonly inflight = new Map<string, Promise<LoggedEntry & { added: boolean }>>();
 
   constructor(
-    /** The stored entry of a key, or undefined when it is not in the log. */
-    private readonly stored: (key: string) => LoggedEntry | undefined | Promise<LoggedEntry | undefined>,
+    /**
+     * The stored entry of a key, or undefined when it is not in the log; no function: the
+     * sequencer's commit finds stored keys itself.
+     */
+    private readonly stored:
+      | ((key: string) => LoggedEntry | undefined | Promise<LoggedEntry | undefined>)
+      | undefined,
     private readonly sequencer: Sequencer,
   ) {}
 
@@ -32,9 +37,12 @@ export class FirstRecordWins {
     const pending = this.inflight.get(key);
     if (pending !== undefined) return compare(await pending, bytes, false);
     const done = (async () => {
-      const logged = await this.stored(key);
+      const logged = this.stored === undefined ? undefined : await this.stored(key);
       if (logged !== undefined) return { ...logged, added: false };
-      return { index: await this.sequencer.enqueue(key, bytes), bytes, added: true };
+      const s = await this.sequencer.enqueue(key, bytes);
+      return s.logged === undefined
+        ? { index: s.index, bytes, added: true }
+        : { index: s.index, bytes: s.logged, added: false };
     })();
     this.inflight.set(key, done);
     try {

@@ -29,7 +29,7 @@ import { lockLogDir, type DirLock } from './dirLock.js';
 import { EvidenceStore, type Evidence } from './evidence.js';
 import { logFile, readLogConfig } from './logFiles.js';
 import { FirstRecordWins, logConflict, recordEntry } from './firstRecordWins.js';
-import { Sequencer, type QueuedEntry } from './sequencer.js';
+import { type CommitResult, Sequencer, type QueuedEntry } from './sequencer.js';
 import { LogStorage } from './storage.js';
 import { buildProofBatch, type ProofBatch, type ProofRequest } from './proofBatch.js';
 import type { WitnessSubmitter } from './witness/witnessSubmitter.js';
@@ -73,7 +73,10 @@ const decoder = new TextDecoder();
 function indexKeyOfText(text: string): string {
   const end = text.indexOf(' ', text.indexOf(' ', 4) + 1);
   if (!text.startsWith('npm ') || end < 0) throw new Error('Assertion failed: not an npm record');
-  return text.slice(4, end);
+  // A copy, not a slice: V8 keeps a sliced string's whole parent alive, so every index key (and the
+  // version index's slices of it) would hold its record's full text for the life of the log
+  // (measured: 413 B of heap per appended entry, 8.3M entries filled Node's 4 GB heap).
+  return Buffer.from(text.slice(4, end), 'latin1').toString('latin1');
 }
 
 function indexKeyOfEntry(entry: Buffer): string {
@@ -239,7 +242,8 @@ export class Log {
   }
 
   /** Durably appends a batch, then signs and publishes the checkpoint covering it (sequencer.ts). */
-  private async commit(batch: readonly QueuedEntry[]): Promise<number> {
+  private async commit(batch: readonly QueuedEntry[]): Promise<CommitResult> {
+    // Only new keys are queued here (FirstRecordWins looks each up in the index first).
     const first = this.storage.append(batch.map((b) => b.bytes));
     await this.storage.sync();
     await this.publish(first + batch.length, () => {
@@ -248,7 +252,7 @@ export class Log {
         this.versions.add(batch[i]!.key);
       }
     });
-    return first;
+    return { first };
   }
 
   /** Signs and atomically writes the checkpoint of size n; only then do clients see it. */

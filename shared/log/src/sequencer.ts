@@ -4,6 +4,11 @@
  * at once when `maxEntries` are waiting, and right after the previous batch when entries queued up
  * while it was being committed. Each append's promise settles only when its batch's checkpoint is
  * published (or the commit failed).
+ *
+ * A backend may also check first-record-wins inside its commit (PostgreSQL does, in the batch's
+ * own transaction): entries whose key the storage already holds then get no new index; they are
+ * reported in CommitResult.logged and their appends resolve with the stored entry. The new entries
+ * still get contiguous indices, in queue order, from CommitResult.first.
  */
 export interface SequencerOptions {
   maxDelayMs: number;
@@ -15,11 +20,27 @@ export interface QueuedEntry {
   readonly bytes: Uint8Array;
 }
 
-/** Commits a batch durably and publishes a checkpoint covering it; returns the first leaf index. */
-export type CommitBatch = (batch: readonly QueuedEntry[]) => Promise<number>;
+/** The stored entry of a key: its leaf index and exact bytes. */
+export interface LoggedEntry {
+  index: number;
+  bytes: Uint8Array;
+}
+
+export interface CommitResult {
+  /** The leaf index of the batch's first new entry (the others follow in queue order). */
+  first: number;
+  /** Entries whose key was already stored, by key: they were not appended again. */
+  logged?: ReadonlyMap<string, LoggedEntry> | undefined;
+}
+
+/** What an enqueued entry became: its new leaf index, or the entry already stored for its key. */
+export type Sequenced = { index: number; logged?: undefined } | { index: number; logged: Uint8Array };
+
+/** Commits a batch durably and publishes a checkpoint covering it. */
+export type CommitBatch = (batch: readonly QueuedEntry[]) => Promise<CommitResult>;
 
 interface Waiting extends QueuedEntry {
-  resolve(index: number): void;
+  resolve(s: Sequenced): void;
   reject(e: unknown): void;
 }
 
@@ -34,10 +55,14 @@ export class Sequencer {
     private readonly opts: SequencerOptions,
   ) {}
 
-  /** Queues an entry; resolves with its leaf index once a published checkpoint covers it. */
-  enqueue(key: string, bytes: Uint8Array): Promise<number> {
+  /**
+   * Queues an entry; resolves with its leaf index once a published checkpoint covers it (or with
+   * the stored entry when the commit found its key already logged). One key is queued at most once
+   * at a time (FirstRecordWins).
+   */
+  enqueue(key: string, bytes: Uint8Array): Promise<Sequenced> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<Sequenced>((resolve, reject) => {
       this.queue.push({ key, bytes, resolve, reject });
       this.schedule();
     });
@@ -69,9 +94,9 @@ export class Sequencer {
   private async loop(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.opts.maxEntries);
-      let first: number;
+      let done: CommitResult;
       try {
-        first = await this.commit(batch);
+        done = await this.commit(batch);
       } catch (e) {
         // The storage is in an unknown state: refuse everything until the log is reopened, which
         // recovers from the last published checkpoint.
@@ -79,7 +104,11 @@ export class Sequencer {
         for (const w of [...batch, ...this.queue.splice(0)]) w.reject(e);
         return;
       }
-      for (const [i, w] of batch.entries()) w.resolve(first + i);
+      let next = done.first;
+      for (const w of batch) {
+        const logged = done.logged?.get(w.key);
+        w.resolve(logged === undefined ? { index: next++ } : { index: logged.index, logged: logged.bytes });
+      }
     }
   }
 

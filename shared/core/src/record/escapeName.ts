@@ -11,6 +11,10 @@ export const MAX_NAME_BYTES = 1024;
 
 const SCOPED = /^@([^/]+)\/([^/]+)$/;
 const HEX = '0123456789ABCDEF';
+/** A part made only of characters that stand for themselves (isLiteral): its own escaping. */
+const LITERAL_PART = /^[a-z0-9\-._~]+$/;
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 function isLiteral(c: number): boolean {
   return (
@@ -29,7 +33,7 @@ function bad(why: string): SumgateError {
 
 function escapePart(part: string): string {
   let out = '';
-  for (const c of new TextEncoder().encode(part)) {
+  for (const c of encoder.encode(part)) {
     if (isLiteral(c)) out += String.fromCharCode(c);
     else if (c >= 0x41 && c <= 0x5a) out += `!${String.fromCharCode(c + 0x20)}`;
     else out += `%${HEX[c >> 4]}${HEX[c & 15]}`;
@@ -74,10 +78,19 @@ function unescapePart(part: string, whole: string): string {
     }
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
+    return strictDecoder.decode(new Uint8Array(bytes));
   } catch {
     throw bad(`"${whole}" does not decode to UTF-8`);
   }
+}
+
+/**
+ * The common case, a name without escapes: it is its own canonical escaping (what the round trip
+ * through escapeName below would find), so only escapeName's length limit is left to check.
+ */
+function literalName(escaped: string): string {
+  if (escaped.length > MAX_NAME_BYTES) throw bad(`name longer than ${MAX_NAME_BYTES} bytes`);
+  return escaped;
 }
 
 /** Inverse of {@link escapeName}; accepts only the canonical escaped form. */
@@ -87,7 +100,10 @@ export function unescapeName(escaped: string): string {
   if (escaped.startsWith('@')) {
     const scoped = SCOPED.exec(escaped);
     if (scoped === null) throw bad(`"${escaped}": a scoped name is @<scope>/<name>`);
+    if (LITERAL_PART.test(scoped[1]!) && LITERAL_PART.test(scoped[2]!)) return literalName(escaped);
     name = `@${unescapePart(scoped[1]!, escaped)}/${unescapePart(scoped[2]!, escaped)}`;
+  } else if (LITERAL_PART.test(escaped)) {
+    return literalName(escaped);
   } else {
     name = unescapePart(escaped, escaped);
   }

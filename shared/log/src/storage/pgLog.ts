@@ -38,13 +38,13 @@ import type { Evidence, Observation } from '../evidence.js';
 import type { AppendResult, PublishedCheckpoint } from '../log.js';
 import type { AppendableLogView } from '../logView.js';
 import { logFile, readLogConfig } from '../logFiles.js';
-import { FirstRecordWins, logConflict, recordEntry } from '../firstRecordWins.js';
+import { FirstRecordWins, type LoggedEntry, logConflict, recordEntry } from '../firstRecordWins.js';
 import { KeyedQueue } from '../keyedQueue.js';
-import { Sequencer, type QueuedEntry } from '../sequencer.js';
+import { type CommitResult, Sequencer, type QueuedEntry } from '../sequencer.js';
 import type { WitnessSubmitter } from '../witness/witnessSubmitter.js';
 import { connect, PgLogReader, redact } from './pgReader.js';
 import { createSchema, readMeta, readStoredCheckpoint, SCHEMA_FORMAT, SEQUENCER_LOCK } from './pgSchema.js';
-import { TreeEdge } from './pgTiles.js';
+import { type GrowingTile, TreeEdge } from './pgTiles.js';
 
 export interface OpenPgLogOptions {
   /** The log directory holding log.json, log.skey and log.vkey (sumgate log init). */
@@ -100,10 +100,8 @@ export class PgLog extends PgLogReader implements AppendableLogView {
       maxDelayMs: opts.batchMaxDelayMs ?? 5,
       maxEntries: opts.batchMaxEntries ?? 8192,
     });
-    this.appends = new FirstRecordWins(async (key) => {
-      const row = await this.storedLeaf(key);
-      return row === undefined ? undefined : { index: row.index, bytes: Buffer.from(row.record, 'latin1') };
-    }, this.sequencer);
+    // No lookup before queueing: the commit checks first record wins in its transaction.
+    this.appends = new FirstRecordWins(undefined, this.sequencer);
   }
 
   static async openSequencer(opts: OpenPgLogOptions): Promise<PgLog> {
@@ -233,43 +231,114 @@ export class PgLog extends PgLogReader implements AppendableLogView {
     throw logConflict(text, index, source, key);
   }
 
-  /** One transaction per batch; then the witness round and publication. */
-  private async commit(batch: readonly QueuedEntry[]): Promise<number> {
+  /**
+   * One transaction per batch; then the witness round and publication. First record wins is checked
+   * by the batch's own leaf insert (the key is sumgate_leaf's primary key): appends are queued
+   * without a lookup, and a batch holding a key already logged (rare: ingestion looks keys up
+   * before it appends; a recheck with a changed record, an identical re-append) fails its insert
+   * with a unique violation before anything else of the batch is written. Then the transaction is
+   * rolled back, the stored keys are read on the same connection, and the batch is committed again
+   * without them, so the new entries keep contiguous indices and the others resolve with the
+   * stored entry. The advisory lock makes this connection the only writer.
+   */
+  private async commit(batch: readonly QueuedEntry[]): Promise<CommitResult> {
+    let logged: Map<string, LoggedEntry> | undefined;
+    let fresh = batch;
+    for (;;) {
+      if (fresh.length === 0) return { first: this.signedSize, logged };
+      const first = await this.commitNew(fresh);
+      if (first !== undefined) return { first, logged };
+      const keys = fresh.map((b) => b.key);
+      const rows = await this.lockConn<
+        { key: string; idx: string; record: string }[]
+      >`SELECT key, idx, record FROM sumgate_leaf WHERE key = ANY(${keys}::text[])`;
+      if (rows.length === 0) {
+        throw new Error('Assertion failed: the leaf insert conflicted but none of its keys is stored');
+      }
+      logged ??= new Map();
+      for (const r of rows)
+        logged.set(r.key, { index: Number(r.idx), bytes: Buffer.from(r.record, 'latin1') });
+      const known = logged;
+      fresh = fresh.filter((b) => !known.has(b.key));
+    }
+  }
+
+  /**
+   * Commits `batch` (keys not in flight, each once) at the signed size, or returns undefined, with
+   * nothing written and nothing changed here, when one of its keys is already stored.
+   */
+  private async commitNew(batch: readonly QueuedEntry[]): Promise<number | undefined> {
     const first = this.signedSize;
     const size = first + batch.length;
-    this.edge.appendLeaves(batch.map((b) => recordHash(b.bytes)));
-    const tiles = this.edge.takeChanged();
-    const touched = new Map<number, GrowingBundle>();
-    for (const b of batch) {
-      if (this.bundle.entries.length === TILE_WIDTH)
-        this.bundle = new GrowingBundle(this.bundle.index + 1, []);
-      this.bundle.entries.push(b.bytes);
-      touched.set(this.bundle.index, this.bundle);
-    }
-    const bundleData = [...touched.values()].map((g) => ({
-      idx: g.index,
-      width: g.entries.length,
-      data: Buffer.from(encodeEntryBundle(g.entries)),
-    }));
-    const root = treeHash(size, this.edge.read);
-    const note = signNote(formatCheckpoint({ origin: this.origin, size, root, extensions: [] }), [
-      this.signer,
-    ]);
-    const publishNow = this.opts.witnesses === undefined;
-    const keys = batch.map((b) => b.key);
-    const records = batch.map((b) =>
-      Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength).toString('latin1'),
-    );
+    const { keys, records } = joinLeaves(batch);
     // On the sequencer's own reserved connection (the one holding the advisory lock): a transaction
-    // from the pool would queue behind the dedup lookups of the next batch, pipelined on the pool's
-    // busy connections (postgres.js), which cost more than the transaction itself.
+    // from the pool would queue behind other queries pipelined on the pool's busy connections
+    // (postgres.js).
     const c = this.lockConn;
     await c`BEGIN`;
+    const edgeMark = this.edge.mark();
+    const bundleMark = { bundle: this.bundle, width: this.bundle.entries.length };
+    let tiles: GrowingTile[];
+    let bundleData: Array<{ idx: number; width: number; data: Buffer }>;
+    let root: Hash;
+    let note: string;
     try {
-      const [fence] = await Promise.all([
+      // The fence and the leaf insert go first; the batch's hashes, tiles, bundles and signed
+      // checkpoint are computed while they run, and undone if the insert finds a logged key. The
+      // rows are inserted in key order (their indices are numbered in queue order before the sort):
+      // the primary key index is then walked left to right once instead of at random (at 1M
+      // entries 77 -> 59 ms per 10,000-entry insert).
+      const started = Promise.all([
         c<{ signed_size: string }[]>`SELECT signed_size FROM sumgate_checkpoint WHERE id = 1 FOR UPDATE`,
         c`INSERT INTO sumgate_leaf (key, idx, record)
-          SELECT k, ${first}::bigint + o - 1, r FROM unnest(${keys}::text[], ${records}::text[]) WITH ORDINALITY AS t(k, r, o)`,
+          SELECT k, ${first}::bigint + o - 1, r
+          FROM unnest(string_to_array(${keys}::text, chr(31)), string_to_array(${records}::text, chr(31)))
+            WITH ORDINALITY AS t(k, r, o) ORDER BY k`,
+      ]);
+      started.catch(() => undefined); // awaited below
+      this.edge.appendLeaves(batch.map((b) => recordHash(b.bytes)));
+      tiles = this.edge.takeChanged();
+      const touched = new Map<number, GrowingBundle>();
+      for (const b of batch) {
+        if (this.bundle.entries.length === TILE_WIDTH)
+          this.bundle = new GrowingBundle(this.bundle.index + 1, []);
+        this.bundle.entries.push(b.bytes);
+        touched.set(this.bundle.index, this.bundle);
+      }
+      bundleData = [...touched.values()].map((g) => ({
+        idx: g.index,
+        width: g.entries.length,
+        data: Buffer.from(encodeEntryBundle(g.entries)),
+      }));
+      root = treeHash(size, this.edge.read);
+      note = signNote(formatCheckpoint({ origin: this.origin, size, root, extensions: [] }), [this.signer]);
+      let fence: { signed_size: string }[];
+      try {
+        [fence] = await started;
+      } catch (e) {
+        if (!isLeafConflict(e)) throw e;
+        this.edge.rewind(edgeMark);
+        this.bundle = bundleMark.bundle;
+        this.bundle.entries.length = bundleMark.width;
+        await c`ROLLBACK`;
+        return undefined;
+      }
+      const row = fence[0];
+      if (row === undefined || Number(row.signed_size) !== first) {
+        throw mismatch(
+          this.opts.url,
+          `another writer moved the log to size ${row?.signed_size ?? '?'} (this sequencer was at ${first})`,
+        );
+      }
+    } catch (e) {
+      // The in-memory edge may be ahead of the database now: the sequencer refuses everything
+      // until the log is reopened (sequencer.ts).
+      await c`ROLLBACK`.catch(() => undefined);
+      throw e;
+    }
+    const publishNow = this.opts.witnesses === undefined;
+    try {
+      await Promise.all([
         ...tiles.map(
           (
             t,
@@ -284,13 +353,6 @@ export class PgLog extends PgLogReader implements AppendableLogView {
           ? c`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note}, size = ${size}, root = ${Buffer.from(root)}, note = ${note} WHERE id = 1`
           : c`UPDATE sumgate_checkpoint SET signed_size = ${size}, signed_note = ${note} WHERE id = 1`,
       ]);
-      const row = fence[0];
-      if (row === undefined || Number(row.signed_size) !== first) {
-        throw mismatch(
-          this.opts.url,
-          `another writer moved the log to size ${row?.signed_size ?? '?'} (this sequencer was at ${first})`,
-        );
-      }
       await c`COMMIT`;
     } catch (e) {
       // A lost connection leaves the outcome unknown; the sequencer then refuses everything until
@@ -360,6 +422,31 @@ class PgBundleLoader {
     if (rows[0] === undefined) return [];
     return decodeEntryBundle(rows[0].data, rows[0].width).map((e) => Buffer.from(e));
   }
+}
+
+/**
+ * A batch's keys and records, each list as one text joined by U+001F (string_to_array splits them
+ * again): both are printable ASCII (records also hold newlines; parseRecord), so the separator
+ * cannot occur in them, and one joined text costs less on both sides than a text[] literal, whose
+ * every element is quoted and escaped.
+ */
+function joinLeaves(batch: readonly QueuedEntry[]): { keys: string; records: string } {
+  let total = batch.length - 1;
+  for (const b of batch) total += b.bytes.byteLength;
+  const all = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const [i, b] of batch.entries()) {
+    if (i > 0) all[at++] = 0x1f;
+    all.set(b.bytes, at);
+    at += b.bytes.byteLength;
+  }
+  return { keys: batch.map((b) => b.key).join('\x1f'), records: all.toString('latin1') };
+}
+
+/** A unique violation of the leaf table's key: the batch holds a key that is already logged. */
+function isLeafConflict(e: unknown): boolean {
+  const pg = e as { code?: unknown; constraint_name?: unknown };
+  return pg.code === '23505' && pg.constraint_name === 'sumgate_leaf_pkey';
 }
 
 function mismatch(url: string, why: string): SumgateError {

@@ -130,7 +130,7 @@ export class PgLogReader implements LogView {
     return new Map(rows.map((r) => [r.key, { index: Number(r.idx), record: r.record }]));
   }
 
-  /** The stored row of a key, published or not (the sequencer's dedup check). */
+  /** The stored row of a key, published or not (the sequencer's evidence of a conflict). */
   protected storedLeaf(key: string): Promise<LeafRow | undefined> {
     return this.leaves.get(key);
   }

@@ -88,6 +88,12 @@ export class GrowingTile {
   }
 }
 
+export interface EdgeMark {
+  readonly size: number;
+  readonly tiles: ReadonlyArray<{ tile: GrowingTile; widths: number[] }>;
+  readonly changed: Map<string, GrowingTile>;
+}
+
 /**
  * The right edge of the whole tree, one GrowingTile per tile level, fed with leaf hashes. Every
  * hash a root of the current size needs is on this edge (the complete subtrees of the size's binary
@@ -143,6 +149,26 @@ export class TreeEdge {
   appendLeaves(leaves: readonly Hash[]): void {
     for (const leaf of leaves) this.push(0, leaf);
     this.size += leaves.length;
+  }
+
+  /** A point to rewind to: the edge as it is now (the sizes of its tiles' levels). */
+  mark(): EdgeMark {
+    return {
+      size: this.size,
+      tiles: this.tiles.map((tile) => ({ tile, widths: tile.levels.map((l) => l.length) })),
+      changed: new Map(this.changed),
+    };
+  }
+
+  /** Back to `m`: appendLeaves only ever appends to the levels of the tiles it had, or adds tiles. */
+  rewind(m: EdgeMark): void {
+    this.size = m.size;
+    this.tiles.length = 0;
+    for (const { tile, widths } of m.tiles) {
+      for (const [i, w] of widths.entries()) tile.levels[i]!.length = w;
+      this.tiles.push(tile);
+    }
+    this.changed = m.changed;
   }
 
   /** The tiles changed since the last call (rows to upsert). */
