@@ -23,16 +23,20 @@ import { markerRuns } from '../harness/markers.js';
 import { startVersionListProxy } from '../harness/versionListProxy.js';
 import type { VersionListProxy } from '../harness/versionListProxy.js';
 import { INSTALLERS, makeInstallProject } from './installers.js';
+import type { Installer, ProjectWiring } from './installers.js';
 import { useAttackWorld } from './world.js';
 
 const world = useAttackWorld('sumgate-stepping-stone');
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/cli/dist/sumgate.js');
 const NAMED =
   'stepping-stone@1.0.2 is quarantined: it adds install-time code (postinstall) that 1.0.0 did not have; this install-time code first appeared in 1.0.1, published 60 minutes before 1.0.2';
+/** A project on stepping-stone ^1.0.0 with sumgate (its postinstall allowed to build), wired as given. */
+const steppingStoneProject = (pm: Installer, wiring: ProjectWiring = {}) =>
+  makeInstallProject(world, pm, { 'stepping-stone': '^1.0.0' }, ['stepping-stone'], true, wiring);
 
 describe.each(INSTALLERS)('%s with sumgate: the stepping stone', (pm) => {
   it('1.0.2 is quarantined as ADDED naming 1.0.1; an approval of 1.0.1 carries to 1.0.2', async () => {
-    const project = await makeInstallProject(world, pm, { 'stepping-stone': '^1.0.0' }, ['stepping-stone']);
+    const project = await steppingStoneProject(pm);
     const r = await project.install();
     expect(r.code, r.output).not.toBe(0);
     expect(r.output).toContain('QUARANTINE_ADDED');
@@ -79,16 +83,7 @@ describe('a mirror hiding versions from its packuments', () => {
       'hiding %s: 1.0.2 is still ADDED against 1.0.0 and the message names 1.0.1 (from the log list)',
       async (hidden) => {
         const mirror = mirrors[hidden]!;
-        const project = await makeInstallProject(
-          world,
-          pm,
-          { 'stepping-stone': '^1.0.0' },
-          ['stepping-stone'],
-          true,
-          {
-            registry: mirror.url,
-          },
-        );
+        const project = await steppingStoneProject(pm, { registry: mirror.url });
         mirror.clearRequests();
         const r = await project.install();
         expect(r.code, r.output).not.toBe(0);
@@ -103,17 +98,7 @@ describe('a mirror hiding versions from its packuments', () => {
 
     it('an older log without the list: the mirror hides 1.0.1 from the message, with a note saying why', async () => {
       const mirror = mirrors['the stepping stone']!;
-      const project = await makeInstallProject(
-        world,
-        pm,
-        { 'stepping-stone': '^1.0.0' },
-        ['stepping-stone'],
-        true,
-        {
-          registry: mirror.url,
-          log: older,
-        },
-      );
+      const project = await steppingStoneProject(pm, { registry: mirror.url, log: older });
       const before = older.changed.length;
       const r = await project.install();
       expect(r.code, r.output).not.toBe(0);
@@ -153,14 +138,7 @@ describe('a log whose version list is wrong or failing, behind an honest source'
 
   describe.each(INSTALLERS)('%s with sumgate', (pm) => {
     it('a log leaving 1.0.1 out of its list: the source lists it, so the message still names it', async () => {
-      const project = await makeInstallProject(
-        world,
-        pm,
-        { 'stepping-stone': '^1.0.0' },
-        ['stepping-stone'],
-        true,
-        { log: omitting },
-      );
+      const project = await steppingStoneProject(pm, { log: omitting });
       const before = omitting.changed.length;
       const r = await project.install();
       expect(r.code, r.output).not.toBe(0);
@@ -171,14 +149,7 @@ describe('a log whose version list is wrong or failing, behind an honest source'
     });
 
     it('a log failing its list: the install stops (LOG_UNREACHABLE, nothing run), and the failure is not remembered', async () => {
-      const project = await makeInstallProject(
-        world,
-        pm,
-        { 'stepping-stone': '^1.0.0' },
-        ['stepping-stone'],
-        true,
-        { log: failing },
-      );
+      const project = await steppingStoneProject(pm, { log: failing });
       const before = failing.changed.length;
       const r = await project.install();
       expect(r.code, r.output).not.toBe(0);
