@@ -46,7 +46,10 @@ async function main(): Promise<number> {
     closers.push(() => demoRegistry.close());
 
     const log = await startLog({ upstreams: [demoRegistry.url, NPM], origin: 'demo.sumgate.local/npm' });
-    closers.push(() => log.close());
+    closers.push(async () => {
+      await log.close();
+      rmSync(path.dirname(log.dir), { recursive: true, force: true });
+    });
     say(`1/4 checksum log on ${log.url} (origin demo.sumgate.local/npm)`);
     say(
       `    ingests unknown versions on demand from ${NPM} and the local @demo registry ${demoRegistry.url}`,

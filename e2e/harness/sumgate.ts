@@ -2,15 +2,7 @@
  * sumgate pieces for end-to-end tests: the project's own checksum log server on 127.0.0.1 (real
  * HTTP, real files), the policy file, and the plugin bundles as users get them.
  */
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EMPTY_TREE_HASH, formatCheckpoint, parseSignerKey, signNote } from '@sumgate/core';
@@ -34,8 +26,7 @@ export async function startLog(opts: {
   port?: number;
   keyFrom?: string;
 }): Promise<TestLog> {
-  const root = makeTempDir('sumgate-log');
-  const dir = path.join(root, 'log');
+  const dir = path.join(makeTempDir('sumgate-log'), 'log');
   if (opts.keyFrom === undefined) {
     await initLog({ dir, origin: opts.origin ?? 'sumgate.test/npm' });
   } else {
@@ -52,12 +43,7 @@ export async function startLog(opts: {
   }
   const server = await serveLog({ dir, port: opts.port ?? 0, upstreams: opts.upstreams });
   const url = server.url.endsWith('/') ? server.url : `${server.url}/`;
-  // Closing removes the log's files too (the demo says it cleaned everything up).
-  const close = async () => {
-    await server.close();
-    rmSync(root, { recursive: true, force: true });
-  };
-  return { url, vkey: server.vkey, dir, port: Number(new URL(url).port), close };
+  return { url, vkey: server.vkey, dir, port: Number(new URL(url).port), close: () => server.close() };
 }
 
 export interface PolicyOptions {
