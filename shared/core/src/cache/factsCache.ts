@@ -208,11 +208,7 @@ export class FactsCache {
 
   private startFlush(): void {
     this.lastFlush = Date.now();
-    const next = (this.flushing ?? Promise.resolve()).then(() => this.flush());
-    this.flushing = next;
-    void next.then(() => {
-      if (this.flushing === next) this.flushing = undefined;
-    });
+    this.afterPending(() => this.flush());
   }
 
   /** Synchronous file systems: the queue as one pack now, compaction behind. */
@@ -227,7 +223,12 @@ export class FactsCache {
     } finally {
       this.writing = undefined;
     }
-    const next = (this.flushing ?? Promise.resolve()).then(() => this.compactIfMany());
+    this.afterPending(() => this.compactIfMany());
+  }
+
+  /** Runs `work` after the writes already pending; `settled()` waits for it. */
+  private afterPending(work: () => Promise<void>): void {
+    const next = (this.flushing ?? Promise.resolve()).then(work);
     this.flushing = next;
     void next.then(() => {
       if (this.flushing === next) this.flushing = undefined;
