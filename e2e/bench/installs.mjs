@@ -9,6 +9,8 @@
 // ingests the tree in an untimed warm-up before anything is timed.
 //
 //   node e2e/bench/installs.mjs [--pm pnpm10,pnpm12,yarn] [--rounds 3] [--cold-rounds 2] [--no-cold] [--keep]
+// What a run removes (node_modules, a store, a cache) is only moved aside, and removed after the
+// package manager's last round (lib/trash.mjs says why): a few GB of disk for Yarn.
 // Wrap it in `flock /tmp/sumgate-bench.lock` on a shared machine. Nothing is asserted: it prints figures.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,6 +27,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { command, environment, installArgs, repoRoot, yarnGlobalFolder } from './lib/packageManagers.mjs';
 import { timedRun } from './lib/timedRun.mjs';
+import { Trash } from './lib/trash.mjs';
 
 const REGISTRY = process.env.SUMGATE_BENCH_REGISTRY ?? 'https://registry.npmjs.org/';
 const TREE = path.join(repoRoot, 'e2e/bench/tree');
@@ -34,16 +37,25 @@ const YARN_PLUGIN = path.join(repoRoot, 'plugins/yarn/bundles/@yarnpkg/plugin-su
 const LOG_BUNDLE = path.join(repoRoot, 'shared/log/dist/index.js');
 const CLI = path.join(repoRoot, 'shared/cli/dist/sumgate.js');
 
-const USAGE =
-  'usage: node e2e/bench/installs.mjs [--pm pnpm10,pnpm12,yarn] [--rounds 3] [--cold-rounds 2] [--no-cold] [--keep]\n';
+/** The flags this script knows, each with whether it takes a value: the usage and the check below. */
+const FLAGS = {
+  '--pm': 'pnpm10,pnpm12,yarn',
+  '--rounds': 'n',
+  '--cold-rounds': 'n',
+  '--no-cold': undefined,
+  '--keep': undefined,
+};
+const USAGE = `usage: node e2e/bench/installs.mjs ${Object.entries(FLAGS)
+  .map(([f, v]) => `[${f}${v === undefined ? '' : ` ${v}`}]`)
+  .join(' ')}\n`;
 const args = process.argv.slice(2);
 // Anything else (--help included) prints the usage instead of starting a 20-minute run.
 for (let i = 0; i < args.length; i++) {
-  if (['--pm', '--rounds', '--cold-rounds'].includes(args[i])) i++;
-  else if (!['--no-cold', '--keep'].includes(args[i])) {
+  if (!(args[i] in FLAGS)) {
     process.stderr.write(args[i] === '--help' ? USAGE : `unknown argument ${args[i]}\n${USAGE}`);
     process.exit(args[i] === '--help' ? 0 : 2);
   }
+  if (FLAGS[args[i]] !== undefined) i++;
 }
 const option = (name, fallback) => {
   const i = args.indexOf(name);
@@ -109,6 +121,7 @@ function projectDirs(root, variant) {
 /** One project per variant, each with its own store/cache, all on the committed lockfile. */
 async function prepare(pm, root, log) {
   const projects = {};
+  const trash = new Trash(path.join(root, 'trash'));
   for (const variant of VARIANTS) {
     const dirs = projectDirs(root, variant);
     mkdirSync(dirs.project, { recursive: true });
@@ -150,7 +163,7 @@ async function prepare(pm, root, log) {
         `allowBuilds:\n${NO_BUILDS.map((n) => `  '${n}': false\n`).join('')}`,
       );
     }
-    projects[variant] = { variant, dirs, env };
+    projects[variant] = { variant, dirs, env, trash };
   }
   // Untimed: fills each store/cache; the sumgate one also has the log ingest every locked package
   // (on-demand ingestion from the registry) and fills the sumgate cache. Then one more untimed
@@ -207,10 +220,10 @@ const TRANSIENT =
 async function install(pm, p, before) {
   const [file, pre] = command(pm);
   for (let attempt = 1; ; attempt++) {
-    rmSync(path.join(p.dirs.project, 'node_modules'), { recursive: true, force: true });
+    p.trash.moveAside(path.join(p.dirs.project, 'node_modules'));
     before?.();
-    // Untimed: the writes of the previous run and the removals above reach the disk now, so no
-    // timed run pays for another's write-back (every variant had been getting slower round over round).
+    // Untimed: the writes of the previous run reach the disk now, so no timed run pays for
+    // another's write-back.
     execFileSync('sync');
     try {
       const result = await timedRun(file, [...pre, ...installArgs(pm)], {
@@ -234,9 +247,9 @@ async function install(pm, p, before) {
 /** Every store and cache of the variant: pnpm's store and cache, Yarn's cache and its mirror, sumgate's cache. */
 const emptyStore = (p) => () => {
   for (const d of [p.dirs.store, p.dirs.pmCache, yarnGlobalFolder(p.dirs), p.dirs.sumgateCache])
-    if (d !== undefined) rmSync(d, { recursive: true, force: true });
+    if (d !== undefined) p.trash.moveAside(d);
 };
-const emptySumgateCache = (p) => () => rmSync(p.dirs.sumgateCache, { recursive: true, force: true });
+const emptySumgateCache = (p) => () => p.trash.moveAside(p.dirs.sumgateCache);
 
 /** `runs`: [{ name, project, before }]; interleaved, order rotated every round. Returns per-run wall/cpu arrays. */
 async function measure(pm, runs, rounds, caseName) {
@@ -310,6 +323,7 @@ async function benchOne(pm, root, log) {
       sumgate: ratios(cold, 'sumgate'),
     });
   }
+  p.plain.trash.empty();
   return { pm, version, rows };
 }
 
@@ -361,8 +375,10 @@ async function main() {
     }
   } finally {
     await server.close().catch(() => {});
-    if (KEEP) say(`\nkept ${root}`);
-    else rmSync(root, { recursive: true, force: true });
+    if (KEEP) {
+      for (const pm of PMS) rmSync(path.join(root, pm, 'trash'), { recursive: true, force: true });
+      say(`\nkept ${root}`);
+    } else rmSync(root, { recursive: true, force: true });
   }
   if (results.length > 1) printResults(results, packages);
 }

@@ -6,10 +6,11 @@
 //   node e2e/bench/profileInstall.mjs <kept dir> <pnpm10|pnpm12|yarn> <plain|noop|sumgate>
 //        [--case warm|cold-cache|cold-store] [--prof <dir>] [--runs 1]
 // Wrap it in `flock /tmp/sumgate-bench.lock` on a shared machine. Profiles: cpuProfileSummary.mjs.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { command, environment, installArgs, repoRoot, yarnGlobalFolder } from './lib/packageManagers.mjs';
 import { timedRun } from './lib/timedRun.mjs';
+import { Trash } from './lib/trash.mjs';
 
 const [kept, pm, variant, ...rest] = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -63,16 +64,17 @@ if (PROF !== undefined) {
   env.PATH = `${shim}${path.delimiter}${env.PATH}`;
   if (file === process.execPath) pre = [...flags, ...launch];
 }
+const trash = new Trash(path.join(kept, pm, 'trash'));
 try {
   for (let run = 0; run < RUNS; run++) {
-    rmSync(path.join(dirs.project, 'node_modules'), { recursive: true, force: true });
+    trash.moveAside(path.join(dirs.project, 'node_modules'));
     const empty =
       CASE === 'cold-store'
         ? [dirs.store, dirs.pmCache, yarnGlobalFolder(dirs), dirs.sumgateCache]
         : CASE === 'cold-cache'
           ? [dirs.sumgateCache]
           : [];
-    for (const d of empty) if (d !== undefined) rmSync(d, { recursive: true, force: true });
+    for (const d of empty) if (d !== undefined) trash.moveAside(d);
     const { ms, cpuMs, output } = await timedRun(file, [...pre, ...installArgs(pm)], {
       cwd: dirs.project,
       env,
@@ -84,5 +86,6 @@ try {
     );
   }
 } finally {
+  trash.empty();
   await server?.close();
 }
