@@ -5,7 +5,7 @@ import type { HttpClient } from '../sources/http.js';
 import {
   checkInclusion,
   proveInclusion,
-  recordHash,
+  recordTextHash,
   TileHashReader,
   tilesForComputation,
 } from '../tlog/index.js';
@@ -206,7 +206,7 @@ export class LogClient {
     why: string,
   ): void {
     try {
-      checkInclusion(proof, checkpoint.size, checkpoint.root, index, recordHash(Buffer.from(text, 'utf8')));
+      checkInclusion(proof, checkpoint.size, checkpoint.root, index, recordTextHash(text));
     } catch (err) {
       throw new SumgateError(
         'INVALID_PROOF',
@@ -272,7 +272,7 @@ export class LogClient {
     let proof = prove();
     const why = "it is not proven by the log's tiles under its signed checkpoint";
     try {
-      checkInclusion(proof, checkpoint.size, checkpoint.root, index, recordHash(Buffer.from(text, 'utf8')));
+      checkInclusion(proof, checkpoint.size, checkpoint.root, index, recordTextHash(text));
     } catch {
       if (tiles.usedCache) {
         await fetch(true);

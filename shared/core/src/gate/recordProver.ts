@@ -3,7 +3,7 @@ import type { LogClient, LoggedRecord } from '../client/logClient.js';
 import type { TrustedCheckpoint } from '../client/pinnedKeys.js';
 import { parseRecord } from '../record/npmRecord.js';
 import { SharedInclusion } from '../client/sharedInclusion.js';
-import { HASH_SIZE, recordHash } from '../tlog/index.js';
+import { HASH_SIZE, recordTextHash } from '../tlog/index.js';
 import type { Hash } from '../tlog/index.js';
 
 export interface PackageKey {
@@ -111,7 +111,7 @@ export class RecordProver {
       this.shared.set(trusted.noteHash, shared);
     }
     try {
-      shared.check(proof, e.index, recordHash(Buffer.from(e.record, 'utf8')));
+      shared.check(proof, e.index, recordTextHash(e.record));
     } catch {
       return {
         refused: `its record is not proven under the signed checkpoint of size ${checkpoint.size} it names (a forged or damaged entry)`,

@@ -7,7 +7,7 @@
 import semver from 'semver';
 import { SumgateError } from '../errors.js';
 import { INSTALL_HOOKS, NO_INSTALL_CODE } from '../inspect/installCode.js';
-import { decodeBase64Strict } from '../base64.js';
+import { decodeBase64Strict, isCanonicalBase64Of } from '../base64.js';
 import { escapeName, unescapeName } from './escapeName.js';
 
 export interface NpmRecord {
@@ -72,8 +72,7 @@ function checkVersion(version: string, line?: number): void {
 }
 
 function checkIntegrity(integrity: string, line?: number): void {
-  const bytes = integrity.startsWith('sha512-') ? decodeBase64Strict(integrity.slice(7)) : undefined;
-  if (bytes === undefined || bytes.length !== 64) {
+  if (!integrity.startsWith('sha512-') || !isCanonicalBase64Of(integrity.slice(7), 64)) {
     throw malformed(
       `integrity ${JSON.stringify(integrity)} is not sha512-<canonical base64 of 64 bytes>`,
       line,
@@ -86,10 +85,7 @@ function checkInstallCode(code: { fingerprint: string; hooks: readonly string[] 
     if (code.hooks.length !== 0) throw malformed('install fingerprint "none" cannot list hooks', line);
     return;
   }
-  const digest = code.fingerprint.startsWith('sha256-')
-    ? decodeBase64Strict(code.fingerprint.slice(7))
-    : undefined;
-  if (digest === undefined || digest.length !== 32) {
+  if (!code.fingerprint.startsWith('sha256-') || !isCanonicalBase64Of(code.fingerprint.slice(7), 32)) {
     throw malformed(
       `install fingerprint ${JSON.stringify(code.fingerprint)} is not "none" or sha256-<canonical base64 of 32 bytes>`,
       line,

@@ -10,6 +10,7 @@ import {
   proveConsistency,
   proveInclusion,
   recordHash,
+  recordTextHash,
   rootFromLeafHashes,
   toBase64,
 } from '../../src/tlog/index.js';
@@ -107,6 +108,12 @@ describe('RFC 6962 hashing', () => {
     for (let n = 0; n <= 8; n++) expect(toHex(tree.root(n)), `size ${n}`).toBe(ROOTS[n]);
     for (let n = 1; n <= 8; n++) {
       expect(toHex(rootFromLeafHashes(LEAVES.slice(0, n).map(recordHash)))).toBe(ROOTS[n]);
+    }
+  });
+
+  it('hashes a record given as text exactly as its UTF-8 bytes', () => {
+    for (const text of ['', 'npm left-pad 1.3.0 sha512-x\n', 'caf\u00e9 \u{1F600}\n', '\0\u0001']) {
+      expect(toHex(recordTextHash(text))).toBe(toHex(recordHash(new TextEncoder().encode(text))));
     }
   });
 
