@@ -9,8 +9,8 @@
 // ingests the tree in an untimed warm-up before anything is timed.
 //
 //   node e2e/bench/installs.mjs [--pm pnpm10,pnpm12,yarn] [--rounds 3] [--cold-rounds 2] [--no-cold] [--keep]
-// What a run removes (node_modules, a store, a cache) is only moved aside, and removed after the
-// package manager's last round (lib/trash.mjs says why): a few GB of disk for Yarn.
+// What a run removes (node_modules, a store, a cache) is only moved aside, and removed when the
+// whole run ends (lib/trash.mjs says why): a few GB of disk for Yarn.
 // Wrap it in `flock /tmp/sumgate-bench.lock` on a shared machine. Nothing is asserted: it prints figures.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -323,7 +323,6 @@ async function benchOne(pm, root, log) {
       sumgate: ratios(cold, 'sumgate'),
     });
   }
-  p.plain.trash.empty();
   return { pm, version, rows };
 }
 
@@ -371,7 +370,7 @@ async function main() {
     for (const pm of PMS) {
       results.push(await benchOne(pm, path.join(root, pm), log));
       printResults(results.slice(-1), packages);
-      if (!KEEP) rmSync(path.join(root, pm), { recursive: true, force: true });
+      // Nothing is removed until the end: a removal would slow the next package manager's rounds.
     }
   } finally {
     await server.close().catch(() => {});

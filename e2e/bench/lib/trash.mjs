@@ -1,5 +1,5 @@
 // What the benchmark removes between installs (node_modules, a store, a cache) is moved aside here
-// and removed only after the last timed install, because on this project's VMs removing a big tree
+// and removed only after the run's last timed install, because on this project's VMs removing a big tree
 // makes the installs after it pay for the removal, and pausing until that passes costs more:
 // - ext4 without a journal does not reuse an inode freed less than 60 s ago (fs/ext4/ialloc.c,
 //   recently_deleted: RECENTCY_MIN, 300 s more while its inode table block is dirty) and, for each
@@ -33,7 +33,7 @@ export class Trash {
     }
   }
 
-  /** Removes everything moved aside: after the last timed install. */
+  /** Removes everything moved aside: after the last timed install of the run (not between package managers). */
   empty() {
     rmSync(this.dir, { recursive: true, force: true });
   }
