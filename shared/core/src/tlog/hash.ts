@@ -34,10 +34,10 @@ export function recordHash(data: Uint8Array): Hash {
 
 /**
  * recordHash of a record's text, its UTF-8 bytes, without building them first: a warm install
- * hashes about a thousand records it holds as strings.
+ * hashes about a thousand records it holds as strings (both hashing paths encode a string as UTF-8).
  */
 export function recordTextHash(text: string): Hash {
-  return oneShot !== undefined ? sha256(`\0${text}`) : recordHash(Buffer.from(text, 'utf8'));
+  return sha256(`\0${text}`);
 }
 
 /** RFC 6962 §2.1: an interior node, SHA-256(0x01 || left || right). */
