@@ -257,6 +257,34 @@ describe.each(['pnpm 10', 'yarn 4'] as const)('%s: trust comes only from the pin
     expect(existsSync(path.join(cwd, 'node_modules/adds-script'))).toBe(false);
   });
 
+  it('a cached record whose integrity is spelled with spare base64 bits (the same sha512 to a lenient decoder) is refused as malformed; the log decides', async () => {
+    const cwd = await pm.project({ 'adds-script': '1.1.0' }, {}, ['adds-script']);
+    const refused = await pm.install(cwd);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain('QUARANTINE_ADDED');
+    let spelled = '';
+    const file = forgeFacts('adds-script', '1.1.0', (entry) => {
+      entry.proven.record = entry.proven.record.replace(/ sha512-(\S+)==\n/, (_, b64: string) => {
+        // The last character before the padding carries 4 spare bits: set the lowest one.
+        const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+        const other = `${b64.slice(0, -1)}${last[last.indexOf(b64.slice(-1)) | 1]}`;
+        expect(Buffer.from(`${other}==`, 'base64').equals(Buffer.from(`${b64}==`, 'base64'))).toBe(true);
+        spelled = other;
+        return ` sha512-${other}==\n`;
+      });
+    });
+    expect(spelled).not.toBe('');
+    const r = await pm.install(cwd);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain(
+      `refused the cache entry ${file} for adds-script@1.1.0: its record or proof is malformed`,
+    );
+    expect(r.output).toContain('is not sha512-<canonical base64 of 64 bytes>');
+    expect(r.output).toContain('adds-script@1.1.0 is quarantined: it adds install-time code (postinstall)');
+    expect(markerRuns(world.markerDir, 'adds-script')).toBe(0);
+    expect(existsSync(path.join(cwd, 'node_modules/adds-script'))).toBe(false);
+  });
+
   it('a wrong log.vkeys fails with a warm cache too (another key with the same name)', async () => {
     const cwd = await pm.project({ plain: '1.0.0' });
     const ok = await pm.install(cwd);
