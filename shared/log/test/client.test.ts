@@ -111,6 +111,47 @@ describe('LogClient lookups proven from tiles', () => {
     }
   });
 
+  it('refuses a batch whose last entry is tampered with after 299 genuine ones verified the upper levels', async () => {
+    type Batch = { hashes: string; entries: Array<{ index: number; record: string; proof: number[] }> };
+    const pkgs = Array.from({ length: 300 }, (_, i) => fakeRecord(i * 2));
+    const tampered =
+      (change: (doc: Batch) => void): HttpClient =>
+      async (u, req) => {
+        const res = await nodeHttpClient(u, req);
+        if (!u.endsWith('/proofs') || res.status !== 200) return res;
+        const doc = JSON.parse(res.body.toString('utf8')) as Batch;
+        change(doc);
+        return { ...res, body: Buffer.from(JSON.stringify(doc)) };
+      };
+    const last = (doc: Batch) => doc.entries.at(-1)!;
+    const hashCount = (doc: Batch) => Buffer.from(doc.hashes, 'base64').length / 32;
+    const answer = async (change: (doc: Batch) => void) =>
+      client(tempDir('sumgate-client-'), tampered(change))
+        .lookupMany(pkgs, false)
+        .then(
+          (r) => `found ${r.found.size}`,
+          (e: { code?: string }) => e.code,
+        );
+    expect(await answer(() => {})).toBe('found 300');
+    // one hash too many: its first hashes still lead to a node the earlier entries verified
+    expect(await answer((d) => last(d).proof.push(last(d).proof.at(-1)!))).toBe('INVALID_PROOF');
+    expect(await answer((d) => last(d).proof.pop())).toBe('INVALID_PROOF');
+    expect(
+      await answer((d) => {
+        const p = last(d).proof;
+        p[0] = (p[0]! + 1) % hashCount(d);
+      }),
+    ).toBe('INVALID_PROOF');
+    expect(await answer((d) => (last(d).index += 2))).toBe('INVALID_PROOF');
+    // claimed at the place of a leaf the batch already proved, with that leaf's proof
+    expect(
+      await answer((d) => {
+        last(d).index = d.entries[0]!.index;
+        last(d).proof = [...d.entries[0]!.proof];
+      }),
+    ).toBe('INVALID_PROOF');
+  });
+
   it('requires k of n witness cosignatures on the checkpoints it accepts', async () => {
     const witnesses = ['w1.test', 'w2.test', 'w3.test'].map((n) => generateCosignerKeyPair(n));
     /** A path where witnesses 1 and 2 cosign every checkpoint the log serves (as a witnessed log's front end would). */

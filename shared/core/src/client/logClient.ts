@@ -18,6 +18,7 @@ import { LogRequester } from './logRequester.js';
 import { parseLookupResponse } from './lookupResponse.js';
 import { PinnedKeys } from './pinnedKeys.js';
 import type { TrustedCheckpoint } from './pinnedKeys.js';
+import { SharedInclusion } from './sharedInclusion.js';
 import { TileAbsentError, TileFetcher } from './tileFetcher.js';
 import { parseVersionList, versionListPath } from './versionList.js';
 import type { VersionListAnswer } from './versionList.js';
@@ -163,6 +164,9 @@ export class LogClient {
     const hashes = splitHashes(doc.hashes, this.opts.url);
     const wanted = new Set(pkgs.map((p) => `${p.name}@${p.version}`));
     const found = new Map<string, LoggedRecord>();
+    // The batch's proofs share their upper levels (one hash list): each interior node is verified once.
+    const shared = new SharedInclusion(checkpoint.size, checkpoint.root);
+    const include = (proof: readonly Hash[], index: number, leaf: Hash) => shared.check(proof, index, leaf);
     for (const e of doc.entries) {
       const record = parseRecord(e.record);
       const key = `${record.name}@${record.version}`;
@@ -180,6 +184,7 @@ export class LogClient {
         e.record,
         key,
         'its inclusion proof does not match its signed checkpoint',
+        include,
       );
       found.set(key, {
         record,
@@ -204,9 +209,11 @@ export class LogClient {
     text: string,
     key: string,
     why: string,
+    include: (proof: readonly Hash[], index: number, leaf: Hash) => void = (p, i, leaf) =>
+      checkInclusion(p, checkpoint.size, checkpoint.root, i, leaf),
   ): void {
     try {
-      checkInclusion(proof, checkpoint.size, checkpoint.root, index, recordTextHash(text));
+      include(proof, index, recordTextHash(text));
     } catch (err) {
       throw new SumgateError(
         'INVALID_PROOF',

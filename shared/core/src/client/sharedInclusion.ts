@@ -1,6 +1,40 @@
 import { checkInclusion, hashEqual, nodeHash } from '../tlog/index.js';
 import type { Hash } from '../tlog/index.js';
 
+/** Above this size a node's rangeKey would not be an exact integer: every proof is checked in full. */
+const MAX_SHARED_SIZE = 2 ** 46;
+
+/**
+ * A number naming the leaf range [lo, min(lo + 2^level, n)) of a node (a function of lo and level for
+ * this tree's n): lo * 64 + level, exact while lo < 2^46 (levels are below 64).
+ */
+function rangeKey(lo: number, level: number): number {
+  return lo * 64 + level;
+}
+
+/**
+ * How many hashes the inclusion proof of leaf `index` in a tree of `n` has: the steps of RFC 9162
+ * §2.1.3.2 until sn reaches 0. A proof of another length is refused even when its first hashes lead
+ * to a remembered node (the plain check would refuse it too).
+ */
+function inclusionProofLength(index: number, n: number): number {
+  let fn = index;
+  let sn = n - 1;
+  let length = 0;
+  while (sn > 0) {
+    if ((fn & 1) === 0 && fn === sn) {
+      while ((fn & 1) === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+    length++;
+  }
+  return length;
+}
+
 /**
  * Inclusion proofs of many leaves under ONE checkpoint, checked with shared work: every interior
  * node a verified proof passed through is remembered by the leaf range it covers, and a later
@@ -10,7 +44,8 @@ import type { Hash } from '../tlog/index.js';
  * hash that does not match is simply not a shortcut, and the full RFC 9162 §2.1.3.2 check decides.
  */
 export class SharedInclusion {
-  private readonly verified = new Map<string, Hash>();
+  /** Verified interior nodes by rangeKey. */
+  private readonly verified = new Map<number, Hash>();
 
   constructor(
     private readonly n: number,
@@ -20,7 +55,14 @@ export class SharedInclusion {
   /** Throws INVALID_PROOF (from checkInclusion) unless `leaf` is at `index` under this checkpoint. */
   check(proof: readonly Hash[], index: number, leaf: Hash): void {
     const n = this.n;
-    if (!Number.isSafeInteger(index) || index < 0 || index >= n || proof.some((p) => p.length !== 32)) {
+    if (
+      n > MAX_SHARED_SIZE ||
+      !Number.isSafeInteger(index) ||
+      index < 0 ||
+      index >= n ||
+      proof.length !== inclusionProofLength(index, n) ||
+      proof.some((p) => p.length !== 32)
+    ) {
       checkInclusion(proof, n, this.root, index, leaf); // the plain check says why
       return;
     }
@@ -30,7 +72,7 @@ export class SharedInclusion {
     let sn = n - 1;
     let level = 0;
     let r = leaf;
-    const path: Array<[string, Hash]> = [];
+    const path: Array<[number, Hash]> = [];
     for (const p of proof) {
       if (sn === 0) break; // too long: the plain check below rejects it
       if ((fn & 1) === 1 || fn === sn) {
@@ -48,8 +90,7 @@ export class SharedInclusion {
       fn = Math.floor(fn / 2);
       sn = Math.floor(sn / 2);
       level++;
-      const lo = fn * 2 ** level;
-      const key = `${lo}:${Math.min(lo + 2 ** level, n)}`;
+      const key = rangeKey(fn * 2 ** level, level);
       const known = this.verified.get(key);
       if (known !== undefined && hashEqual(known, r)) return; // verified from here up already
       path.push([key, r]);

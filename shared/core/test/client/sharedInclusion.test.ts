@@ -74,6 +74,30 @@ describe('SharedInclusion: many proofs under one checkpoint, the upper levels ch
     }
   }, 120_000); // exhaustive: seconds alone, far more on a loaded 2-core box
 
+  it('with the upper levels remembered, a proof one hash too long or too short is refused as checkInclusion refuses it, for trees of 2 to 70 leaves', () => {
+    let refused = 0;
+    for (let n = 2; n <= 70; n++) {
+      const { read, root, leaf } = tree(n);
+      const shared = new SharedInclusion(n, root);
+      for (let i = 0; i < n; i++) shared.check(proveInclusion(i, n, read), i, leaf(i));
+      for (let i = 0; i < n; i++) {
+        const proof = proveInclusion(i, n, read);
+        const longer = [...proof, root];
+        const shorter = proof.slice(0, -1);
+        for (const pr of proof.length > 0 ? [longer, shorter] : [longer]) {
+          expect(accepts(() => checkInclusion(pr, n, root, i, leaf(i)))).toBe(false);
+          expect(
+            accepts(() => shared.check(pr, i, leaf(i))),
+            `n=${n} i=${i} length ${pr.length}`,
+          ).toBe(false);
+          refused++;
+        }
+        expect(() => shared.check(proof, i, leaf(i))).not.toThrow();
+      }
+    }
+    expect(refused).toBeGreaterThan(4000);
+  });
+
   it('a leaf of another tree is refused even when it shares the remembered upper levels', () => {
     const { read, root, leaf } = tree(40);
     const shared = new SharedInclusion(40, root);
