@@ -4,10 +4,10 @@
  * Spec: shared/core/docs/record-format.md. Parsing is strict: a record has exactly one text form,
  * so parseRecord(formatRecord(r)) deep-equals r and formatRecord(parseRecord(t)) === t.
  */
-import semver from 'semver';
 import { SumgateError } from '../errors.js';
 import { INSTALL_HOOKS, NO_INSTALL_CODE } from '../inspect/installCode.js';
 import { decodeBase64Strict, isCanonicalBase64Of } from '../base64.js';
+import { isCanonicalVersion } from './canonicalVersion.js';
 import { escapeName, unescapeName } from './escapeName.js';
 
 export interface NpmRecord {
@@ -56,17 +56,10 @@ function malformed(why: string, line?: number): SumgateError {
   return new SumgateError('MALFORMED_RECORD', `malformed npm checksum record: ${where}${why}`);
 }
 
-/** A release version `x.y.z` without leading zeros: canonical semver when each part is a safe integer. */
-const PLAIN_RELEASE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
-
 function checkVersion(version: string, line?: number): void {
   if (version.length > MAX_VERSION_LENGTH)
     throw malformed(`version longer than ${MAX_VERSION_LENGTH} characters`, line);
-  // Most versions: semver.valid would return them unchanged (semver parses each part as a number
-  // and refuses one above Number.MAX_SAFE_INTEGER), without building a SemVer.
-  const plain = PLAIN_RELEASE.exec(version);
-  if (plain?.slice(1).every((p) => Number(p) <= Number.MAX_SAFE_INTEGER) === true) return;
-  if (semver.valid(version, { loose: false }) !== version) {
+  if (!isCanonicalVersion(version)) {
     throw malformed(`version ${JSON.stringify(version)} is not a canonical semver version`, line);
   }
 }

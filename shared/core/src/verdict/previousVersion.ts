@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { isCanonicalVersion } from '../record/canonicalVersion.js';
 
 /**
  * The version a new version's install-time code is compared with: the highest published version
@@ -22,5 +23,5 @@ export function previousVersion(version: string, published: Iterable<string>): s
 
 /** A strict semver version string, as registries publish them. */
 export function isSemver(version: string): boolean {
-  return semver.valid(version) === version;
+  return isCanonicalVersion(version);
 }
