@@ -101,6 +101,22 @@ export function decodePack(data: Buffer): Map<string, string> | string {
 const isPack = (name: string): boolean => name.endsWith('.pack');
 
 /**
+ * A new pack's temporary file (writeFileAtomic: `<pack name>.<pid>.<random>.tmp`) older than this,
+ * by the time its pack name starts with, is a writer's that was killed before its rename (pnpm 12
+ * SIGKILLs its workers) and is removed by the next reader. A live writer's on a machine whose
+ * clock is that far behind loses its pack (its rename fails; a cache). A merged pack's name
+ * (`<newest input>~<random>.pack`) carries its inputs' time, not its own: its temporary file is
+ * left alone.
+ */
+export const STALE_TMP_MS = 10 * 60_000;
+
+/** The time a pack's temporary file was started, from the pack name it begins with; undefined for anything else. */
+function tmpStartedAt(name: string): number | undefined {
+  const m = /^(\d{15})-\d+-[0-9a-f]+\.pack\.\d+\.[0-9a-f]+\.tmp$/.exec(name);
+  return m === null ? undefined : Number(m[1]);
+}
+
+/**
  * The facts cache: packs of facts, each written once, atomically (tmp + rename, a unique name),
  * so concurrent processes (pnpm 12's workers, pnpm and Yarn side by side, the CLI) see a whole
  * pack or none. Facts proven together go to disk together, as one pack per batch (one file for a
@@ -122,7 +138,8 @@ const isPack = (name: string): boolean => name.endsWith('.pack');
  * COMPACT_ABOVE packs, a writer merges them (newest fact per key wins) into one new pack, then
  * removes the ones it merged: a reader that finds a listed pack gone lists again and reads the
  * merged one; two compactions at once only leave a duplicate for the next. Per-file entries of
- * format 3 (`facts/v3/`) are not read: they are proven again once.
+ * format 3 (`facts/v3/`) are not read: they are proven again once. The first read also removes
+ * the temporary files of pack writes killed before their rename (STALE_TMP_MS).
  */
 export class FactsCache {
   /** Facts not yet handed to a pack write, by name@version (JSON). */
@@ -280,6 +297,7 @@ export class FactsCache {
     for (let listing = 0; listing < 4; listing++) {
       let vanished = false;
       for (const name of this.files.list(this.dir)) {
+        if (listing === 0) this.removeIfStaleTmp(name);
         if (!isPack(name) || tried.has(name)) continue;
         tried.add(name);
         const file = path.join(this.dir, name);
@@ -311,6 +329,16 @@ export class FactsCache {
     return [...got]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, facts]) => [path.join(this.dir, name), facts]);
+  }
+
+  private removeIfStaleTmp(name: string): void {
+    const started = tmpStartedAt(name);
+    if (started === undefined || Date.now() - started < STALE_TMP_MS) return;
+    try {
+      this.files.remove(path.join(this.dir, name));
+    } catch {
+      // left for the next reader
+    }
   }
 
   /**

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FileOps } from '../../src/client/clientOps.js';
 import { nodeFileOps } from '../../src/client/clientOps.js';
-import { COMPACT_ABOVE, FactsCache, decodePack, encodePack } from '../../src/cache/factsCache.js';
+import {
+  COMPACT_ABOVE,
+  FactsCache,
+  STALE_TMP_MS,
+  decodePack,
+  encodePack,
+} from '../../src/cache/factsCache.js';
 import type { CachedFacts } from '../../src/cache/factsCache.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'sumgate-facts-'));
@@ -54,6 +60,26 @@ describe('FactsCache: packs of proof-carrying facts per name@version, read back 
     mkdirSync(v3, { recursive: true });
     writeFileSync(path.join(v3, 'x.json'), JSON.stringify(entry));
     expect(new FactsCache(dir).read('a', '1.0.0')).toBeUndefined();
+  });
+
+  it('removes the temporary file of a pack write killed before its rename once it is stale, and nothing else', async () => {
+    const dir = freshDir();
+    const cache = new FactsCache(dir);
+    cache.write('a', '1.0.0', entry);
+    await cache.settled();
+    const v4 = path.join(dir, 'facts', 'v4');
+    const [pack] = packsIn(dir);
+    const at = (ms: number) => String(ms).padStart(15, '0');
+    const old = Date.now() - STALE_TMP_MS - 60_000;
+    const names = {
+      stale: `${at(old)}-4242-0badc0de.pack.4242.1234abcd.tmp`,
+      fresh: `${at(Date.now() - 1000)}-4243-0badc0de.pack.4243.1234abcd.tmp`,
+      merging: `${at(old)}-4244-0badc0de~00ff00ff.pack.4245.1234abcd.tmp`,
+      other: `${at(old)}-4246-0badc0de.pack.tmp`,
+    };
+    for (const name of Object.values(names)) writeFileSync(path.join(v4, name), 'sumgate-facts-pack 4 1 x\n');
+    expect(new FactsCache(dir).read('a', '1.0.0')).toMatchObject({ facts: { proven: { index: 3 } } });
+    expect(readdirSync(v4).sort()).toEqual([pack!, names.fresh, names.merging, names.other].sort());
   });
 
   it('ignores a truncated or damaged pack as a whole, says so, removes it, and never believes it', async () => {
