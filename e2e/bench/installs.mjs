@@ -119,10 +119,14 @@ function projectDirs(root, variant) {
   };
 }
 
+/** Every package manager's trash, emptied when the run ends (with --keep; else the root goes). */
+const trashes = [];
+
 /** One project per variant, each with its own store/cache, all on the committed lockfile. */
 async function prepare(pm, root, log) {
   const projects = {};
   const trash = new Trash(path.join(root, 'trash'));
+  trashes.push(trash);
   for (const variant of VARIANTS) {
     const dirs = projectDirs(root, variant);
     mkdirSync(dirs.project, { recursive: true });
@@ -396,7 +400,7 @@ async function main() {
   } finally {
     await server.close().catch(() => {});
     if (KEEP) {
-      for (const pm of PMS) rmSync(path.join(root, pm, 'trash'), { recursive: true, force: true });
+      for (const t of trashes) t.empty();
       say(`\nkept ${root}`);
     } else rmSync(root, { recursive: true, force: true });
   }
