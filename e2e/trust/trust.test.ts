@@ -1,8 +1,9 @@
 /**
  * Trust comes only from the pinned log key (issue 12), with the real pnpm 10 (drop-in pnpmfile)
  * and the real Yarn 4 (plugin): a split view through a new origin line, a forged entry in a shared
- * cache, a wrong log.vkeys with a warm cache, and a log that sends one byte per second. Each
- * scenario checks the exit code, the message, the evidence on disk and what reached node_modules.
+ * cache, a batch answer with an over-long proof, a wrong log.vkeys with a warm cache, and a log
+ * that sends one byte per second. Each scenario checks the exit code, the message, the evidence on
+ * disk and what reached node_modules.
  */
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -175,6 +176,34 @@ async function splitViewLog(own: TestLog): Promise<{ url: string; close(): Promi
 }
 
 /**
+ * A log whose POST /proofs answers are changed on the way: `change` gets the parsed answer. Every
+ * other request passes through unchanged.
+ */
+async function alteringProofs(
+  upstreamUrl: string,
+  change: (doc: { entries: Array<{ name: string; proof: number[] }> }) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  return listen(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const upstream = await fetch(`${upstreamUrl}${(req.url ?? '/').slice(1)}`, {
+      method: req.method,
+      headers: { 'content-type': String(req.headers['content-type'] ?? 'text/plain') },
+      ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+    });
+    let body = Buffer.from(await upstream.arrayBuffer());
+    if (upstream.status === 200 && req.url === '/proofs') {
+      const doc = JSON.parse(body.toString('utf8')) as Parameters<typeof change>[0];
+      change(doc);
+      body = Buffer.from(JSON.stringify(doc));
+    }
+    res
+      .writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' })
+      .end(body);
+  });
+}
+
+/**
  * Rewrites the cached facts of name@version in every facts pack holding them, as someone with
  * write access to the cache would (the pack's checksum recomputed); returns the pack read first
  * (the newest holding them).
@@ -283,6 +312,36 @@ describe.each(['pnpm 10', 'yarn 4'] as const)('%s: trust comes only from the pin
     expect(r.output).toContain('adds-script@1.1.0 is quarantined: it adds install-time code (postinstall)');
     expect(markerRuns(world.markerDir, 'adds-script')).toBe(0);
     expect(existsSync(path.join(cwd, 'node_modules/adds-script'))).toBe(false);
+  });
+
+  it('a batch answer whose last proof has one hash too many is refused as INVALID_PROOF, though its first hashes meet a node the batch already verified; nothing is installed', async () => {
+    // A lockfile first (through the honest log), then a frozen install with an empty sumgate cache:
+    // the whole lockfile is proven in one batch (pnpm's preResolution, Yarn's validateProject).
+    const cwd = await pm.project({ 'with-dep': '1.0.0' });
+    const ok = await pm.install(cwd);
+    expect(ok.code, ok.output).toBe(0);
+    rmSync(path.join(cwd, 'node_modules'), { recursive: true, force: true });
+    rmSync(cacheOf(), { recursive: true, force: true });
+    let altered = '';
+    const log = await alteringProofs(world.log.url, (doc) => {
+      const last = doc.entries.at(-1);
+      if (doc.entries.length < 2 || last === undefined || last.proof.length === 0) return;
+      last.proof.push(last.proof.at(-1)!);
+      altered = last.name;
+    });
+    try {
+      writeRawPolicy(cwd, { url: log.url, vkeys: [world.log.vkey] });
+      const r = await pm.install(cwd, true);
+      expect(altered, r.output).not.toBe('');
+      expect(r.code).not.toBe(0);
+      expect(r.output).toContain('INVALID_PROOF');
+      expect(r.output).toContain(`${altered}@`);
+      expect(r.output).toContain('its inclusion proof does not match its signed checkpoint');
+      expect(existsSync(path.join(cwd, 'node_modules/with-dep/package.json'))).toBe(false);
+      expect(existsSync(path.join(cwd, 'node_modules/dep-of-plain/package.json'))).toBe(false);
+    } finally {
+      await log.close();
+    }
   });
 
   it('a wrong log.vkeys fails with a warm cache too (another key with the same name)', async () => {
