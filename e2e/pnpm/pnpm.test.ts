@@ -3,7 +3,7 @@
  * registries and the project's own checksum log on 127.0.0.1. Every scenario checks the exit code,
  * the message, and the file system (marker files prove whether an install script ran).
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectTarball } from '@sumgate/core';
@@ -237,6 +237,23 @@ describe.each([10, 12] as const)('pnpm %i with the sumgate pnpmfile', (version) 
     });
     expect(frozen.code, frozen.output).toBe(0);
     expect(existsSync(path.join(cwd, 'node_modules/plain/index.js'))).toBe(true);
+  });
+
+  it("10b. a killed writer's temporary facts pack is removed by the next install that reads the facts, once 10 minutes old; a fresh one is left", async () => {
+    const cache = path.join(world.sandbox.root, 'sumgate-cache');
+    const first = await project({ plain: '1.0.0' });
+    expect((await pnpm(version, first)).code).toBe(0);
+    const v4 = path.join(cache, 'facts', 'v4');
+    const at = (ms: number) => String(ms).padStart(15, '0');
+    const stale = `${at(Date.now() - 11 * 60_000)}-999999-0badc0de.pack.999999.1234abcd.tmp`;
+    const fresh = `${at(Date.now())}-999998-0badc0de.pack.999998.1234abcd.tmp`;
+    for (const name of [stale, fresh]) writeFileSync(path.join(v4, name), 'sumgate-facts-pack 4 1 x\n');
+    const second = await project({ 'with-dep': '1.0.0' }, {}, [], path.join(world.sandbox.root, 'second'));
+    const r = await pnpm(version, second);
+    expect(r.code, r.output).toBe(0);
+    expect(existsSync(path.join(v4, stale))).toBe(false);
+    expect(existsSync(path.join(v4, fresh))).toBe(true);
+    expect(readdirSync(v4).some((f) => f.endsWith('.pack'))).toBe(true);
   });
 
   it('11. a private scope exempted by the policy installs without the log; its token goes only to its registry', async () => {
