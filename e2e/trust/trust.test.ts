@@ -124,6 +124,43 @@ async function listen(
 }
 
 /**
+ * A log reached through a proxy that passes every request on to `upstreamUrl` and may rewrite a
+ * successful answer's body (`rewrite` gets the request path and the body; undefined leaves it).
+ */
+async function rewritingProxy(
+  upstreamUrl: string,
+  rewrite: (url: string, body: Buffer) => Buffer | undefined,
+): Promise<{ url: string; close(): Promise<void> }> {
+  return listen(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const upstream = await fetch(`${upstreamUrl}${(req.url ?? '/').slice(1)}`, {
+      method: req.method,
+      headers: { 'content-type': String(req.headers['content-type'] ?? 'text/plain') },
+      ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+    });
+    const got = Buffer.from(await upstream.arrayBuffer());
+    const body = (upstream.status === 200 ? rewrite(req.url ?? '/', got) : undefined) ?? got;
+    res
+      .writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' })
+      .end(body);
+  });
+}
+
+/** A log whose POST /proofs answers are changed on the way: `change` gets the parsed answer. */
+function alteringProofs(
+  upstreamUrl: string,
+  change: (doc: { entries: Array<{ name: string; proof: number[] }> }) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  return rewritingProxy(upstreamUrl, (url, body) => {
+    if (url !== '/proofs') return undefined;
+    const doc = JSON.parse(body.toString('utf8')) as Parameters<typeof change>[0];
+    change(doc);
+    return Buffer.from(JSON.stringify(doc));
+  });
+}
+
+/**
  * A dishonest log operator's split view: a second history under the SAME key, served under another
  * origin line (re-signed with the key; the signature is valid, only the origin differs).
  */
@@ -142,29 +179,18 @@ async function splitViewLog(own: TestLog): Promise<{ url: string; close(): Promi
     const cp = parseCheckpoint(parseNote(note).text);
     return signNote(formatCheckpoint({ ...cp, origin: 'split-view.example/npm' }), [signer]);
   };
-  const proxy = await listen(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const upstream = await fetch(`${forked.url}${(req.url ?? '/').slice(1)}`, {
-      method: req.method,
-      headers: { 'content-type': String(req.headers['content-type'] ?? 'text/plain') },
-      ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
-    });
-    let body = Buffer.from(await upstream.arrayBuffer());
-    if (upstream.status === 200 && req.url === '/checkpoint')
-      body = Buffer.from(reOrigin(body.toString('utf8')));
-    if (upstream.status === 200 && req.url === '/proofs') {
+  const proxy = await rewritingProxy(forked.url, (url, body) => {
+    if (url === '/checkpoint') return Buffer.from(reOrigin(body.toString('utf8')));
+    if (url === '/proofs') {
       const doc = JSON.parse(body.toString('utf8')) as { checkpoint: string };
-      body = Buffer.from(JSON.stringify({ ...doc, checkpoint: reOrigin(doc.checkpoint) }));
+      return Buffer.from(JSON.stringify({ ...doc, checkpoint: reOrigin(doc.checkpoint) }));
     }
-    if (upstream.status === 200 && req.url?.startsWith('/lookup/') === true) {
+    if (url.startsWith('/lookup/')) {
       const text = body.toString('utf8');
       const at = text.indexOf('\n\n');
-      body = Buffer.from(`${text.slice(0, at + 2)}${reOrigin(text.slice(at + 2))}`);
+      return Buffer.from(`${text.slice(0, at + 2)}${reOrigin(text.slice(at + 2))}`);
     }
-    res
-      .writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' })
-      .end(body);
+    return undefined;
   });
   return {
     url: proxy.url,
@@ -173,34 +199,6 @@ async function splitViewLog(own: TestLog): Promise<{ url: string; close(): Promi
       await forked.close();
     },
   };
-}
-
-/**
- * A log whose POST /proofs answers are changed on the way: `change` gets the parsed answer. Every
- * other request passes through unchanged.
- */
-async function alteringProofs(
-  upstreamUrl: string,
-  change: (doc: { entries: Array<{ name: string; proof: number[] }> }) => void,
-): Promise<{ url: string; close(): Promise<void> }> {
-  return listen(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const upstream = await fetch(`${upstreamUrl}${(req.url ?? '/').slice(1)}`, {
-      method: req.method,
-      headers: { 'content-type': String(req.headers['content-type'] ?? 'text/plain') },
-      ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
-    });
-    let body = Buffer.from(await upstream.arrayBuffer());
-    if (upstream.status === 200 && req.url === '/proofs') {
-      const doc = JSON.parse(body.toString('utf8')) as Parameters<typeof change>[0];
-      change(doc);
-      body = Buffer.from(JSON.stringify(doc));
-    }
-    res
-      .writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' })
-      .end(body);
-  });
 }
 
 /**
