@@ -54,9 +54,10 @@ export const COMPACT_ABOVE = 16;
  * When packs written behind go out: the first at once (a package manager may end the process soon
  * after: pnpm 12 SIGKILLs its workers); later ones once no fact has been queued for FLUSH_IDLE_MS
  * (a burst of batches shares one pack), and at the latest FLUSH_MAX_WAIT_MS after the oldest fact
- * waiting. A fixed 500 ms between packs lost the second pack of a 50-package pnpm 12 install now
- * and then: all its facts were queued 150-230 ms after the first pack, and pnpm killed the worker
- * before the 500 ms were up (e2e/pnpm/network.test.ts, under CI's load).
+ * waiting. With a fixed 500 ms between packs, a 50-package pnpm 12 install queued all its facts
+ * 150-230 ms after the first pack and waited until 500 ms to write them, so a worker killed in
+ * between lost them. That is the likely way e2e/pnpm/network.test.ts once found 49 of 50 facts
+ * missing, under CI's load (that run was not traced).
  */
 const FLUSH_IDLE_MS = 25;
 const FLUSH_MAX_WAIT_MS = 500;
