@@ -166,7 +166,6 @@ export class LogClient {
     const found = new Map<string, LoggedRecord>();
     // The batch's proofs share their upper levels (one hash list): each interior node is verified once.
     const shared = new SharedInclusion(checkpoint.size, checkpoint.root);
-    const include = (proof: readonly Hash[], index: number, leaf: Hash) => shared.check(proof, index, leaf);
     for (const e of doc.entries) {
       const record = parseRecord(e.record);
       const key = `${record.name}@${record.version}`;
@@ -179,12 +178,11 @@ export class LogClient {
       const proof = e.proof.map((i) => proofHash(hashes, i, this.opts.url));
       this.checkLeaf(
         proof,
-        checkpoint,
+        shared,
         e.index,
         e.record,
         key,
         'its inclusion proof does not match its signed checkpoint',
-        include,
       );
       found.set(key, {
         record,
@@ -202,18 +200,17 @@ export class LogClient {
     return { found, missing: doc.missing, pending };
   }
 
+  /** Throws INVALID_PROOF naming the package unless the record is at `index` under `inclusion`'s checkpoint. */
   private checkLeaf(
     proof: readonly Hash[],
-    checkpoint: Checkpoint,
+    inclusion: SharedInclusion,
     index: number,
     text: string,
     key: string,
     why: string,
-    include: (proof: readonly Hash[], index: number, leaf: Hash) => void = (p, i, leaf) =>
-      checkInclusion(p, checkpoint.size, checkpoint.root, i, leaf),
   ): void {
     try {
-      include(proof, index, recordTextHash(text));
+      inclusion.check(proof, index, recordTextHash(text));
     } catch (err) {
       throw new SumgateError(
         'INVALID_PROOF',
@@ -285,7 +282,7 @@ export class LogClient {
         await fetch(true);
         proof = prove();
       }
-      this.checkLeaf(proof, checkpoint, index, text, key, why);
+      this.checkLeaf(proof, new SharedInclusion(checkpoint.size, checkpoint.root), index, text, key, why);
     }
     tiles.save();
     return {

@@ -1,4 +1,4 @@
-import { checkInclusion, hashEqual, nodeHash } from '../tlog/index.js';
+import { checkInclusion, hashEqual, inclusionProofSize, nodeHash } from '../tlog/index.js';
 import type { Hash } from '../tlog/index.js';
 
 /** Above this size a node's rangeKey would not be an exact integer: every proof is checked in full. */
@@ -10,29 +10,6 @@ const MAX_SHARED_SIZE = 2 ** 46;
  */
 function rangeKey(lo: number, level: number): number {
   return lo * 64 + level;
-}
-
-/**
- * How many hashes the inclusion proof of leaf `index` in a tree of `n` has: the steps of RFC 9162
- * §2.1.3.2 until sn reaches 0. A proof of another length is refused even when its first hashes lead
- * to a remembered node (the plain check would refuse it too).
- */
-function inclusionProofLength(index: number, n: number): number {
-  let fn = index;
-  let sn = n - 1;
-  let length = 0;
-  while (sn > 0) {
-    if ((fn & 1) === 0 && fn === sn) {
-      while ((fn & 1) === 0 && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-    length++;
-  }
-  return length;
 }
 
 /**
@@ -60,7 +37,7 @@ export class SharedInclusion {
       !Number.isSafeInteger(index) ||
       index < 0 ||
       index >= n ||
-      proof.length !== inclusionProofLength(index, n) ||
+      proof.length !== inclusionProofSize(index, n) || // a shortcut would skip the hashes past a remembered node
       proof.some((p) => p.length !== 32)
     ) {
       checkInclusion(proof, n, this.root, index, leaf); // the plain check says why
@@ -74,7 +51,6 @@ export class SharedInclusion {
     let r = leaf;
     const path: Array<[number, Hash]> = [];
     for (const p of proof) {
-      if (sn === 0) break; // too long: the plain check below rejects it
       if ((fn & 1) === 1 || fn === sn) {
         r = nodeHash(p, r);
         if ((fn & 1) === 0) {

@@ -38,6 +38,28 @@ function checkHashes(proof: readonly Hash[], ...hashes: Hash[]): void {
   for (const h of [...proof, ...hashes]) if (h.length !== HASH_SIZE) throw invalid('hash is not 32 bytes');
 }
 
+/**
+ * How many hashes the inclusion proof of leaf `index` (< n) in a tree of size n has: the steps of
+ * RFC 9162 §2.1.3.2 (checkInclusion's walk, without the hashing) until sn reaches 0.
+ */
+export function inclusionProofSize(index: number, n: number): number {
+  let fn = index;
+  let sn = n - 1;
+  let size = 0;
+  while (sn > 0) {
+    if (lsb(fn) === 0 && fn === sn) {
+      while (lsb(fn) === 0 && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
+      }
+    }
+    fn = half(fn);
+    sn = half(sn);
+    size++;
+  }
+  return size;
+}
+
 /** RFC 9162 §2.1.3.2: verifies that `leaf` (a record hash) is at `index` in the tree of size n with root `root`. */
 export function checkInclusion(
   proof: readonly Hash[],

@@ -4,6 +4,7 @@ import {
   MemoryTree,
   checkConsistency,
   checkInclusion,
+  inclusionProofSize,
   neededSubtrees,
   proveConsistency,
   proveInclusion,
@@ -200,5 +201,15 @@ describe('subtrees', () => {
     expect(() => proveInclusion(1.5, 4, tree.read)).toThrow(RangeError);
     expect(() => proveInclusion(4, 4, tree.read)).toThrow(RangeError);
     expect(() => tree.root(MAX + 1)).toThrow(RangeError);
+  });
+});
+
+describe('inclusionProofSize', () => {
+  it('is the length of the proof proveInclusion builds, for every leaf of trees of 1 to 300 and sampled leaves up to 1,000', () => {
+    for (let n = 1; n <= MAX; n++) {
+      const leaves = n <= 300 ? Array.from({ length: n }, (_, i) => i) : sample(n, 8, n);
+      for (const i of leaves)
+        expect(inclusionProofSize(i, n), `leaf ${i} of ${n}`).toBe(proveInclusion(i, n, tree.read).length);
+    }
   });
 });
